@@ -1,0 +1,194 @@
+/**
+ * The plan file's shape, as one zod schema. The JSON Schema in `schema/plan.schema.json` is
+ * generated from it (`npm run schema`), so editors and the CLI check the same thing.
+ * Values stay strings where they have units (durations, rates); `units.ts` parses them, so the
+ * schema has no transforms and exports cleanly.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
+
+const name = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case name: letters, digits, "-" and "_", starting with a letter');
+const identifier = z.string().min(1).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a SQL identifier: letters, digits, "_" and "$", not starting with a digit');
+export const duration = z.string().regex(new RegExp(DURATION_PATTERN), 'a duration such as "500ms", "10s", "30m", "1h" or "7d"');
+export const rate = z.string().regex(new RegExp(RATE_PATTERN), 'a rate such as "2000/s", "100/m" or "5000/h"');
+const percent = z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100');
+const fraction = z.number().min(0, 'a fraction from 0 to 1').max(1, 'a fraction from 0 to 1');
+const httpPath = z.string().startsWith('/', 'a path starting with "/"');
+
+export const stateSchema = z.strictObject({
+  url: z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\//, 'a postgres:// or mysql:// URL'),
+});
+
+export const temporalSchema = z.strictObject({
+  address: z.string().optional(),
+  namespace: z.string().optional(),
+  taskQueue: z.string().min(1).default('migrate'),
+  /** Temporal web UI base, for links; defaults to the dev server's UI when it is local. */
+  uiUrl: z.string().optional(),
+});
+
+export const sourceDbSchema = z.strictObject({
+  url: z.string().regex(/^(postgres|postgresql|mysql|mariadb):\/\//, 'a postgres:// or mysql:// URL'),
+  /** Connections per worker for this source. */
+  poolSize: z.number().int().min(1).max(100).default(8),
+});
+
+export const targetServiceSchema = z.strictObject({
+  baseUrl: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL'),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: duration.default('10s'),
+  rateLimit: rate.optional(),
+  /** Requests in flight at once per worker, across partitions. */
+  concurrency: z.number().int().min(1).max(256).default(8),
+});
+
+export const sourceSchema = z.strictObject({
+  db: name,
+  schema: identifier.optional(),
+  table: identifier,
+  key: z.array(identifier).min(1, 'at least one key column'),
+  updatedAt: identifier.optional(),
+  /** A SQL boolean expression over the table's columns, ANDed into every read. */
+  where: z.string().min(1).optional(),
+});
+
+const method = z.enum(['GET', 'POST', 'PUT', 'PATCH']);
+
+export const targetEndpointSchema = z.strictObject({
+  service: name,
+  /** Target fields that identify an item; defaults to the mapped names of the source key. */
+  key: z.array(z.string().min(1)).min(1).optional(),
+  write: z.strictObject({
+    method: method.default('POST'),
+    path: httpPath,
+    /** Items per request; omit for a service with only single-item writes (path takes `{key}`). */
+    batch: z.number().int().min(1).max(10_000).optional(),
+  }),
+  read: z.strictObject({
+    method: method.default('POST'),
+    path: httpPath,
+    batch: z.number().int().min(1).max(10_000).optional(),
+  }),
+  /** Cursor-paged listing of every item; lets verification find items the legacy lacks. */
+  list: z.strictObject({ path: httpPath }).optional(),
+});
+
+const cast = z.enum(['string', 'integer', 'number', 'decimal', 'boolean', 'timestamp', 'json']);
+
+export const mapFieldSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    from: z.string().min(1).optional(),
+    as: cast.optional(),
+    values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    /** Compared in verification but never printed, logged or stored in reports. */
+    sensitive: z.boolean().optional(),
+  }),
+]);
+
+export const backfillPhaseSchema = z.strictObject({
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  partitions: z.number().int().min(1).max(256).default(4),
+  flag: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
+});
+
+export const fieldRuleSchema = z.strictObject({
+  ignore: z.boolean().optional(),
+  tolerance: z.number().min(0).optional(),
+  timestampPrecision: z.enum(['ms', 's', 'm']).optional(),
+  timeZone: z.string().optional(),
+  caseInsensitive: z.boolean().optional(),
+  trim: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+export const verifyPhaseSchema = z.strictObject({
+  ignore: z.array(z.string().min(1)).default([]),
+  fields: z.record(z.string(), fieldRuleSchema).default({}),
+  recheckAfter: duration.default('30s'),
+  recheckRounds: z.number().int().min(0).max(20).default(3),
+  maxMismatchRate: fraction.default(0),
+  sampleRows: z.number().int().min(0).max(1000).default(20),
+  batchSize: z.number().int().min(1).max(10_000).optional(),
+  partitions: z.number().int().min(1).max(256).optional(),
+});
+
+const routing = z.union([z.enum(['legacy', 'shadow', 'new']), z.strictObject({ new: percent })]);
+
+export const gateSchema = z.strictObject({
+  maxMismatchRate: fraction.optional(),
+  minSamples: z.number().int().min(0).optional(),
+  bake: duration.optional(),
+  approval: z.boolean().optional(),
+});
+
+export const stageSchema = z.strictObject({
+  name,
+  reads: routing.optional(),
+  writes: routing.optional(),
+  consumers: z.array(name).min(1).optional(),
+  gate: gateSchema.default({}),
+});
+
+export const cutoverPhaseSchema = z.strictObject({
+  consumers: z.array(name).min(1, 'at least one consumer'),
+  stages: z.array(stageSchema).min(1, 'at least one stage'),
+});
+
+export const phaseSchema = z.union([
+  z.strictObject({ backfill: backfillPhaseSchema }),
+  z.strictObject({ verify: verifyPhaseSchema }),
+  z.strictObject({ cutover: cutoverPhaseSchema }),
+]);
+
+export const entitySchema = z.strictObject({
+  dependsOn: z.array(name).default([]),
+  source: sourceSchema,
+  target: targetEndpointSchema,
+  map: z.record(z.string().min(1), mapFieldSchema).refine((m) => Object.keys(m).length > 0, 'at least one mapped field'),
+  /** A module (path relative to the plan) whose default export transforms a mapped item. */
+  transform: z.string().min(1).optional(),
+  failures: z.strictObject({ retention: duration.default('30d') }).default({ retention: '30d' }),
+  phases: z.array(phaseSchema).min(1, 'at least one phase'),
+});
+
+export const planSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  name,
+  state: stateSchema,
+  temporal: temporalSchema.default({ taskQueue: 'migrate' }),
+  sources: z.record(name, sourceDbSchema).refine((m) => Object.keys(m).length > 0, 'at least one source'),
+  targets: z.record(name, targetServiceSchema).refine((m) => Object.keys(m).length > 0, 'at least one target'),
+  entities: z.record(name, entitySchema).refine((m) => Object.keys(m).length > 0, 'at least one entity'),
+});
+
+/** A validated plan, defaults applied. */
+export type Plan = z.output<typeof planSchema>;
+export type Entity = z.output<typeof entitySchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type SourceDbConfig = z.output<typeof sourceDbSchema>;
+export type TargetServiceConfig = z.output<typeof targetServiceSchema>;
+export type TargetEndpoints = z.output<typeof targetEndpointSchema>;
+export type MapField = z.output<typeof mapFieldSchema>;
+export type Cast = z.output<typeof cast>;
+export type BackfillPhase = z.output<typeof backfillPhaseSchema>;
+export type VerifyPhase = z.output<typeof verifyPhaseSchema>;
+export type CutoverPhase = z.output<typeof cutoverPhaseSchema>;
+export type FieldRule = z.output<typeof fieldRuleSchema>;
+export type Phase = z.output<typeof phaseSchema>;
+export type Stage = z.output<typeof stageSchema>;
+
+interface PhaseConfigs {
+  backfill: BackfillPhase;
+  verify: VerifyPhase;
+  cutover: CutoverPhase;
+}
+
+/** The phase config of a kind, if the entity has that phase. */
+export function phaseOf<K extends keyof PhaseConfigs>(entity: Entity, kind: K): PhaseConfigs[K] | undefined {
+  for (const p of entity.phases) if (kind in p) return (p as unknown as PhaseConfigs)[kind];
+  return undefined;
+}

@@ -1,0 +1,90 @@
+/**
+ * Progress as data: what workflows answer to queries and what every renderer draws.
+ * Plain JSON-safe types and pure arithmetic; nothing here does I/O.
+ */
+
+export type SweepState = 'not-started' | 'running' | 'paused' | 'completed' | 'failed';
+export type SweepKind = 'backfill' | 'verify';
+
+export interface PartitionProgress {
+  index: number;
+  done: number;
+  /** Estimated rows in the partition; firmed up to `done` when the partition completes. */
+  total: number;
+  state: SweepState;
+}
+
+/** A sample of cumulative rows done at a time, for windowed rates. */
+export interface RateSample {
+  at: number;
+  done: number;
+}
+
+export interface SweepProgress {
+  kind: SweepKind;
+  state: SweepState;
+  /** Why it is paused or failed, in words an operator can act on. */
+  reason?: string;
+  done: number;
+  total: number;
+  /** True while `total` is an estimate. */
+  totalIsEstimate: boolean;
+  /** Rows per second over the recent window; absent until there is enough data. */
+  ratePerSec?: number;
+  /** Milliseconds to completion; absent until there is enough data. */
+  etaMs?: number;
+  failures: number;
+  /** Verification only: rows that differ so far (before re-checks). */
+  mismatches?: number;
+  partitions: PartitionProgress[];
+  flag?: { name: string; enabled: boolean };
+  startedAt?: number;
+  updatedAt: number;
+  workflowId?: string;
+}
+
+export const RATE_WINDOW_MS = 30_000;
+const MIN_SAMPLE_SPAN_MS = 3_000;
+
+/** Keeps samples inside the window (plus the one just before it, so the window is covered). */
+export function pushSample(samples: readonly RateSample[], sample: RateSample, windowMs = RATE_WINDOW_MS): RateSample[] {
+  const next = [...samples, sample];
+  const from = sample.at - windowMs;
+  let firstInside = next.findIndex((s) => s.at >= from);
+  if (firstInside > 0) firstInside -= 1;
+  return next.slice(Math.max(0, firstInside));
+}
+
+/** Rows/s over the samples, or undefined when they span too little time to trust. */
+export function windowRate(samples: readonly RateSample[]): number | undefined {
+  if (samples.length < 2) return undefined;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const span = last.at - first.at;
+  if (span < MIN_SAMPLE_SPAN_MS) return undefined;
+  return Math.max(0, ((last.done - first.done) * 1000) / span);
+}
+
+/** ETA in ms; never negative, undefined without a rate; zero once done reaches total. */
+export function eta(done: number, total: number, ratePerSec: number | undefined): number | undefined {
+  if (done >= total) return 0;
+  if (!ratePerSec || ratePerSec <= 0) return undefined;
+  return ((total - done) / ratePerSec) * 1000;
+}
+
+/** Fraction done in [0, 1]: never past 100% even when the estimate was low. */
+export function fractionDone(done: number, total: number): number {
+  if (total <= 0) return done > 0 ? 1 : 0;
+  return Math.min(1, done / total);
+}
+
+/** Sums partitions into totals; a completed partition's total is its done count. */
+export function totals(partitions: readonly PartitionProgress[]): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const p of partitions) {
+    done += p.done;
+    total += p.state === 'completed' ? p.done : Math.max(p.total, p.done);
+  }
+  return { done, total };
+}

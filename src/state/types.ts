@@ -1,0 +1,85 @@
+/**
+ * The orchestrator's own store (plan `state.url`, PostgreSQL or MySQL): flags, audit log,
+ * sweep checkpoints, failure log, verification reports. Tables are created and migrated on first use.
+ */
+import type { KeyTuple } from '../sources/types.js';
+
+export interface AuditEntry {
+  id?: number;
+  at?: Date;
+  plan: string;
+  entity?: string;
+  /** e.g. `flag.set`, `backfill.start`, `backfill.pause`, `verify.repair`. */
+  action: string;
+  /** Small JSON detail; never secrets. */
+  detail?: Record<string, unknown>;
+  actor: string;
+  reason?: string;
+}
+
+export interface FlagValue {
+  name: string;
+  enabled: boolean;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface Checkpoint {
+  /** Key of the last row whose batch the target acknowledged; absent before the first batch. */
+  cursor?: KeyTuple;
+  rowsDone: number;
+  failures: number;
+  done: boolean;
+}
+
+export interface FailureRecord {
+  plan: string;
+  entity: string;
+  key: KeyTuple;
+  status: number;
+  /** Response excerpt, secrets redacted, at most 1 KB. */
+  error: string;
+  attempts: number;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+export interface StoredReport<T = unknown> {
+  id: string;
+  plan: string;
+  entity: string;
+  createdAt: Date;
+  report: T;
+}
+
+/** Checkpoints are per sweep run (`runKey`, e.g. `backfill` or `verify/<run>`) and partition. */
+export interface StateStore {
+  /** Creates or migrates the tables; idempotent and safe to call from several processes. */
+  migrate(): Promise<void>;
+
+  getFlag(name: string): Promise<FlagValue | undefined>;
+  /** Sets a flag and appends the audit entry in one transaction. */
+  setFlag(plan: string, name: string, enabled: boolean, actor: string, reason?: string, entity?: string): Promise<void>;
+  listFlags(): Promise<FlagValue[]>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(filter: { plan: string; entity?: string; limit?: number }): Promise<AuditEntry[]>;
+
+  getCheckpoint(plan: string, entity: string, runKey: string, partition: number): Promise<Checkpoint | undefined>;
+  saveCheckpoint(plan: string, entity: string, runKey: string, partition: number, checkpoint: Checkpoint): Promise<void>;
+  clearCheckpoints(plan: string, entity: string, runKey: string): Promise<void>;
+
+  /** Upsert by (plan, entity, key): attempts incremented, lastSeen updated. */
+  recordFailures(failures: Omit<FailureRecord, 'attempts' | 'firstSeen' | 'lastSeen'>[]): Promise<void>;
+  listFailures(plan: string, entity: string, limit?: number): Promise<FailureRecord[]>;
+  countFailures(plan: string, entity: string): Promise<number>;
+  removeFailures(plan: string, entity: string, keys: readonly KeyTuple[]): Promise<void>;
+  /** Deletes failures last seen before `olderThan`; returns how many. */
+  purgeFailures(plan: string, entity: string, olderThan: Date): Promise<number>;
+
+  saveReport<T>(plan: string, entity: string, report: T): Promise<string>;
+  getReport<T>(id: string): Promise<StoredReport<T> | undefined>;
+  latestReport<T>(plan: string, entity: string): Promise<StoredReport<T> | undefined>;
+
+  close(): Promise<void>;
+}

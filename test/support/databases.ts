@@ -1,0 +1,46 @@
+/**
+ * A fresh PostgreSQL database and a fresh MariaDB database per test file, so files can run in
+ * parallel and leave nothing behind. Call `createTestDatabases` in beforeAll and `drop` in afterAll.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import { PG_ADMIN_URL, MYSQL_ADMIN_URL } from './env.js';
+
+export interface TestDatabases {
+  name: string;
+  pgUrl: string;
+  mysqlUrl: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+export async function createTestDatabases(label: string): Promise<TestDatabases> {
+  const name = `t_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const pgc = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await pgc.connect();
+  await pgc.query(`create database "${name}"`);
+  await pgc.end();
+  const my = await mysql.createConnection(MYSQL_ADMIN_URL);
+  await my.query(`create database \`${name}\``);
+  await my.end();
+  return {
+    name,
+    pgUrl: withDatabase(PG_ADMIN_URL, name),
+    mysqlUrl: withDatabase(MYSQL_ADMIN_URL, name),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+      const m = await mysql.createConnection(MYSQL_ADMIN_URL);
+      await m.query(`drop database if exists \`${name}\``);
+      await m.end();
+    },
+  };
+}
