@@ -1,0 +1,41 @@
+/**
+ * Parses argv, runs one command, and turns what it threw into an exit code and a message:
+ * 0 ok, 1 a problem found, 2 invalid input, 3 environment, 70 a bug (with where to report it).
+ */
+import { CommanderError } from 'commander';
+import { BUG_REPORT_URL, MigrateError, formatProblem } from '../errors.js';
+import { secrets } from '../secrets.js';
+import { buildProgram } from './program.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function write(text: string): void {
+  process.stderr.write(secrets.redact(text) + '\n');
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander has already printed its message (usage errors, --help, --version).
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (e instanceof MigrateError) {
+    write(`error: ${e.message}`);
+    for (const p of e.problems) write(formatProblem(p));
+    if (e.hint) write(`hint: ${e.hint}`);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  write(`internal error: ${err.message}`);
+  write(err.stack?.split('\n').slice(1, 6).join('\n') ?? '');
+  write(`This is a bug in migrate. Please report it at ${BUG_REPORT_URL} with the command you ran.`);
+  return 70;
+}
