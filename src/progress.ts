@@ -88,3 +88,56 @@ export function totals(partitions: readonly PartitionProgress[]): { done: number
   }
   return { done, total };
 }
+
+/** Lifecycle phase of one entity (DESIGN.md). */
+export type EntityPhase =
+  | 'pending'
+  | 'backfilling'
+  | 'backfilled'
+  | 'verifying'
+  | 'verified'
+  | 'paused'
+  | 'failed'
+  | 'cut-over'
+  | 'retired';
+
+/** Summary of the latest stored verification report. */
+export interface VerificationSummary {
+  reportId: string;
+  at: number;
+  compared: number;
+  matched: number;
+  missing: number;
+  different: number;
+  extra: number;
+  /** Differences that resolved on re-check (writes in flight). */
+  transient: number;
+  /** Rows that still differ after every re-check. */
+  persistent: number;
+  persistentRate: number;
+  threshold: number;
+  passed: boolean;
+}
+
+export interface EntityStatus {
+  entity: string;
+  phase: EntityPhase;
+  dependsOn: string[];
+  backfill?: SweepProgress;
+  verify?: SweepProgress;
+  lastVerification?: VerificationSummary;
+  /** Link to the entity's current workflow in Temporal's web UI, when known. */
+  workflowUrl?: string;
+  /** What the operator would run next, e.g. `migrate backfill --entity orders`. */
+  next?: string;
+}
+
+/** One frame of `migrate status`: plain data, no Temporal or database objects. */
+export interface DashboardSnapshot {
+  plan: string;
+  takenAt: number;
+  /** `reconnecting` while Temporal or the state store does not answer; the last data is kept. */
+  connection: 'ok' | 'reconnecting';
+  message?: string;
+  entities: EntityStatus[];
+}
