@@ -29,6 +29,8 @@ export interface Checkpoint {
   cursor?: KeyTuple;
   rowsDone: number;
   failures: number;
+  /** Verification sweeps: rows that differed so far. */
+  mismatches?: number;
   done: boolean;
 }
 
