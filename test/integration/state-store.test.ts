@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import { EnvironmentError } from '../../src/errors.js';
+import { secrets } from '../../src/secrets.js';
+import { openStateStore } from '../../src/state/index.js';
+import type { StateStore } from '../../src/state/types.js';
+import { createTestDatabases, type TestDatabases } from '../support/databases.js';
+
+let dbs: TestDatabases;
+let raceDbs: TestDatabases;
+
+beforeAll(async () => {
+  [dbs, raceDbs] = await Promise.all([createTestDatabases('statestore'), createTestDatabases('staterace')]);
+});
+
+afterAll(async () => {
+  await Promise.all([dbs?.drop(), raceDbs?.drop()]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function tableNames(dialect: 'postgres' | 'mysql', url: string): Promise<string[]> {
+  if (dialect === 'postgres') {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const { rows } = await c.query<{ t: string }>(`select tablename as t from pg_tables where tablename like 'migrate%' order by 1`);
+    await c.end();
+    return rows.map((r) => r.t);
+  }
+  const c = await mysql.createConnection(url);
+  const [rows] = await c.query(`select table_name as t from information_schema.tables where table_schema = database() and table_name like 'migrate%' order by 1`);
+  await c.end();
+  return (rows as { t: string }[]).map((r) => r.t);
+}
+
+describe.each([
+  { dialect: 'postgres' as const, url: () => dbs.pgUrl, raceUrl: () => raceDbs.pgUrl, badUrl: 'postgres://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere' },
+  { dialect: 'mysql' as const, url: () => dbs.mysqlUrl, raceUrl: () => raceDbs.mysqlUrl, badUrl: 'mysql://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere' },
+])('state store on $dialect', ({ dialect, url, raceUrl, badUrl }) => {
+  let store: StateStore;
+  const plan = `plan-${dialect}`;
+
+  beforeAll(async () => {
+    store = await openStateStore(url());
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  describe('migrations', () => {
+    it('Given a migrated store, when migrate() runs twice more, then it succeeds and the tables are unchanged', async () => {
+      const before = await tableNames(dialect, url());
+      await store.migrate();
+      await store.migrate();
+      expect(await tableNames(dialect, url())).toEqual(before);
+      expect(before).toEqual([
+        'migrate_audit',
+        'migrate_checkpoints',
+        'migrate_failures',
+        'migrate_flags',
+        'migrate_reports',
+        'migrate_schema_version',
+      ]);
+    });
+
+    it('Given an empty database, when two stores migrate at the same moment, then both succeed and the schema is usable', async () => {
+      const [a, b] = await Promise.all([openStateStore(raceUrl(), { migrate: false }), openStateStore(raceUrl(), { migrate: false })]);
+      try {
+        await Promise.all([a.migrate(), b.migrate(), a.migrate(), b.migrate()]);
+        await a.setFlag('race', 'race.flag', true, 'tester');
+        expect((await b.getFlag('race.flag'))?.enabled).toBe(true);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  });
+
+  describe('flags', () => {
+    it('Given no flag, when getFlag is asked, then it answers undefined', async () => {
+      expect(await store.getFlag('never.set')).toBeUndefined();
+    });
+
+    it('Given a flag set on then off, when getFlag is asked, then it answers the latest value with who set it', async () => {
+      await store.setFlag(plan, 'orders.backfill', true, 'alice@host', 'start');
+      await store.setFlag(plan, 'orders.backfill', false, 'bob@host', 'service is slow');
+      const flag = await store.getFlag('orders.backfill');
+      expect(flag).toMatchObject({ name: 'orders.backfill', enabled: false, updatedBy: 'bob@host' });
+      expect(flag?.updatedAt).toBeInstanceOf(Date);
+      expect(Math.abs(flag!.updatedAt.getTime() - Date.now())).toBeLessThan(60_000);
+    });
+
+    it('Given several flags, when listFlags is asked, then every flag is listed in name order', async () => {
+      await store.setFlag(plan, 'zz.list', true, 'alice');
+      await store.setFlag(plan, 'aa.list', false, 'alice');
+      const names = (await store.listFlags()).map((f) => f.name);
+      expect(names).toEqual([...names].sort());
+      expect(names).toEqual(expect.arrayContaining(['aa.list', 'zz.list']));
+    });
+
+    it('Given setFlag, when the audit log is read, then it holds who, what, the previous value and why', async () => {
+      await store.setFlag(plan, 'customers.backfill', true, 'carol@ops', 'first run', 'customers');
+      await store.setFlag(plan, 'customers.backfill', false, 'dave@ops', 'incident 42', 'customers');
+      const [latest, earlier] = await store.listAudit({ plan, entity: 'customers' });
+      expect(latest).toMatchObject({
+        plan,
+        entity: 'customers',
+        action: 'flag.set',
+        actor: 'dave@ops',
+        reason: 'incident 42',
+        detail: { flag: 'customers.backfill', enabled: false, previous: true },
+      });
+      expect(latest?.at).toBeInstanceOf(Date);
+      expect(earlier).toMatchObject({ actor: 'carol@ops', detail: { enabled: true, previous: null } });
+    });
+  });
+
+  describe('audit', () => {
+    it('Given entries for two entities, when listAudit filters by entity with a limit, then only the newest of that entity come back', async () => {
+      const p = `${plan}-audit`;
+      for (let i = 0; i < 3; i++) await store.appendAudit({ plan: p, entity: 'orders', action: `step.${i}`, actor: 'eve' });
+      await store.appendAudit({ plan: p, entity: 'customers', action: 'other', actor: 'eve', detail: { n: 1 } });
+      const orders = await store.listAudit({ plan: p, entity: 'orders', limit: 2 });
+      expect(orders.map((e) => e.action)).toEqual(['step.2', 'step.1']);
+      expect((await store.listAudit({ plan: p })).length).toBe(4);
+    });
+  });
+
+  describe('checkpoints', () => {
+    it('Given no checkpoint, when getCheckpoint is asked, then it answers undefined', async () => {
+      expect(await store.getCheckpoint(plan, 'orders', 'backfill', 0)).toBeUndefined();
+    });
+
+    it('Given a checkpoint saved twice, when it is read, then the second save wins', async () => {
+      await store.saveCheckpoint(plan, 'orders', 'backfill', 1, { cursor: [10, 'a'], rowsDone: 500, failures: 0, done: false });
+      await store.saveCheckpoint(plan, 'orders', 'backfill', 1, { cursor: [20, 'b'], rowsDone: 1000, failures: 2, done: true });
+      expect(await store.getCheckpoint(plan, 'orders', 'backfill', 1)).toEqual({ cursor: [20, 'b'], rowsDone: 1000, failures: 2, done: true });
+    });
+
+    it('Given a checkpoint without a cursor, when it is read, then it has no cursor', async () => {
+      await store.saveCheckpoint(plan, 'orders', 'backfill', 2, { rowsDone: 0, failures: 0, done: false });
+      expect(await store.getCheckpoint(plan, 'orders', 'backfill', 2)).toEqual({ rowsDone: 0, failures: 0, done: false });
+    });
+
+    it('Given checkpoints of two runs, when one run is cleared, then only that run loses its checkpoints', async () => {
+      await store.saveCheckpoint(plan, 'items', 'backfill', 0, { cursor: [1], rowsDone: 1, failures: 0, done: false });
+      await store.saveCheckpoint(plan, 'items', 'backfill', 1, { cursor: [2], rowsDone: 1, failures: 0, done: false });
+      await store.saveCheckpoint(plan, 'items', 'verify/r1', 0, { cursor: [3], rowsDone: 1, failures: 0, done: false });
+      await store.clearCheckpoints(plan, 'items', 'backfill');
+      expect(await store.getCheckpoint(plan, 'items', 'backfill', 0)).toBeUndefined();
+      expect(await store.getCheckpoint(plan, 'items', 'backfill', 1)).toBeUndefined();
+      expect(await store.getCheckpoint(plan, 'items', 'verify/r1', 0)).toMatchObject({ cursor: [3] });
+    });
+  });
+
+  describe('failures', () => {
+    const entity = 'orders';
+
+    it('Given a failure recorded twice, when it is listed, then attempts is 2, the last error wins and first seen is kept', async () => {
+      const key = ['7f1c0e5a-0000-4000-8000-000000000001', 42];
+      await store.recordFailures([{ plan, entity, key, status: 422, error: 'bad total' }]);
+      const [first] = await store.listFailures(plan, entity);
+      await sleep(20);
+      await store.recordFailures([{ plan, entity, key, status: 409, error: 'conflict' }]);
+      const [again] = await store.listFailures(plan, entity);
+      expect(again).toMatchObject({ key, status: 409, error: 'conflict', attempts: 2 });
+      expect(again!.firstSeen.getTime()).toBe(first!.firstSeen.getTime());
+      expect(again!.lastSeen.getTime()).toBeGreaterThan(first!.lastSeen.getTime());
+      await store.removeFailures(plan, entity, [key]);
+    });
+
+    it('Given a batch of failures, when counted, listed with a limit and some removed, then the log shows exactly the rest', async () => {
+      const e = 'batch';
+      const keys = Array.from({ length: 1200 }, (_, i) => [i, `k${i}`] as const);
+      await store.recordFailures(keys.map((key) => ({ plan, entity: e, key, status: 422, error: `row ${key[0]} rejected` })));
+      expect(await store.countFailures(plan, e)).toBe(1200);
+      expect((await store.listFailures(plan, e, 10)).length).toBe(10);
+      await store.removeFailures(plan, e, keys.slice(0, 1100));
+      expect(await store.countFailures(plan, e)).toBe(100);
+      const left = await store.listFailures(plan, e);
+      expect(left.map((f) => f.key[0]).sort((a, b) => Number(a) - Number(b))).toEqual(keys.slice(1100).map((k) => k[0]));
+    });
+
+    it('Given a key repeated in one batch, when recorded, then it counts as one attempt', async () => {
+      await store.recordFailures([
+        { plan, entity: 'dup', key: [1], status: 500, error: 'a' },
+        { plan, entity: 'dup', key: [1], status: 422, error: 'b' },
+      ]);
+      expect(await store.listFailures(plan, 'dup')).toMatchObject([{ key: [1], attempts: 1, status: 422, error: 'b' }]);
+    });
+
+    it('Given the keys [1] and ["1"], when recorded, then they are two failures', async () => {
+      await store.recordFailures([
+        { plan, entity: 'types', key: [1], status: 422, error: 'n' },
+        { plan, entity: 'types', key: ['1'], status: 422, error: 's' },
+      ]);
+      expect(await store.countFailures(plan, 'types')).toBe(2);
+    });
+
+    it('Given old and recent failures, when purged before a moment between them, then only the old ones go', async () => {
+      await store.recordFailures([{ plan, entity: 'purge', key: ['old'], status: 422, error: 'x' }]);
+      await sleep(50);
+      const cut = new Date();
+      await sleep(50);
+      await store.recordFailures([{ plan, entity: 'purge', key: ['new'], status: 422, error: 'x' }]);
+      expect(await store.purgeFailures(plan, 'purge', cut)).toBe(1);
+      expect((await store.listFailures(plan, 'purge')).map((f) => f.key)).toEqual([['new']]);
+    });
+
+    it('Given an error excerpt containing a registered secret, when recorded, then the stored error is redacted', async () => {
+      secrets.add('tok-SUPERSECRET-123');
+      await store.recordFailures([{ plan, entity: 'secret', key: [1], status: 401, error: 'Bearer tok-SUPERSECRET-123 refused' }]);
+      const [f] = await store.listFailures(plan, 'secret');
+      expect(f?.error).toBe('Bearer *** refused');
+    });
+
+    it('Given an error excerpt of 5 KB of multi-byte text, when recorded, then at most 1 KB is stored', async () => {
+      await store.recordFailures([{ plan, entity: 'long', key: [1], status: 422, error: 'é'.repeat(2500) }]);
+      const [f] = await store.listFailures(plan, 'long');
+      expect(Buffer.byteLength(f!.error, 'utf8')).toBeLessThanOrEqual(1024);
+      expect(f!.error.startsWith('éééé')).toBe(true);
+    });
+  });
+
+  describe('reports', () => {
+    it('Given a saved report, when read by id, then the same report comes back with its metadata', async () => {
+      const report = { mismatches: 0, samples: [{ key: [1], diff: { a: [1, 2] } }], ok: true };
+      const id = await store.saveReport(plan, 'orders', report);
+      const got = await store.getReport<typeof report>(id);
+      expect(got).toMatchObject({ id, plan, entity: 'orders', report });
+      expect(got?.createdAt).toBeInstanceOf(Date);
+    });
+
+    it('Given several reports saved in quick succession, when the latest is asked, then it is the last saved', async () => {
+      let last = '';
+      for (let i = 0; i < 5; i++) last = await store.saveReport(plan, 'latest', { i });
+      expect((await store.latestReport<{ i: number }>(plan, 'latest'))?.report).toEqual({ i: 4 });
+      expect((await store.latestReport(plan, 'latest'))?.id).toBe(last);
+    });
+
+    it('Given no report, when read by an unknown id or for an entity without reports, then it answers undefined', async () => {
+      expect(await store.getReport('r-unknown')).toBeUndefined();
+      expect(await store.latestReport(plan, 'none')).toBeUndefined();
+    });
+  });
+
+  describe('connection', () => {
+    it('Given an unreachable URL with a password, when opened, then an EnvironmentError comes without the password', async () => {
+      const err = await openStateStore(badUrl).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(EnvironmentError);
+      const e = err as EnvironmentError;
+      expect(`${e.message}\n${e.hint}`).not.toContain('s3cret-pw-xyz');
+      expect(e.message).toContain('127.0.0.1:1');
+      expect(e.hint).toBeTruthy();
+    });
+  });
+});
