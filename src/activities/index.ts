@@ -1,0 +1,12 @@
+/** The worker's activities, built from injected dependencies (pools are opened once, by the caller). */
+import { createSweepActivities, type SweepActivityDeps } from './sweep.js';
+
+export type ActivityDeps = SweepActivityDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSweepActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,115 @@
+/**
+ * The live pieces one worker (or one CLI command) needs for a plan, opened lazily and once:
+ * source pools, the state store, target clients with a rate limiter per service, compiled
+ * mappings. Built in the worker's entry point and injected into the activities.
+ */
+import type { LoadedPlan } from '../plan/load.js';
+import type { Entity, Plan } from '../plan/schema.js';
+import { UserError } from '../errors.js';
+import { openSource } from '../sources/index.js';
+import type { SourceDb } from '../sources/types.js';
+import { openStateStore } from '../state/index.js';
+import type { StateStore } from '../state/types.js';
+import { createTargetClient } from '../target/client.js';
+import { createRateLimiter, type RateLimiter } from '../target/rateLimiter.js';
+import type { TargetClient } from '../target/types.js';
+import { compileMapping, type Mapping } from '../mapping/index.js';
+import { parseRate } from '../plan/units.js';
+
+export interface PlanResources {
+  readonly plan: Plan;
+  readonly planFile: string;
+  entity(name: string): Entity;
+  stateStore(): Promise<StateStore>;
+  source(db: string): Promise<SourceDb>;
+  target(entity: string): TargetClient;
+  mapping(entity: string): Mapping;
+  /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
+  acquire(entity: string, items: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens nothing until asked; every pool is shared by all activities of the process. */
+export function createPlanResources(loaded: LoadedPlan): PlanResources {
+  const { plan, file } = loaded;
+  const sources = new Map<string, Promise<SourceDb>>();
+  const targets = new Map<string, TargetClient>();
+  const limiters = new Map<string, RateLimiter | undefined>();
+  const mappings = new Map<string, Mapping>();
+  let store: Promise<StateStore> | undefined;
+
+  const entity = (name: string): Entity => {
+    const e = plan.entities[name];
+    if (!e) {
+      throw new UserError(`entity "${name}" is not in plan ${plan.name} (${file})`, {
+        hint: `Entities in this plan: ${Object.keys(plan.entities).join(', ')}.`,
+      });
+    }
+    return e;
+  };
+
+  const limiter = (service: string): RateLimiter | undefined => {
+    if (!limiters.has(service)) {
+      const rate = plan.targets[service]?.rateLimit;
+      const perSecond = rate ? parseRate(rate) : undefined;
+      limiters.set(service, perSecond ? createRateLimiter(perSecond) : undefined);
+    }
+    return limiters.get(service);
+  };
+
+  const res: PlanResources = {
+    plan,
+    planFile: file,
+    entity,
+    stateStore() {
+      store ??= openStateStore(plan.state.url).then(async (s) => {
+        await s.migrate();
+        return s;
+      });
+      return store;
+    },
+    source(db) {
+      let s = sources.get(db);
+      if (!s) {
+        const cfg = plan.sources[db];
+        if (!cfg) throw new UserError(`source "${db}" is not in plan ${plan.name}`);
+        s = openSource(cfg.url, cfg.poolSize);
+        sources.set(db, s);
+      }
+      return s;
+    },
+    mapping(name) {
+      let m = mappings.get(name);
+      if (!m) {
+        m = compileMapping(entity(name));
+        mappings.set(name, m);
+      }
+      return m;
+    },
+    target(name) {
+      let t = targets.get(name);
+      if (!t) {
+        const e = entity(name);
+        const config = plan.targets[e.target.service];
+        if (!config) throw new UserError(`target "${e.target.service}" is not in plan ${plan.name}`);
+        t = createTargetClient({
+          service: e.target.service,
+          config,
+          endpoints: e.target,
+          keyFields: res.mapping(name).targetKeyFields,
+        });
+        targets.set(name, t);
+      }
+      return t;
+    },
+    async acquire(name, items) {
+      await limiter(entity(name).target.service)?.acquire(items);
+    },
+    async close() {
+      const all = [...sources.values()].map(async (s) => (await s).close());
+      if (store) all.push((await store).close());
+      await Promise.allSettled(all);
+    },
+  };
+  return res;
+}

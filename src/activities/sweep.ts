@@ -1,0 +1,203 @@
+/**
+ * Activities of the partitioned sweep. Each one resolves everything from the worker's own plan
+ * resources; inputs carry names only, so no connection string or token enters workflow history.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { KeyRange, KeyTuple } from '../sources/types.js';
+import type { Checkpoint } from '../state/types.js';
+import type { PartitionState, SweepResult, VerifyRunOptions } from '../workflows/definitions.js';
+import type { SweepKind } from '../progress.js';
+import { phaseOf } from '../plan/schema.js';
+import { durationMs } from '../plan/units.js';
+import { runChunk, type Visitor } from '../sweep/engine.js';
+import { createCopyVisitor } from '../sweep/copy.js';
+import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
+import { MigrateError } from '../errors.js';
+import { secrets } from '../secrets.js';
+import type { PlanResources } from './resources.js';
+
+export interface SweepRef {
+  plan: string;
+  entity: string;
+  kind: SweepKind;
+  runKey: string;
+  verify?: VerifyRunOptions;
+}
+
+export interface ChunkInput extends SweepRef {
+  partition: number;
+  range: KeyRange;
+  cursor?: KeyTuple;
+  maxMs: number;
+}
+
+export interface ChunkResult {
+  cursor?: KeyTuple;
+  done: number;
+  failures: number;
+  mismatches: number;
+  completed: boolean;
+  flagOff: boolean;
+}
+
+/** Who the worker acts as in the audit log. */
+const WORKER_ACTOR = 'migrate-worker';
+
+/** Builds the visitor of a sweep kind; verification plugs its compare visitor in here. */
+export type VisitorFactory = (res: PlanResources, ref: SweepRef) => Promise<Visitor>;
+
+export interface SweepActivityDeps {
+  resources: PlanResources;
+  compareVisitor?: VisitorFactory;
+  finishVerify?: (res: PlanResources, ref: SweepRef, partitions: PartitionState[], startedAt: number) => Promise<SweepResult>;
+}
+
+/** Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours Retry-After. */
+function toFailure(e: unknown): unknown {
+  if (e instanceof TargetAuthError) {
+    return ApplicationFailure.create({ type: 'TargetAuthError', nonRetryable: true, message: secrets.redact(`${e.message}. ${e.hint ?? ''}`.trim()) });
+  }
+  if (e instanceof TargetRetryableError) {
+    return ApplicationFailure.create({
+      type: 'TargetRetryableError',
+      message: secrets.redact(e.message),
+      nextRetryDelay: e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, 100) : undefined,
+    });
+  }
+  if (e instanceof MigrateError) {
+    return ApplicationFailure.create({ type: e.name, message: secrets.redact(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`) });
+  }
+  if (e instanceof Error) {
+    const clean = new Error(secrets.redact(e.message));
+    clean.stack = secrets.redact(e.stack ?? '');
+    return clean;
+  }
+  return e;
+}
+
+export function createSweepActivities(deps: SweepActivityDeps) {
+  const res = deps.resources;
+
+  const checkPlan = (plan: string) => {
+    if (plan !== res.plan.name) {
+      throw ApplicationFailure.create({
+        type: 'PlanMismatchError',
+        nonRetryable: true,
+        message: `this worker runs plan "${res.plan.name}" (${res.planFile}), the workflow belongs to plan "${plan}"; start a worker with --plan for it`,
+      });
+    }
+  };
+
+  const sweepSettings = (ref: SweepRef) => {
+    const e = res.entity(ref.entity);
+    const backfill = phaseOf(e, 'backfill');
+    const verify = phaseOf(e, 'verify');
+    const batchSize = (ref.kind === 'verify' ? verify?.batchSize : undefined) ?? backfill?.batchSize ?? 500;
+    const partitions = (ref.kind === 'verify' ? verify?.partitions : undefined) ?? backfill?.partitions ?? 4;
+    return { e, backfill, verify, batchSize, partitions };
+  };
+
+  async function readFlag(ref: Pick<SweepRef, 'plan' | 'entity' | 'kind'>): Promise<{ name?: string; enabled: boolean }> {
+    checkPlan(ref.plan);
+    const flag = phaseOf(res.entity(ref.entity), 'backfill')?.flag;
+    if (ref.kind !== 'backfill' || !flag) return { enabled: true };
+    const value = await (await res.stateStore()).getFlag(flag);
+    return { name: flag, enabled: value?.enabled ?? false };
+  }
+
+  return {
+    readFlag,
+
+    /** Splits the key space and starts the sweep's checkpoints afresh. */
+    async planSweep(ref: SweepRef): Promise<PartitionState[]> {
+      checkPlan(ref.plan);
+      try {
+        const { e, partitions } = sweepSettings(ref);
+        const store = await res.stateStore();
+        const source = await res.source(e.source.db);
+        await store.clearCheckpoints(ref.plan, ref.entity, ref.runKey);
+        const ranges = await source.splitKeySpace(e.source, partitions);
+        const estimates = await Promise.all(ranges.map((r) => source.estimateRows(e.source, r)));
+        await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: `${ref.kind}.start`, actor: WORKER_ACTOR, detail: { runKey: ref.runKey, partitions: ranges.length } });
+        return ranges.map((range, index) => ({ index, range, done: 0, total: estimates[index] ?? 0, failures: 0, mismatches: 0, completed: false }));
+      } catch (e) {
+        throw toFailure(e);
+      }
+    },
+
+    /** Sweeps one partition for up to `maxMs`, checkpointing after every page. */
+    async sweepChunk(input: ChunkInput): Promise<ChunkResult> {
+      checkPlan(input.plan);
+      const ctx = Context.current();
+      try {
+        const { e, batchSize } = sweepSettings(input);
+        const store = await res.stateStore();
+        const source = await res.source(e.source.db);
+        const saved = await store.getCheckpoint(input.plan, input.entity, input.runKey, input.partition);
+        const start: Checkpoint = saved ?? { cursor: input.cursor, rowsDone: 0, failures: 0, mismatches: 0, done: false };
+        let visitor: Visitor;
+        if (input.kind === 'backfill') {
+          const mapping = res.mapping(input.entity);
+          const updatedAt = e.source.updatedAt;
+          visitor = createCopyVisitor({
+            plan: input.plan,
+            entity: input.entity,
+            mapper: mapping,
+            target: res.target(input.entity),
+            writeBatch: e.target.write.batch,
+            keyOf: (row) => source.keyOf(e.source, row),
+            versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
+            acquire: (n) => res.acquire(input.entity, n),
+            recordFailures: (f) => store.recordFailures(f),
+          });
+        } else {
+          if (!deps.compareVisitor) throw new Error('this worker has no verification visitor');
+          visitor = await deps.compareVisitor(res, input);
+        }
+        const out = await runChunk({
+          source,
+          sourceConfig: e.source,
+          range: input.range,
+          batchSize,
+          start,
+          deadline: Date.now() + input.maxMs,
+          visitor,
+          saveCheckpoint: (cp) => store.saveCheckpoint(input.plan, input.entity, input.runKey, input.partition, cp),
+          isEnabled: input.kind === 'backfill' ? async () => (await readFlag(input)).enabled : undefined,
+          onPage: (cp) => ctx.heartbeat({ cursor: cp.cursor, done: cp.rowsDone }),
+          readOptions: input.verify?.since ? { updatedSince: new Date(input.verify.since) } : undefined,
+        });
+        return {
+          cursor: out.cursor,
+          done: out.rowsDone,
+          failures: out.failures,
+          mismatches: out.mismatches ?? 0,
+          completed: out.done,
+          flagOff: out.flagOff,
+        };
+      } catch (e) {
+        throw toFailure(e);
+      }
+    },
+
+    /** Closes a sweep: audit, failure-log retention, and for verification the report. */
+    async finishSweep(ref: SweepRef & { startedAt: number; partitions: PartitionState[] }): Promise<SweepResult> {
+      checkPlan(ref.plan);
+      try {
+        const { e } = sweepSettings(ref);
+        const store = await res.stateStore();
+        if (ref.kind === 'verify') {
+          if (!deps.finishVerify) throw new Error('this worker has no verification report builder');
+          return await deps.finishVerify(res, ref, ref.partitions, ref.startedAt);
+        }
+        const done = ref.partitions.reduce((n, p) => n + p.done, 0);
+        const failures = ref.partitions.reduce((n, p) => n + p.failures, 0);
+        const purged = await store.purgeFailures(ref.plan, ref.entity, new Date(Date.now() - durationMs(e.failures.retention)));
+        await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: 'backfill.complete', actor: WORKER_ACTOR, detail: { rows: done, failures, purgedFailures: purged } });
+        return { kind: 'backfill', done, failures, mismatches: 0 };
+      } catch (e) {
+        throw toFailure(e);
+      }
+    },
+  };
+}

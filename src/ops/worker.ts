@@ -1,0 +1,42 @@
+/** Runs one worker for a plan until SIGINT/SIGTERM, then drains it and closes the pools. */
+import type { LoadedPlan } from '../plan/load.js';
+import { createPlanResources } from '../activities/resources.js';
+import { createWorker } from '../temporal/worker.js';
+import { resolveTemporalSettings } from '../temporal/settings.js';
+import { withAddress } from '../temporal/connect.js';
+import { migrateHome } from '../temporal/local.js';
+import { join } from 'node:path';
+import { verificationDeps } from './verifyDeps.js';
+
+export async function runWorkerUntilSignalled(opts: {
+  loaded: LoadedPlan;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  identity: string;
+  maxActivities: number;
+  log: (line: string) => void;
+}): Promise<void> {
+  const { settings, startedLocal } = await withAddress(resolveTemporalSettings(opts.loaded.plan, opts.env), opts.env, opts.cwd);
+  if (startedLocal) opts.log(`Started a local Temporal dev server at ${startedLocal.address} (state ${startedLocal.dbFile}, UI ${startedLocal.uiUrl}).`);
+  const resources = createPlanResources(opts.loaded);
+  const { worker, connection } = await createWorker({
+    settings,
+    deps: { resources, ...verificationDeps() },
+    cacheDir: join(migrateHome(opts.env, opts.cwd), 'cache'),
+    identity: opts.identity,
+    maxConcurrentActivities: opts.maxActivities,
+  });
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  opts.log(`worker ${opts.identity} polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}) for plan ${opts.loaded.plan.name}`);
+  try {
+    await worker.run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await resources.close();
+    await connection.close();
+    opts.log(`worker ${opts.identity} stopped`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The copy visitor: maps a page of source rows and writes it to the new service in batches.
+ * Per-item refusals (400/409/422) and rows that cannot be mapped go to the failure log and the
+ * copy goes on; retryable and auth errors propagate for the caller's retry policy or pause.
+ */
+import type { KeyTuple, SourceRow } from '../sources/types.js';
+import type { TargetClient, TargetItem } from '../target/types.js';
+import type { FailureRecord } from '../state/types.js';
+import type { PageOutcome, Visitor } from './engine.js';
+import { idempotencyKey } from '../target/idempotency.js';
+import { secrets } from '../secrets.js';
+
+export type NewFailure = Omit<FailureRecord, 'attempts' | 'firstSeen' | 'lastSeen'>;
+
+/** The parts of a compiled mapping the copy needs. */
+export interface RowMapper {
+  map(row: SourceRow): TargetItem;
+}
+
+export interface CopyVisitorOptions {
+  plan: string;
+  entity: string;
+  mapper: RowMapper;
+  target: TargetClient;
+  /** Items per write request; the whole page when absent (single-item targets bound concurrency themselves). */
+  writeBatch?: number;
+  keyOf(row: SourceRow): KeyTuple;
+  /** The row's version for idempotency keys (its updatedAt), when the source has one. */
+  versionOf?(row: SourceRow): unknown;
+  /** Waits for rate-limit tokens, one per item. */
+  acquire?(items: number): Promise<void>;
+  recordFailures(failures: NewFailure[]): Promise<void>;
+  /** Called with keys written successfully (retry uses it to empty the failure log). */
+  onWritten?(keys: KeyTuple[]): Promise<void>;
+}
+
+const MAPPING_FAILURE_STATUS = 0;
+
+/** A visitor that copies pages into the target; returns the failures it logged per page. */
+export function createCopyVisitor(opts: CopyVisitorOptions): Visitor {
+  return {
+    async visit(rows: SourceRow[]): Promise<PageOutcome> {
+      const failures: NewFailure[] = [];
+      const written: KeyTuple[] = [];
+      const mapped: { key: KeyTuple; version: unknown; item: TargetItem }[] = [];
+      for (const row of rows) {
+        const key = opts.keyOf(row);
+        try {
+          mapped.push({ key, version: opts.versionOf?.(row), item: opts.mapper.map(row) });
+        } catch (e) {
+          failures.push({ plan: opts.plan, entity: opts.entity, key, status: MAPPING_FAILURE_STATUS, error: secrets.redact(`mapping: ${(e as Error).message}`) });
+        }
+      }
+      const size = opts.writeBatch ?? Math.max(1, mapped.length);
+      for (let i = 0; i < mapped.length; i += size) {
+        const batch = mapped.slice(i, i + size);
+        await opts.acquire?.(batch.length);
+        const results = await opts.target.write(
+          batch.map((b) => b.item),
+          idempotencyKey(opts.entity, batch.map((b) => ({ key: b.key, version: b.version }))),
+        );
+        results.forEach((r, j) => {
+          const b = batch[j]!;
+          if (r.ok) written.push(b.key);
+          else failures.push({ plan: opts.plan, entity: opts.entity, key: b.key, status: r.status, error: r.error ?? `HTTP ${r.status}` });
+        });
+      }
+      if (failures.length > 0) await opts.recordFailures(failures);
+      if (opts.onWritten && written.length > 0) await opts.onWritten(written);
+      return { failures: failures.length, mismatches: 0 };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Worker bootstrap: one native connection, the workflow bundle (cached on disk, since webpack
+ * takes seconds and workers restart often), activities built from the plan's resources.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { EnvironmentError } from '../errors.js';
+import { secrets } from '../secrets.js';
+import type { TemporalSettings } from './settings.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WORKFLOWS_DIR = join(here, '..', 'workflows');
+const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, 'index.ts');
+// Files the bundle is built from (workflows import these besides their own folder).
+const BUNDLE_INPUTS = [join(here, '..', 'progress.ts')];
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs through redaction to stderr; once per process. */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      process.stderr.write(secrets.redact(`[temporal ${entry.level}] ${entry.message}`) + '\n');
+    }),
+  });
+}
+
+function bundleKey(): string {
+  const h = createHash('sha256');
+  for (const f of [...readdirSync(WORKFLOWS_DIR).map((f) => join(WORKFLOWS_DIR, f)).sort(), ...BUNDLE_INPUTS]) {
+    h.update(f).update(readFileSync(f));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The workflow bundle, from `<cacheDir>/workflows-<hash>.js` when sources are unchanged. */
+export async function workflowBundle(cacheDir: string): Promise<{ code: string }> {
+  const file = join(cacheDir, `workflows-${bundleKey()}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('ERROR') });
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, file);
+  return { code };
+}
+
+export interface WorkerOptions {
+  settings: TemporalSettings & { address: string };
+  deps: ActivityDeps;
+  cacheDir: string;
+  identity?: string;
+  /** Activity slots; partitions of all sweeps share them. */
+  maxConcurrentActivities?: number;
+}
+
+/** Creates a worker polling the plan's task queue; call `run()` on it and `shutdown()` to stop. */
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime();
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({
+      address: opts.settings.address,
+      tls: opts.settings.tls as never,
+      apiKey: opts.settings.apiKey,
+      metadata: opts.settings.metadata,
+    });
+  } catch (e) {
+    throw new EnvironmentError(`the worker cannot reach Temporal at ${opts.settings.address}: ${secrets.redact((e as Error).message)}`, {
+      hint: 'Check TEMPORAL_ADDRESS (or temporal.address in the plan) and that the server is up.',
+    });
+  }
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.settings.namespace,
+    taskQueue: opts.settings.taskQueue,
+    workflowBundle: await workflowBundle(opts.cacheDir),
+    activities: createActivities(opts.deps),
+    identity: opts.identity,
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 64,
+    shutdownGraceTime: '5s',
+  });
+  return { worker, connection };
+}
