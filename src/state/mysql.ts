@@ -20,7 +20,7 @@ const TABLE_OPTIONS = 'engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin
 const LOCK_TIMEOUT_S = 60;
 
 /** Forward-only; never edit a shipped entry, append a new one. */
-const MIGRATIONS: { version: number; description: string; sql: string[] }[] = [
+const MIGRATIONS: { version: number; description: string; sql: Step[] }[] = [
   {
     version: 1,
     description: 'flags, audit, checkpoints, failures, reports',
@@ -77,7 +77,26 @@ const MIGRATIONS: { version: number; description: string; sql: string[] }[] = [
       ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 2,
+    description: 'checkpoints keep the mismatch tally of verification sweeps',
+    // MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has); the check keeps a re-run after a crash harmless.
+    sql: [addColumnIfMissing('migrate_checkpoints', 'mismatches', 'bigint null')],
+  },
 ];
+
+/** A migration step: a statement, or a function for steps that must look before they act. */
+type Step = string | ((q: <R>(sql: string, params?: unknown[]) => Promise<R>) => Promise<void>);
+
+function addColumnIfMissing(table: string, column: string, type: string): Step {
+  return async (q) => {
+    const rows = await q<unknown[]>(
+      'select 1 from information_schema.columns where table_schema = database() and table_name = ? and column_name = ?',
+      [table, column],
+    );
+    if (rows.length === 0) await q(`alter table ${table} add column ${column} ${type}`);
+  };
+}
 
 type Conn = Pick<mysql.Pool | mysql.PoolConnection, 'query'>;
 
@@ -200,7 +219,10 @@ export function createMysqlStateStore(url: string, poolSize = 4): StateStore {
           const current = rows[0]?.v ?? 0;
           for (const m of MIGRATIONS) {
             if (m.version <= current) continue;
-            for (const stmt of m.sql) await q(stmt, [], c);
+            for (const step of m.sql) {
+              if (typeof step === 'string') await q(step, [], c);
+              else await step((sql, params = []) => q(sql, params, c));
+            }
             await q('insert into migrate_schema_version (version, description, applied_at) values (?, ?, utc_timestamp(6))', [m.version, m.description], c);
           }
         } finally {
@@ -257,7 +279,7 @@ export function createMysqlStateStore(url: string, poolSize = 4): StateStore {
 
     async getCheckpoint(plan, entity, runKey, partition) {
       const rows = await q<CheckpointRow[]>(
-        `select cursor_json, rows_done, failures, done from migrate_checkpoints
+        `select cursor_json, rows_done, failures, mismatches, done from migrate_checkpoints
          where plan = ? and entity = ? and run_key = ? and partition_no = ?`,
         [plan, entity, runKey, partition],
       );
@@ -267,6 +289,7 @@ export function createMysqlStateStore(url: string, poolSize = 4): StateStore {
         ...(r.cursor_json === null ? {} : { cursor: JSON.parse(r.cursor_json) as KeyTuple }),
         rowsDone: Number(r.rows_done),
         failures: Number(r.failures),
+        ...(r.mismatches === null ? {} : { mismatches: Number(r.mismatches) }),
         done: Boolean(r.done),
       } satisfies Checkpoint;
     },
@@ -275,11 +298,21 @@ export function createMysqlStateStore(url: string, poolSize = 4): StateStore {
       // One statement: this runs after every batch of every partition.
       // VALUES() rather than the row-alias syntax because MariaDB has no row alias.
       await q(
-        `insert into migrate_checkpoints (plan, entity, run_key, partition_no, cursor_json, rows_done, failures, done, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, utc_timestamp(6))
-         on duplicate key update cursor_json = values(cursor_json), rows_done = values(rows_done),
-           failures = values(failures), done = values(done), updated_at = values(updated_at)`,
-        [plan, entity, runKey, partition, cp.cursor === undefined ? null : JSON.stringify(cp.cursor), cp.rowsDone, cp.failures, cp.done],
+        `insert into migrate_checkpoints (plan, entity, run_key, partition_no, cursor_json, rows_done, failures, mismatches, done, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, utc_timestamp(6))
+         on duplicate key update cursor_json = values(cursor_json), rows_done = values(rows_done), failures = values(failures),
+           mismatches = values(mismatches), done = values(done), updated_at = values(updated_at)`,
+        [
+          plan,
+          entity,
+          runKey,
+          partition,
+          cp.cursor === undefined ? null : JSON.stringify(cp.cursor),
+          cp.rowsDone,
+          cp.failures,
+          cp.mismatches ?? null,
+          cp.done,
+        ],
       );
     },
 
@@ -393,6 +426,7 @@ interface CheckpointRow {
   cursor_json: string | null;
   rows_done: number | string;
   failures: number | string;
+  mismatches: number | string | null;
   done: number;
 }
 interface FailureRow {

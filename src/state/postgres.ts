@@ -68,6 +68,11 @@ const MIGRATIONS: { version: number; description: string; sql: string[] }[] = [
       `create index migrate_reports_latest on migrate_reports (plan, entity, created_at, id)`,
     ],
   },
+  {
+    version: 2,
+    description: 'checkpoints keep the mismatch tally of verification sweeps',
+    sql: [`alter table migrate_checkpoints add column if not exists mismatches bigint`],
+  },
 ];
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -216,7 +221,7 @@ export function createPostgresStateStore(url: string, poolSize = 4): StateStore 
 
     async getCheckpoint(plan, entity, runKey, partition) {
       const { rows } = await q<CheckpointRow>(
-        `select cursor_json, rows_done, failures, done from migrate_checkpoints
+        `select cursor_json, rows_done, failures, mismatches, done from migrate_checkpoints
          where plan = $1 and entity = $2 and run_key = $3 and partition_no = $4`,
         [plan, entity, runKey, partition],
       );
@@ -226,6 +231,7 @@ export function createPostgresStateStore(url: string, poolSize = 4): StateStore 
         ...(r.cursor_json === null ? {} : { cursor: r.cursor_json }),
         rowsDone: Number(r.rows_done),
         failures: Number(r.failures),
+        ...(r.mismatches === null ? {} : { mismatches: Number(r.mismatches) }),
         done: r.done,
       } satisfies Checkpoint;
     },
@@ -233,11 +239,22 @@ export function createPostgresStateStore(url: string, poolSize = 4): StateStore 
     async saveCheckpoint(plan, entity, runKey, partition, cp) {
       // One statement: this runs after every batch of every partition.
       await q(
-        `insert into migrate_checkpoints (plan, entity, run_key, partition_no, cursor_json, rows_done, failures, done, updated_at)
-         values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, now())
+        `insert into migrate_checkpoints (plan, entity, run_key, partition_no, cursor_json, rows_done, failures, mismatches, done, updated_at)
+         values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, now())
          on conflict (plan, entity, run_key, partition_no) do update set cursor_json = excluded.cursor_json,
-           rows_done = excluded.rows_done, failures = excluded.failures, done = excluded.done, updated_at = excluded.updated_at`,
-        [plan, entity, runKey, partition, cp.cursor === undefined ? null : JSON.stringify(cp.cursor), cp.rowsDone, cp.failures, cp.done],
+           rows_done = excluded.rows_done, failures = excluded.failures, mismatches = excluded.mismatches,
+           done = excluded.done, updated_at = excluded.updated_at`,
+        [
+          plan,
+          entity,
+          runKey,
+          partition,
+          cp.cursor === undefined ? null : JSON.stringify(cp.cursor),
+          cp.rowsDone,
+          cp.failures,
+          cp.mismatches ?? null,
+          cp.done,
+        ],
       );
     },
 
@@ -344,6 +361,7 @@ interface CheckpointRow {
   cursor_json: KeyTuple | null;
   rows_done: string;
   failures: string;
+  mismatches: string | null;
   done: boolean;
 }
 interface FailureRow {

@@ -9,14 +9,33 @@ import { createTestDatabases, type TestDatabases } from '../support/databases.js
 
 let dbs: TestDatabases;
 let raceDbs: TestDatabases;
+let upgradeDbs: TestDatabases;
 
 beforeAll(async () => {
-  [dbs, raceDbs] = await Promise.all([createTestDatabases('statestore'), createTestDatabases('staterace')]);
+  [dbs, raceDbs, upgradeDbs] = await Promise.all([
+    createTestDatabases('statestore'),
+    createTestDatabases('staterace'),
+    createTestDatabases('stateupgrade'),
+  ]);
 });
 
 afterAll(async () => {
-  await Promise.all([dbs?.drop(), raceDbs?.drop()]);
+  await Promise.all([dbs?.drop(), raceDbs?.drop(), upgradeDbs?.drop()]);
 });
+
+/** Runs statements directly, to put a store into a state only an older version would have left. */
+async function exec(dialect: 'postgres' | 'mysql', url: string, statements: string[]): Promise<void> {
+  if (dialect === 'postgres') {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    for (const s of statements) await c.query(s);
+    await c.end();
+    return;
+  }
+  const c = await mysql.createConnection(url);
+  for (const s of statements) await c.query(s);
+  await c.end();
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,9 +54,21 @@ async function tableNames(dialect: 'postgres' | 'mysql', url: string): Promise<s
 }
 
 describe.each([
-  { dialect: 'postgres' as const, url: () => dbs.pgUrl, raceUrl: () => raceDbs.pgUrl, badUrl: 'postgres://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere' },
-  { dialect: 'mysql' as const, url: () => dbs.mysqlUrl, raceUrl: () => raceDbs.mysqlUrl, badUrl: 'mysql://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere' },
-])('state store on $dialect', ({ dialect, url, raceUrl, badUrl }) => {
+  {
+    dialect: 'postgres' as const,
+    url: () => dbs.pgUrl,
+    raceUrl: () => raceDbs.pgUrl,
+    upgradeUrl: () => upgradeDbs.pgUrl,
+    badUrl: 'postgres://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere',
+  },
+  {
+    dialect: 'mysql' as const,
+    url: () => dbs.mysqlUrl,
+    raceUrl: () => raceDbs.mysqlUrl,
+    upgradeUrl: () => upgradeDbs.mysqlUrl,
+    badUrl: 'mysql://alice:s3cret-pw-xyz@127.0.0.1:1/nowhere',
+  },
+])('state store on $dialect', ({ dialect, url, raceUrl, upgradeUrl, badUrl }) => {
   let store: StateStore;
   const plan = `plan-${dialect}`;
 
@@ -72,6 +103,21 @@ describe.each([
         expect((await b.getFlag('race.flag'))?.enabled).toBe(true);
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('Given a store left at schema version 1, when migrate() runs, then version 2 is applied and its column works', async () => {
+      const old = await openStateStore(upgradeUrl());
+      try {
+        await exec(dialect, upgradeUrl(), [
+          'alter table migrate_checkpoints drop column mismatches',
+          'delete from migrate_schema_version where version > 1',
+        ]);
+        await old.migrate();
+        await old.saveCheckpoint('p', 'e', 'verify/1', 0, { cursor: [5], rowsDone: 5, failures: 0, mismatches: 3, done: false });
+        expect((await old.getCheckpoint('p', 'e', 'verify/1', 0))?.mismatches).toBe(3);
+      } finally {
+        await old.close();
       }
     });
   });
@@ -140,6 +186,11 @@ describe.each([
     it('Given a checkpoint without a cursor, when it is read, then it has no cursor', async () => {
       await store.saveCheckpoint(plan, 'orders', 'backfill', 2, { rowsDone: 0, failures: 0, done: false });
       expect(await store.getCheckpoint(plan, 'orders', 'backfill', 2)).toEqual({ rowsDone: 0, failures: 0, done: false });
+    });
+
+    it('Given a verification checkpoint with a mismatch tally, when it is read, then the tally comes back', async () => {
+      await store.saveCheckpoint(plan, 'orders', 'verify/r9', 0, { cursor: ['x'], rowsDone: 10, failures: 0, mismatches: 4, done: false });
+      expect(await store.getCheckpoint(plan, 'orders', 'verify/r9', 0)).toEqual({ cursor: ['x'], rowsDone: 10, failures: 0, mismatches: 4, done: false });
     });
 
     it('Given checkpoints of two runs, when one run is cleared, then only that run loses its checkpoints', async () => {
