@@ -1,0 +1,137 @@
+/**
+ * The reference service's own storage: one `items` table in its own PostgreSQL schema. Every batch
+ * is one statement (jsonb_to_recordset + ON CONFLICT) so that the service is never the bottleneck of
+ * a backfill benchmark.
+ *
+ * Identity is `key`, the canonical key text (each key value stringified and URL-encoded, joined by
+ * ","), which is also what a single-item path carries; `key_values` keeps the typed values as jsonb
+ * so listing can follow the natural order of the key (2 before 10) through its own index.
+ */
+import pg from 'pg';
+
+export interface StoredRow {
+  key: string;
+  keyValues: unknown[];
+  data: Record<string, unknown>;
+}
+
+export interface UpsertOutcome {
+  key: string;
+  created: boolean;
+}
+
+export interface ItemStore {
+  /** Create the schema and table when missing. */
+  init(): Promise<void>;
+  /** Upsert rows (unique keys) in one statement; reports which keys were created. Unchanged content is a no-op. */
+  upsert(collection: string, rows: readonly StoredRow[]): Promise<Map<string, UpsertOutcome>>;
+  /** Items stored under these canonical keys, by key. */
+  get(collection: string, keys: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
+  /** One page in key order after `after` (typed key values); `limit` rows at most. */
+  page(collection: string, after: unknown[] | undefined, limit: number): Promise<StoredRow[]>;
+  /** True when a row was deleted. */
+  delete(collection: string, key: string): Promise<boolean>;
+  count(collection: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A PostgreSQL-backed store in `schema` of `databaseUrl`; call `init` before use. */
+export function createItemStore(databaseUrl: string, schema: string, poolSize = 8): ItemStore {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client losing its connection must not crash the service process.
+  pool.on('error', () => undefined);
+  const table = `${quoteIdent(schema)}.items`;
+
+  return {
+    async init() {
+      const client = await pool.connect();
+      try {
+        // Two services starting on one database race on CREATE SCHEMA; the advisory lock orders them.
+        await client.query('begin');
+        await client.query('select pg_advisory_xact_lock(hashtext($1))', [`fulfillment-init:${schema}`]);
+        await client.query(`create schema if not exists ${quoteIdent(schema)}`);
+        await client.query(
+          `create table if not exists ${table} (
+             collection text not null,
+             key text not null,
+             key_values jsonb not null,
+             data jsonb not null,
+             version int not null default 1,
+             updated_at timestamptz not null default now(),
+             primary key (collection, key))`,
+        );
+        await client.query(`create index if not exists items_key_order on ${table} (collection, key_values)`);
+        await client.query('commit');
+      } catch (e) {
+        await client.query('rollback').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+
+    async upsert(collection, rows) {
+      const out = new Map<string, UpsertOutcome>();
+      if (rows.length === 0) return out;
+      const payload = JSON.stringify(rows.map((r) => ({ key: r.key, key_values: r.keyValues, data: r.data })));
+      // Sorting by key gives concurrent overlapping batches one lock order, so they cannot deadlock.
+      const res = await pool.query<{ key: string; inserted: boolean }>(
+        `insert into ${table} as t (collection, key, key_values, data)
+           select $1, r.key, r.key_values, r.data
+             from jsonb_to_recordset($2::jsonb) as r(key text, key_values jsonb, data jsonb)
+            order by r.key
+         on conflict (collection, key) do update
+           set data = excluded.data, key_values = excluded.key_values,
+               version = t.version + 1, updated_at = now()
+           where t.data is distinct from excluded.data
+         returning t.key, (t.xmax = 0) as inserted`,
+        [collection, payload],
+      );
+      for (const r of res.rows) out.set(r.key, { key: r.key, created: r.inserted });
+      return out;
+    },
+
+    async get(collection, keys) {
+      const out = new Map<string, Record<string, unknown>>();
+      if (keys.length === 0) return out;
+      const res = await pool.query<{ key: string; data: Record<string, unknown> }>(
+        `select key, data from ${table} where collection = $1 and key = any($2::text[])`,
+        [collection, keys],
+      );
+      for (const r of res.rows) out.set(r.key, r.data);
+      return out;
+    },
+
+    async page(collection, after, limit) {
+      const res = after
+        ? await pool.query<{ key: string; key_values: unknown[]; data: Record<string, unknown> }>(
+            `select key, key_values, data from ${table}
+              where collection = $1 and key_values > $2::jsonb order by key_values limit $3`,
+            [collection, JSON.stringify(after), limit],
+          )
+        : await pool.query<{ key: string; key_values: unknown[]; data: Record<string, unknown> }>(
+            `select key, key_values, data from ${table} where collection = $1 order by key_values limit $2`,
+            [collection, limit],
+          );
+      return res.rows.map((r) => ({ key: r.key, keyValues: r.key_values, data: r.data }));
+    },
+
+    async delete(collection, key) {
+      const res = await pool.query(`delete from ${table} where collection = $1 and key = $2`, [collection, key]);
+      return (res.rowCount ?? 0) > 0;
+    },
+
+    async count(collection) {
+      const res = await pool.query<{ n: string }>(`select count(*) as n from ${table} where collection = $1`, [collection]);
+      return Number(res.rows[0]?.n ?? 0);
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The HTTP client for one entity's endpoints on one target service (protocol in
+ * docs/target-protocol.md). One attempt per call: every failure is classified (classify.ts) and
+ * thrown, and Temporal's retry policy decides when to try again, so backoff lives in one place.
+ *
+ * Modes follow the plan: writes are batched when `write.batch` is set (the caller chunks, one
+ * request per call), otherwise one request per item with `{key}` in the path. Reads are batched
+ * unless `read.path` contains `{key}`. A `{key}` is the key values, each URL-encoded, joined by ",".
+ */
+import type { TargetEndpoints, TargetServiceConfig } from '../plan/schema.js';
+import { durationMs } from '../plan/units.js';
+import { SecretRegistry } from '../secrets.js';
+import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
+import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
+import type { RateLimiter } from './rateLimiter.js';
+import type { ItemResult, ListPage, TargetClient, TargetItem, TargetKey } from './types.js';
+
+export interface TargetClientOptions {
+  /** The plan's name for the service, used in every message. */
+  service: string;
+  /** Headers already interpolated by the plan loader. */
+  config: TargetServiceConfig;
+  endpoints: TargetEndpoints;
+  /** Target fields identifying an item, in key order. */
+  keyFields: string[];
+  /** Shared by every client of this service in the worker; each HTTP request takes one token. */
+  limiter?: RateLimiter;
+  fetch?: typeof fetch;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | null;
+}
+
+const KEY_PLACEHOLDER = '{key}';
+const PROBE_VALUE = '__tracer_probe__';
+
+/** Run `fn` over `inputs` with at most `limit` in flight; results in input order. The first error stops new starts and is rethrown once in-flight calls settle. */
+async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (input: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(inputs.length);
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failed && next < inputs.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(inputs[i]!, i);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
+  if (failed) throw failed.error;
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A client for one entity on one service; see TargetClient for the contract of each method. */
+export function createTargetClient(opts: TargetClientOptions): TargetClient {
+  const { service, config, endpoints, keyFields, limiter } = opts;
+  const doFetch = opts.fetch ?? fetch;
+  const base = config.baseUrl.replace(/\/+$/, '');
+  const timeoutMs = durationMs(config.timeout);
+  const concurrency = config.concurrency;
+
+  // Header values are secrets whether or not the plan loader registered them: a service echoing
+  // the Authorization header back in an error body must not leak it into the failure log.
+  const local = new SecretRegistry();
+  for (const v of Object.values(config.headers)) {
+    local.add(v);
+    local.add(v.replace(/^\S+\s+/, ''));
+  }
+
+  const keyOf = (item: TargetItem): TargetKey => {
+    const key: TargetKey = {};
+    for (const f of keyFields) key[f] = item[f];
+    return key;
+  };
+  const keyPath = (key: TargetKey) => keyFields.map((f) => encodeURIComponent(String(key[f]))).join(',');
+  const withKey = (path: string, key: TargetKey) => path.split(KEY_PLACEHOLDER).join(keyPath(key));
+
+  const batchWrites = endpoints.write.batch !== undefined;
+  // POST is the schema's default; a per-key path means the protocol's PUT unless the plan chose PUT or PATCH.
+  const singleWriteMethod =
+    endpoints.write.method === 'POST' && endpoints.write.path.includes(KEY_PLACEHOLDER) ? 'PUT' : endpoints.write.method;
+  const batchReads = !endpoints.read.path.includes(KEY_PLACEHOLDER);
+  // A batch read carries a body, which GET cannot.
+  const batchReadMethod = endpoints.read.method === 'GET' ? 'POST' : endpoints.read.method;
+
+  async function request(method: string, path: string, body: unknown, idempotencyKey?: string): Promise<Answer> {
+    const what = `${method} ${path}`;
+    if (limiter) await limiter.acquire(1);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, config.headers);
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    try {
+      const res = await doFetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Reading the body stays under the same timeout signal, so a stalled body is a timeout too.
+      const text = await res.text();
+      return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
+    } catch (err) {
+      throw networkError(service, what, err, timeoutMs, local);
+    }
+  }
+
+  const fail = (method: string, path: string, a: Answer) =>
+    responseError(service, a.status, `${method} ${path}`, a.text, a.retryAfter, local);
+
+  /** The reason a service gave for refusing an item: its `error`/`message` field when it sent JSON, else the body. */
+  function reason(raw: unknown, fallback: string): string {
+    if (typeof raw === 'string') return errorExcerpt(raw, local);
+    if (raw && typeof raw === 'object') {
+      const o = raw as Record<string, unknown>;
+      const msg = o.error ?? o.message ?? o.detail;
+      if (typeof msg === 'string') return errorExcerpt(msg, local);
+      return errorExcerpt(JSON.stringify(raw), local);
+    }
+    return errorExcerpt(fallback, local);
+  }
+
+  async function writeBatch(items: readonly TargetItem[], idempotencyKey: string): Promise<ItemResult[]> {
+    const { method, path } = endpoints.write;
+    const a = await request(method, path, { items }, idempotencyKey);
+    if (a.status === 409 || a.status === 422) {
+      // The service refused the batch as a whole for its content: no item was written, each is logged.
+      const error = reason(parseJson(a.text), a.text);
+      return items.map((item) => ({ key: keyOf(item), ok: false, status: a.status, error }));
+    }
+    if (statusClass(a.status) !== 'ok') throw fail(method, path, a);
+    const body = parseJson(a.text) as { results?: unknown } | undefined;
+    const results = body?.results;
+    if (!Array.isArray(results) || results.length !== items.length) {
+      throw new TargetPermanentError(
+        service,
+        a.status,
+        `target "${service}" answered ${method} ${path} without one result per item (sent ${items.length}, got ${Array.isArray(results) ? results.length : 'none'})`,
+      );
+    }
+    return items.map((item, i) => {
+      const r = (results[i] ?? {}) as { status?: unknown; error?: unknown };
+      const status = typeof r.status === 'number' ? r.status : a.status;
+      const cls = statusClass(status);
+      if (cls === 'ok') return { key: keyOf(item), ok: true, status };
+      if (cls === 'retryable' || cls === 'auth') {
+        // A transient or credential failure on one item is the batch's: re-sending it whole is idempotent.
+        throw responseError(service, status, `${method} ${path} (item ${i})`, typeof r.error === 'string' ? r.error : '', a.retryAfter, local);
+      }
+      return { key: keyOf(item), ok: false, status, error: reason(r.error, `HTTP ${status}`) };
+    });
+  }
+
+  async function writeOne(item: TargetItem, idempotencyKey: string): Promise<ItemResult> {
+    const key = keyOf(item);
+    const path = withKey(endpoints.write.path, key);
+    const a = await request(singleWriteMethod, path, item, idempotencyKey);
+    const cls = statusClass(a.status);
+    if (cls === 'ok') return { key, ok: true, status: a.status };
+    if (cls === 'item') return { key, ok: false, status: a.status, error: reason(parseJson(a.text) ?? a.text, a.text) };
+    throw fail(singleWriteMethod, path, a);
+  }
+
+  async function readBatch(keys: readonly TargetKey[]): Promise<TargetItem[]> {
+    const path = endpoints.read.path;
+    const a = await request(batchReadMethod, path, { keys });
+    if (statusClass(a.status) !== 'ok') throw fail(batchReadMethod, path, a);
+    const items = (parseJson(a.text) as { items?: unknown } | undefined)?.items;
+    if (!Array.isArray(items)) {
+      throw new TargetPermanentError(service, a.status, `target "${service}" answered ${batchReadMethod} ${path} without an "items" array`);
+    }
+    return items as TargetItem[];
+  }
+
+  async function readOne(key: TargetKey): Promise<TargetItem | undefined> {
+    const path = withKey(endpoints.read.path, key);
+    const a = await request('GET', path, undefined);
+    if (a.status === 404) return undefined;
+    if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
+    const item = parseJson(a.text);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${path} with something other than a JSON object`);
+    }
+    return item as TargetItem;
+  }
+
+  return {
+    service,
+
+    async write(items, idempotencyKey) {
+      if (items.length === 0) return [];
+      if (batchWrites) return writeBatch(items, idempotencyKey);
+      return mapLimit(items, concurrency, (item, i) => writeOne(item, items.length === 1 ? idempotencyKey : `${idempotencyKey}-${i}`));
+    },
+
+    async read(keys) {
+      if (keys.length === 0) return [];
+      if (!batchReads) return (await mapLimit(keys, concurrency, readOne)).filter((x): x is TargetItem => x !== undefined);
+      const size = endpoints.read.batch ?? keys.length;
+      const chunks: TargetKey[][] = [];
+      for (let i = 0; i < keys.length; i += size) chunks.push(keys.slice(i, i + size));
+      return (await mapLimit(chunks, concurrency, readBatch)).flat();
+    },
+
+    async list(cursor, limit) {
+      if (!endpoints.list) {
+        throw new TargetUnsupportedError(`target "${service}" has no list endpoint for this entity`, {
+          hint: 'Add `target.list.path` to the entity in the plan to let verification find items the legacy lacks.',
+        });
+      }
+      const [pathOnly, existing] = endpoints.list.path.split('?', 2) as [string, string | undefined];
+      const params = new URLSearchParams(existing);
+      params.set('limit', String(limit));
+      if (cursor !== undefined) params.set('cursor', cursor);
+      const path = `${pathOnly}?${params}`;
+      const a = await request('GET', path, undefined);
+      if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
+      const body = parseJson(a.text) as { items?: unknown; nextCursor?: unknown } | undefined;
+      if (!body || !Array.isArray(body.items)) {
+        throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${pathOnly} without an "items" array`);
+      }
+      const page: ListPage = { items: body.items as TargetItem[] };
+      if (typeof body.nextCursor === 'string' && body.nextCursor !== '') page.nextCursor = body.nextCursor;
+      return page;
+    },
+
+    async probe() {
+      if (batchReads) {
+        const path = endpoints.read.path;
+        const a = await request(batchReadMethod, path, { keys: [] });
+        // A service may refuse an empty key list; that still proves the route, the network and the credentials.
+        if (statusClass(a.status) === 'ok' || a.status === 400 || a.status === 422) return;
+        throw fail(batchReadMethod, path, a);
+      }
+      const key: TargetKey = Object.fromEntries(keyFields.map((f) => [f, PROBE_VALUE]));
+      const path = withKey(endpoints.read.path, key);
+      const a = await request('GET', path, undefined);
+      if (statusClass(a.status) === 'ok' || a.status === 404 || a.status === 400 || a.status === 422) return;
+      throw fail('GET', path, a);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Idempotency keys: the same entity, keys and row versions always give the same key, so a batch
+ * re-sent after a crash or a retry carries the key of its first attempt and the service (or a
+ * proxy) can recognise it; a changed row version gives a new key, since it is new content.
+ */
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted and Dates/bigints made explicit, so equal values hash equally. */
+function canonical(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Buffer.isBuffer(value)) return JSON.stringify(`base64:${value.toString('base64')}`);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .filter((k) => obj[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A stable key (64 hex chars of sha256) for writing these items, in this order, of this entity. */
+export function idempotencyKey(entity: string, items: readonly { key: unknown; version?: unknown }[]): string {
+  const h = createHash('sha256');
+  h.update(canonical(entity));
+  for (const it of items) {
+    h.update('\n');
+    h.update(canonical(it.key));
+    h.update('@');
+    h.update(canonical(it.version));
+  }
+  return h.digest('hex');
+}
