@@ -3,6 +3,7 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { EnvironmentError } from '../../src/errors.js';
 import { secrets } from '../../src/secrets.js';
+import { createStateStoreFlagProvider } from '../../src/flags/index.js';
 import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
@@ -158,6 +159,18 @@ describe.each([
       });
       expect(latest?.at).toBeInstanceOf(Date);
       expect(earlier).toMatchObject({ actor: 'carol@ops', detail: { enabled: true, previous: null } });
+    });
+  });
+
+  describe('built-in flag provider', () => {
+    it('Given the state-store provider, when a flag is set through it, then it reads back and the change is audited for the entity', async () => {
+      const flags = createStateStoreFlagProvider(store);
+      expect(await flags.getFlag('payments.backfill')).toBeUndefined();
+      await flags.setFlag('payments.backfill', true, { plan, entity: 'payments', actor: 'frank', reason: 'go' });
+      expect(await flags.getFlag('payments.backfill')).toBe(true);
+      expect((await flags.listFlags()).find((f) => f.name === 'payments.backfill')?.enabled).toBe(true);
+      const [entry] = await store.listAudit({ plan, entity: 'payments', limit: 1 });
+      expect(entry).toMatchObject({ action: 'flag.set', actor: 'frank', reason: 'go', detail: { flag: 'payments.backfill', enabled: true } });
     });
   });
 
