@@ -1,0 +1,219 @@
+/**
+ * The words and numbers every renderer shows, derived once from plain progress snapshots, so Ink,
+ * cli-progress, plain lines and docs cannot drift apart. Pure: no I/O, no colour, no clock reads.
+ */
+import {
+  eta,
+  fractionDone,
+  type EntityPhase,
+  type EntityStatus,
+  type SweepProgress,
+  type VerificationSummary,
+} from '../progress.js';
+import { formatDuration } from '../plan/units.js';
+import { secrets } from '../secrets.js';
+
+/** How a piece of text should stand out; each renderer maps it to a colour or to nothing. */
+export type Tone = 'normal' | 'active' | 'ok' | 'warn' | 'bad' | 'dim';
+
+export interface ToneText {
+  text: string;
+  tone: Tone;
+}
+
+/** Display form of one backfill or verify sweep. */
+export interface SweepView {
+  kind: SweepProgress['kind'];
+  state: SweepProgress['state'];
+  /** In [0, 1]; 1 only when the sweep completed or done reached the total. */
+  fraction: number;
+  percent: string;
+  /** "12,345/~20,000": the total never shows below done, "~" while it is an estimate. */
+  counts: string;
+  rate?: string;
+  /** Present only while running and when the data supports one. */
+  eta?: string;
+  failures: number;
+  mismatches?: number;
+  /** Why it is not simply running: paused (with its flag) or failed (with its reason). */
+  status?: ToneText;
+}
+
+/** Display form of one entity row. */
+export interface EntityView {
+  entity: string;
+  phase: ToneText;
+  started: boolean;
+  sweep?: SweepView;
+  /** "not started", "paused by flag …", "failed: …". */
+  status?: ToneText;
+  verification?: ToneText;
+  workflowUrl?: string;
+  next?: string;
+}
+
+// Data from snapshots reaches terminals and CI logs: control characters would let a row or reason
+// move the cursor or recolour the screen, and a secret must never be shown.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Text from a snapshot made safe to print: control characters dropped, secrets masked. */
+export function clean(text: string): string {
+  return secrets.redact(text.replace(CONTROL, ' '));
+}
+
+/** Exact ("12,345,678") below 100 million, then "123M" / "1.2B", so counts fit 60 columns. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const abs = Math.abs(n);
+  // Exact while it fits: operators compare counts against their own SELECT count(*).
+  if (abs < 100_000_000) return Math.round(n).toLocaleString('en-US');
+  if (abs < 1_000_000_000) return `${trim(n / 1_000_000)}M`;
+  return `${trim(n / 1_000_000_000)}B`;
+}
+
+function trim(x: number): string {
+  return x >= 100 ? Math.round(x).toString() : x.toFixed(1).replace(/\.0$/, '');
+}
+
+/** Rows per second: one decimal below 10, whole numbers below 10k, then "12.5k/s". */
+export function formatRate(perSec: number): string {
+  if (!Number.isFinite(perSec) || perSec < 0) return '?/s';
+  if (perSec < 10) return `${perSec.toFixed(1)}/s`;
+  if (perSec < 10_000) return `${Math.round(perSec).toLocaleString('en-US')}/s`;
+  return `${trim(perSec / 1000)}k/s`;
+}
+
+/** Cuts text to `width` columns with an ellipsis; plain strings only (no escape codes). */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width === 1) return '…';
+  return chars.slice(0, width - 1).join('') + '…';
+}
+
+/** The total to show: what was done once completed, and never less than done while running. */
+export function displayTotal(sweep: Pick<SweepProgress, 'done' | 'total' | 'state'>): number {
+  return sweep.state === 'completed' ? sweep.done : Math.max(sweep.total, sweep.done);
+}
+
+/** Fraction for bars: 100% only when completed or done reached the total, never past it. */
+export function sweepFraction(sweep: Pick<SweepProgress, 'done' | 'total' | 'state'>): number {
+  if (sweep.state === 'completed') return 1;
+  return fractionDone(sweep.done, displayTotal(sweep));
+}
+
+/** "62%"; floors so a sweep shows 100% only when it really is complete. */
+export function formatPercent(fraction: number): string {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  return `${Math.floor(f * 100)}%`;
+}
+
+function pausedText(sweep: Pick<SweepProgress, 'flag' | 'reason'>): string {
+  const flag = sweep.flag;
+  let text = 'paused';
+  if (flag && !flag.enabled) text = `paused by flag ${clean(flag.name)} (off)`;
+  else if (flag) text = `paused (flag ${clean(flag.name)} is on)`;
+  return sweep.reason ? `${text}: ${clean(sweep.reason)}` : text;
+}
+
+/** Display form of a sweep; ETA only while running and only when a rate exists (never guessed). */
+export function viewSweep(sweep: SweepProgress): SweepView {
+  const total = displayTotal(sweep);
+  const fraction = sweepFraction(sweep);
+  const estimate = sweep.totalIsEstimate && sweep.state !== 'completed';
+  const view: SweepView = {
+    kind: sweep.kind,
+    state: sweep.state,
+    fraction,
+    percent: formatPercent(fraction),
+    counts: `${formatCount(sweep.done)}/${estimate ? '~' : ''}${formatCount(total)}`,
+    failures: sweep.failures,
+  };
+  if (sweep.mismatches !== undefined) view.mismatches = sweep.mismatches;
+  if (sweep.state === 'running' && sweep.ratePerSec !== undefined) view.rate = formatRate(sweep.ratePerSec);
+  if (sweep.state === 'running') {
+    const ms = sweep.etaMs ?? eta(sweep.done, total, sweep.ratePerSec);
+    if (ms !== undefined && Number.isFinite(ms) && fraction < 1) view.eta = formatDuration(ms);
+  }
+  if (sweep.state === 'paused') view.status = { text: pausedText(sweep), tone: 'warn' };
+  if (sweep.state === 'failed') {
+    view.status = { text: `failed: ${sweep.reason ? clean(sweep.reason) : 'no reason recorded'}`, tone: 'bad' };
+  }
+  return view;
+}
+
+const PHASE_TONE: Record<EntityPhase, Tone> = {
+  pending: 'dim',
+  backfilling: 'active',
+  backfilled: 'ok',
+  verifying: 'active',
+  verified: 'ok',
+  paused: 'warn',
+  failed: 'bad',
+  'cut-over': 'ok',
+  retired: 'dim',
+};
+
+/** The sweep a row is about: the one the phase names, else the most recently updated one. */
+export function activeSweep(status: EntityStatus): SweepProgress | undefined {
+  const { backfill, verify, phase } = status;
+  if (phase === 'verifying' || phase === 'verified') return verify ?? backfill;
+  if (phase === 'backfilling' || phase === 'backfilled') return backfill ?? verify;
+  if (backfill && verify) return verify.updatedAt >= backfill.updatedAt ? verify : backfill;
+  return backfill ?? verify;
+}
+
+/** "✓ clean" or "✗ N persistent mismatches", with transient re-checks counted separately. */
+export function viewVerification(v: VerificationSummary): ToneText {
+  const transient = v.transient > 0 ? ` · ${formatCount(v.transient)} transient` : '';
+  const compared = ` of ${formatCount(v.compared)}`;
+  if (v.persistent > 0) {
+    const noun = v.persistent === 1 ? 'mismatch' : 'mismatches';
+    return { text: `✗ ${formatCount(v.persistent)} persistent ${noun}${compared}${transient}`, tone: 'bad' };
+  }
+  if (!v.passed) return { text: `✗ did not pass${compared}${transient}`, tone: 'bad' };
+  return { text: `✓ clean${compared}${transient}`, tone: 'ok' };
+}
+
+/** Display form of one entity: phase, its active sweep, why it waits or stopped, what to run next. */
+export function viewEntity(status: EntityStatus): EntityView {
+  const sweep = activeSweep(status);
+  const started = !!sweep && sweep.state !== 'not-started';
+  const view: EntityView = {
+    entity: clean(status.entity),
+    phase: { text: status.phase, tone: PHASE_TONE[status.phase] ?? 'normal' },
+    started,
+  };
+  if (sweep && started) view.sweep = viewSweep(sweep);
+  if (!started && status.phase === 'pending') {
+    const waits = status.dependsOn.length > 0 ? ` · after ${status.dependsOn.map(clean).join(', ')}` : '';
+    view.status = { text: `not started${waits}`, tone: 'dim' };
+  } else if (!started && (status.phase === 'backfilling' || status.phase === 'verifying')) {
+    // The workflow exists but has not reported a page yet: say so rather than show an empty bar.
+    view.status = { text: 'starting…', tone: 'dim' };
+  } else if (view.sweep?.status) {
+    view.status = view.sweep.status;
+  } else if (status.phase === 'paused') {
+    view.status = { text: sweep ? pausedText(sweep) : 'paused', tone: 'warn' };
+  } else if (status.phase === 'failed') {
+    view.status = { text: `failed: ${sweep?.reason ? clean(sweep.reason) : 'no reason recorded'}`, tone: 'bad' };
+  }
+  if (status.lastVerification) view.verification = viewVerification(status.lastVerification);
+  if (status.workflowUrl) view.workflowUrl = clean(status.workflowUrl);
+  if (status.next) view.next = clean(status.next);
+  return view;
+}
+
+/** "12:03:04" in local time: the clock an operator compares with. */
+export function clock(at: number): string {
+  const d = new Date(at);
+  const pad = (n: number) => n.toString().padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Whether colour is wanted: an explicit choice wins, else NO_COLOR (any non-empty value) turns it off. */
+export function colorEnabled(explicit: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (explicit !== undefined) return explicit;
+  return !env['NO_COLOR'];
+}
