@@ -1,0 +1,249 @@
+/**
+ * MySQL/MariaDB source over a mysql2 pool, using the text protocol: values are bound through the
+ * driver's placeholder escaping (`?`), and rows come back as text the driver converts exactly
+ * (big integers as strings, decimals as strings, dates as strings). Sessions run in UTC so
+ * TIMESTAMP columns read and compare as UTC. Value shapes: see values.ts.
+ *
+ * Key values are converted back for binding by the key column's type: a big-integer string becomes
+ * a BigInt (an unquoted literal; a quoted one would make MySQL compare as doubles and lose
+ * precision), an ISO timestamp becomes `YYYY-MM-DD HH:MM:SS.ffffff`. String keys are bound as they
+ * were read and compared by the server in the column's collation, so ordering and cursors agree.
+ */
+import mysql from 'mysql2/promise';
+import type { FieldPacket, RowDataPacket } from 'mysql2/promise';
+import { UserError } from '../errors.js';
+import type { SourceConfig } from '../plan/schema.js';
+import {
+  buildCount,
+  buildExplain,
+  buildMinMax,
+  buildReadByKeys,
+  buildReadPage,
+  buildSample,
+  type BoundRange,
+  type Query,
+} from './keyset.js';
+import { evenIntegerBoundaries, isSkewed, quantileBoundaries, rangesFromBoundaries } from './split.js';
+import { EXACT_COUNT_LIMIT, READ_BY_KEYS_CHUNK, SAMPLE, sampleSizeFor } from './tuning.js';
+import type { ColumnInfo, KeyPart, KeyRange, KeyTuple, Page, ReadOptions, SourceDb, SourceRow, TableInfo } from './types.js';
+import { dateToUtcLiteral, isoToMysqlDatetime, keyTupleOf, keyTypesFrom, mysqlDatetimeToIso } from './values.js';
+
+const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+const DATETIME_TYPES = new Set(['datetime', 'timestamp']);
+// mysql2 column type codes (constants/types): TIMESTAMP = 7, DATETIME = 12.
+const TYPE_TIMESTAMP = 7;
+const TYPE_DATETIME = 12;
+
+type KeyBinder = (value: KeyPart) => unknown;
+
+/** Creates a pool with exact value conversion and UTC sessions; the caller verifies connectivity. */
+export function createMysqlPool(url: string, poolSize: number): mysql.Pool {
+  const pool = mysql.createPool({
+    // mysql2 parses only mysql:// URLs; mariadb:// means the same server protocol.
+    uri: url.replace(/^mariadb:/i, 'mysql:'),
+    connectionLimit: poolSize,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: false,
+    dateStrings: true,
+    timezone: 'Z',
+    connectTimeout: 10_000,
+    enableKeepAlive: true,
+  });
+  pool.pool.on('connection', (conn) => {
+    // With a callback a failure cannot surface as an unhandled 'error' event; the next query reports it.
+    conn.query("SET time_zone = '+00:00'", () => undefined);
+  });
+  return pool;
+}
+
+/** A SourceDb over a mysql2 pool; `close()` ends the pool. */
+export class MysqlSource implements SourceDb {
+  readonly dialect = 'mysql' as const;
+  private readonly binders = new Map<string, Promise<KeyBinder[]>>();
+  private readonly keyTypes = new Map<string, Promise<string[]>>();
+
+  constructor(private readonly pool: mysql.Pool) {}
+
+  private async run(q: Query): Promise<SourceRow[]> {
+    const [rows, fields] = await this.pool.query<RowDataPacket[]>(q.sql, q.params);
+    return normalizeTemporal(rows, fields);
+  }
+
+  async introspect(table: Pick<SourceConfig, 'schema' | 'table'>): Promise<TableInfo> {
+    const where = 'TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?';
+    const args = [table.schema ?? null, table.table];
+    const [found] = await this.pool.query<RowDataPacket[]>(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE ${where}`, args);
+    if (found.length === 0) return { exists: false, columns: [], uniqueKeys: [], estimatedRows: 0 };
+    const [[cols], [idx], estimatedRows] = await Promise.all([
+      this.pool.query<RowDataPacket[]>(
+        `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, IS_NULLABLE AS nullable, COLLATION_NAME AS collation
+           FROM information_schema.COLUMNS WHERE ${where} ORDER BY ORDINAL_POSITION`,
+        args,
+      ),
+      this.pool.query<RowDataPacket[]>(
+        `SELECT INDEX_NAME AS indexName, COLUMN_NAME AS col, SUB_PART AS subPart
+           FROM information_schema.STATISTICS WHERE ${where} AND NON_UNIQUE = 0
+          ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+        args,
+      ),
+      this.planEstimate({ ...table, key: ['_'] }),
+    ]);
+    const columns: ColumnInfo[] = cols.map((c) => {
+      const info: ColumnInfo = { name: String(c.name), dataType: String(c.dataType).toLowerCase(), nullable: c.nullable === 'YES' };
+      if (c.collation) info.collation = String(c.collation);
+      return info;
+    });
+    // A prefix (SUB_PART) or functional (no column) unique index does not make the full columns unique.
+    const byIndex = new Map<string, { cols: string[]; usable: boolean }>();
+    for (const r of idx) {
+      const entry = byIndex.get(r.indexName) ?? { cols: [], usable: true };
+      if (r.col === null || r.subPart !== null) entry.usable = false;
+      else entry.cols.push(String(r.col));
+      byIndex.set(r.indexName, entry);
+    }
+    const uniqueKeys = [...byIndex.values()].filter((e) => e.usable).map((e) => e.cols);
+    return { exists: true, columns, uniqueKeys, estimatedRows };
+  }
+
+  async readPage(source: SourceConfig, range: KeyRange, limit: number, options: ReadOptions = {}): Promise<Page> {
+    const bound = await this.bindRange(source, range);
+    const since = options.updatedSince ? dateToUtcLiteral(options.updatedSince) : undefined;
+    const rows = await this.run(buildReadPage('mysql', source, bound, limit, since));
+    const lastRow = rows[rows.length - 1];
+    return lastRow ? { rows, last: keyTupleOf(source.key, lastRow) } : { rows };
+  }
+
+  async readByKeys(source: SourceConfig, keys: readonly KeyTuple[]): Promise<SourceRow[]> {
+    const binders = await this.keyBinders(source);
+    const out: SourceRow[] = [];
+    for (let i = 0; i < keys.length; i += READ_BY_KEYS_CHUNK) {
+      const chunk = keys.slice(i, i + READ_BY_KEYS_CHUNK).map((k) => bindTuple(binders, k));
+      for (const r of await this.run(buildReadByKeys('mysql', source, chunk))) out.push(r);
+    }
+    return out;
+  }
+
+  async splitKeySpace(source: SourceConfig, partitions: number): Promise<KeyRange[]> {
+    if (partitions <= 1) return [{}];
+    const types = await this.keyColumnTypes(source);
+    const sample = await this.sample(source, partitions);
+    if (types.length === 1 && INTEGER_TYPES.has(types[0]!)) {
+      const [row] = await this.run(buildMinMax('mysql', source));
+      const lo = row?.lo as KeyPart | null | undefined;
+      const hi = row?.hi as KeyPart | null | undefined;
+      if (lo === null || lo === undefined || hi === null || hi === undefined) return [{}];
+      const even = evenIntegerBoundaries(lo, hi, partitions);
+      if (!isSkewed(sample.map((k) => k[0]!), even, partitions)) return rangesFromBoundaries(even);
+    }
+    return rangesFromBoundaries(quantileBoundaries(sample, partitions));
+  }
+
+  /**
+   * The optimizer's EXPLAIN estimate for the range (index dives, so fairly close for key ranges);
+   * at most EXACT_COUNT_LIMIT rows are counted exactly instead, which is cheap over the key index.
+   */
+  async estimateRows(source: SourceConfig, range: KeyRange = {}): Promise<number> {
+    const bound = await this.bindRange(source, range);
+    const estimate = await this.planEstimate(source, bound);
+    if (estimate > EXACT_COUNT_LIMIT) return estimate;
+    const [row] = await this.run(buildCount('mysql', source, bound));
+    return Number(row?.n ?? 0);
+  }
+
+  keyOf(source: SourceConfig, row: SourceRow): KeyTuple {
+    return keyTupleOf(source.key, row);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async planEstimate(source: Pick<SourceConfig, 'schema' | 'table' | 'key' | 'where'>, range: BoundRange = {}): Promise<number> {
+    const rows = await this.run(buildExplain('mysql', source, range));
+    let best = 0;
+    for (const r of rows) {
+      const n = Number(r.rows ?? 0) * (r.filtered === undefined || r.filtered === null ? 1 : Number(r.filtered) / 100);
+      if (Number.isFinite(n)) best = Math.max(best, n);
+    }
+    return Math.round(best);
+  }
+
+  private async sample(source: SourceConfig, partitions: number): Promise<KeyTuple[]> {
+    const size = sampleSizeFor(partitions);
+    const cap = size * SAMPLE.capFactor;
+    const estimate = await this.planEstimate(source);
+    let fraction = estimate > 0 ? Math.min(1, (size * SAMPLE.oversample) / estimate) : 1;
+    let rows = await this.run(buildSample('mysql', source, fraction, cap));
+    if (rows.length >= cap) {
+      // Statistics were far off and the LIMIT cut the sample to one end of the table: size it from a real count.
+      const [counted] = await this.run(buildCount('mysql', source));
+      fraction = Math.min(1, (size * SAMPLE.oversample) / Math.max(1, Number(counted?.n ?? 1)));
+      rows = await this.run(buildSample('mysql', source, fraction, cap));
+    }
+    return rows.map((r) => keyTupleOf(source.key, r));
+  }
+
+  private async bindRange(source: SourceConfig, range: KeyRange): Promise<BoundRange> {
+    if (!range.after && !range.upTo) return {};
+    const binders = await this.keyBinders(source);
+    return {
+      after: range.after ? bindTuple(binders, range.after) : undefined,
+      upTo: range.upTo ? bindTuple(binders, range.upTo) : undefined,
+    };
+  }
+
+  private keyColumnTypes(source: SourceConfig): Promise<string[]> {
+    const id = `${source.schema ?? ''}.${source.table}:${source.key.join(',')}`;
+    let types = this.keyTypes.get(id);
+    if (!types) {
+      types = this.introspect(source).then((info) => keyTypesFrom(source, info));
+      types.catch(() => this.keyTypes.delete(id));
+      this.keyTypes.set(id, types);
+    }
+    return types;
+  }
+
+  private keyBinders(source: SourceConfig): Promise<KeyBinder[]> {
+    const id = `${source.schema ?? ''}.${source.table}:${source.key.join(',')}`;
+    let binders = this.binders.get(id);
+    if (!binders) {
+      binders = this.keyColumnTypes(source).then((types) => types.map(binderFor));
+      binders.catch(() => this.binders.delete(id));
+      this.binders.set(id, binders);
+    }
+    return binders;
+  }
+}
+
+/** How a key value of a column of this MySQL type is bound so the server compares it exactly. */
+export function binderFor(dataType: string): KeyBinder {
+  if (INTEGER_TYPES.has(dataType)) return (v) => (typeof v === 'string' ? BigInt(v) : v);
+  if (DATETIME_TYPES.has(dataType)) return (v) => (typeof v === 'string' ? isoToMysqlDatetime(v) : v);
+  return (v) => v;
+}
+
+function bindTuple(binders: readonly KeyBinder[], tuple: KeyTuple): unknown[] {
+  if (tuple.length !== binders.length) {
+    throw new UserError(`a key has ${tuple.length} values but the source key has ${binders.length} columns`);
+  }
+  return tuple.map((v, i) => binders[i]!(v));
+}
+
+/** DATETIME/TIMESTAMP text to ISO in place, touching only temporal columns. */
+function normalizeTemporal(rows: RowDataPacket[], fields: FieldPacket[]): SourceRow[] {
+  const temporal: Array<[string, boolean]> = [];
+  for (const f of fields) {
+    if (f.columnType === TYPE_DATETIME) temporal.push([f.name, false]);
+    else if (f.columnType === TYPE_TIMESTAMP) temporal.push([f.name, true]);
+  }
+  if (temporal.length > 0) {
+    for (const row of rows) {
+      for (const [name, zoned] of temporal) {
+        const v = row[name];
+        if (typeof v === 'string') row[name] = mysqlDatetimeToIso(v, zoned);
+      }
+    }
+  }
+  return rows as SourceRow[];
+}

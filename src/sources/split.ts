@@ -1,0 +1,84 @@
+/**
+ * Pure key-space splitting: turn boundaries (from min/max arithmetic or from a sorted sample) into
+ * contiguous, non-overlapping ranges whose union is the whole key space, open at both ends so rows
+ * inserted below the old minimum or above the old maximum still belong to a partition.
+ */
+import type { KeyPart, KeyRange, KeyTuple } from './types.js';
+
+/** Ranges `(-inf, b1], (b1, b2], …, (b_last, +inf)` from strictly increasing boundaries. */
+export function rangesFromBoundaries(boundaries: readonly KeyTuple[]): KeyRange[] {
+  if (boundaries.length === 0) return [{}];
+  const ranges: KeyRange[] = [{ upTo: boundaries[0]! }];
+  for (let i = 1; i < boundaries.length; i++) ranges.push({ after: boundaries[i - 1]!, upTo: boundaries[i]! });
+  ranges.push({ after: boundaries[boundaries.length - 1]! });
+  return ranges;
+}
+
+function toBigInt(v: KeyPart): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new Error(`not an integer key value: ${v}`);
+    return BigInt(v);
+  }
+  return BigInt(v);
+}
+
+/** A bigint as a KeyPart: a number when a double holds it exactly, else its decimal string. */
+export function fromBigInt(v: bigint): KeyPart {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+}
+
+/**
+ * n-1 evenly spaced integer boundaries between min and max (fewer when the span is smaller than n),
+ * in bigint arithmetic so 64-bit keys split exactly.
+ */
+export function evenIntegerBoundaries(min: KeyPart, max: KeyPart, n: number): KeyTuple[] {
+  const lo = toBigInt(min);
+  const hi = toBigInt(max);
+  const out: KeyTuple[] = [];
+  if (n <= 1 || hi <= lo) return out;
+  const span = hi - lo;
+  let previous: bigint | undefined;
+  for (let i = 1; i < n; i++) {
+    const b = lo + (span * BigInt(i)) / BigInt(n);
+    // The last range must keep max; equal neighbours would make an empty, overlapping range.
+    if (b >= hi || b === previous) continue;
+    out.push([fromBigInt(b)]);
+    previous = b;
+  }
+  return out;
+}
+
+/**
+ * n-1 boundaries at the sample's quantiles. `sorted` must be in the database's key order (sorted by
+ * SQL, so collations apply) and hold distinct keys, which a sample of a unique key does.
+ */
+export function quantileBoundaries(sorted: readonly KeyTuple[], n: number): KeyTuple[] {
+  const out: KeyTuple[] = [];
+  if (n <= 1 || sorted.length === 0) return out;
+  let previous = -1;
+  for (let i = 1; i < n; i++) {
+    const idx = Math.floor((i * sorted.length) / n) - 1;
+    if (idx < 0 || idx <= previous || idx >= sorted.length - 1) continue;
+    out.push(sorted[idx]!);
+    previous = idx;
+  }
+  return out;
+}
+
+/**
+ * Whether an even min/max split of a single integer key would be lopsided: the share of sampled
+ * keys falling into the fullest even range exceeds `tolerance` times the ideal 1/n.
+ */
+export function isSkewed(sortedSample: readonly KeyPart[], evenBoundaries: readonly KeyTuple[], n: number, tolerance = 1.5): boolean {
+  if (sortedSample.length === 0 || n <= 1) return false;
+  const bounds = evenBoundaries.map((b) => toBigInt(b[0]!));
+  const counts = new Array<number>(bounds.length + 1).fill(0);
+  let r = 0;
+  for (const v of sortedSample) {
+    const x = toBigInt(v);
+    while (r < bounds.length && x > bounds[r]!) r++;
+    counts[r]!++;
+  }
+  const fullest = Math.max(...counts) / sortedSample.length;
+  return fullest > tolerance / n;
+}
