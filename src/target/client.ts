@@ -23,7 +23,7 @@ export interface TargetClientOptions {
   endpoints: TargetEndpoints;
   /** Target fields identifying an item, in key order. */
   keyFields: string[];
-  /** Shared by every client of this service in the worker; each HTTP request takes one token. */
+  /** Shared by every client of this service in the worker; a request takes one token per item or key it carries (at least one). Leave unset when the caller acquires itself. */
   limiter?: RateLimiter;
   fetch?: typeof fetch;
 }
@@ -97,9 +97,9 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
   // A batch read carries a body, which GET cannot.
   const batchReadMethod = endpoints.read.method === 'GET' ? 'POST' : endpoints.read.method;
 
-  async function request(method: string, path: string, body: unknown, idempotencyKey?: string): Promise<Answer> {
+  async function request(method: string, path: string, body: unknown, idempotencyKey?: string, tokens = 1): Promise<Answer> {
     const what = `${method} ${path}`;
-    if (limiter) await limiter.acquire(1);
+    if (limiter) await limiter.acquire(Math.max(1, tokens));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, config.headers);
@@ -136,7 +136,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
 
   async function writeBatch(items: readonly TargetItem[], idempotencyKey: string): Promise<ItemResult[]> {
     const { method, path } = endpoints.write;
-    const a = await request(method, path, { items }, idempotencyKey);
+    const a = await request(method, path, { items }, idempotencyKey, items.length);
     if (a.status === 409 || a.status === 422) {
       // The service refused the batch as a whole for its content: no item was written, each is logged.
       const error = reason(parseJson(a.text), a.text);
@@ -177,7 +177,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
 
   async function readBatch(keys: readonly TargetKey[]): Promise<TargetItem[]> {
     const path = endpoints.read.path;
-    const a = await request(batchReadMethod, path, { keys });
+    const a = await request(batchReadMethod, path, { keys }, undefined, keys.length);
     if (statusClass(a.status) !== 'ok') throw fail(batchReadMethod, path, a);
     const items = (parseJson(a.text) as { items?: unknown } | undefined)?.items;
     if (!Array.isArray(items)) {

@@ -245,4 +245,18 @@ describe('target client against the reference service', () => {
     expect(svc.requestLog.resentItems).toBe(1);
     expect(svc.requestLog.repeatedIdempotencyKeys).toBe(1);
   });
+
+  it('Given a limiter handed to the client, when a batch of 3 and a read of 2 keys go out, then it is asked for 3 and 2 tokens', async () => {
+    const asked: number[] = [];
+    const c = createTargetClient({
+      service: 'fulfillment',
+      config: config(),
+      endpoints: batchEndpoints('orders_i'),
+      keyFields: ['id'],
+      limiter: { perSecond: 1000, burst: 1000, acquire: async (n = 1) => void asked.push(n) },
+    });
+    await c.write([{ id: 1 }, { id: 2 }, { id: 3 }], 'k-i');
+    await c.read([{ id: 1 }, { id: 2 }]);
+    expect(asked).toEqual([3, 2]);
+  });
 });
