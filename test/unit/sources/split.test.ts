@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { evenIntegerBoundaries, fromBigInt, isSkewed, quantileBoundaries, rangesFromBoundaries } from '../../../src/sources/split.js';
+
+describe('rangesFromBoundaries', () => {
+  it('Given no boundaries, When building ranges, Then one unbounded range', () => {
+    expect(rangesFromBoundaries([])).toEqual([{}]);
+  });
+
+  it('Given two boundaries, When building ranges, Then three contiguous ranges open at both ends', () => {
+    expect(rangesFromBoundaries([[10], [20]])).toEqual([{ upTo: [10] }, { after: [10], upTo: [20] }, { after: [20] }]);
+  });
+});
+
+describe('evenIntegerBoundaries', () => {
+  it('Given 1..100 into 4, When splitting, Then three evenly spaced boundaries', () => {
+    expect(evenIntegerBoundaries(1, 100, 4)).toEqual([[25], [50], [75]]);
+  });
+
+  it('Given a span smaller than the partition count, When splitting, Then no duplicate or max-equal boundary', () => {
+    expect(evenIntegerBoundaries(1, 3, 8)).toEqual([[1], [2]]);
+  });
+
+  it('Given 64-bit keys as strings, When splitting, Then boundaries are exact strings', () => {
+    expect(evenIntegerBoundaries('9223372036854775800', '9223372036854775807', 2)).toEqual([['9223372036854775803']]);
+  });
+
+  it('Given min equal to max, When splitting, Then no boundaries', () => {
+    expect(evenIntegerBoundaries(5, 5, 4)).toEqual([]);
+  });
+});
+
+describe('fromBigInt', () => {
+  it('Given a value beyond 2^53, When converted, Then a string; else a number', () => {
+    expect(fromBigInt(2n ** 53n + 1n)).toBe('9007199254740993');
+    expect(fromBigInt(42n)).toBe(42);
+  });
+});
+
+describe('quantileBoundaries', () => {
+  it('Given 100 sorted keys into 4, When picking, Then the last key of each quarter', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => [i] as const);
+    expect(quantileBoundaries(sorted, 4)).toEqual([[24], [49], [74]]);
+  });
+
+  it('Given fewer samples than partitions, When picking, Then boundaries are distinct and never the last sample', () => {
+    expect(quantileBoundaries([['a'], ['b'], ['c']], 10)).toEqual([['a'], ['b']]);
+  });
+
+  it('Given an empty sample, When picking, Then no boundaries', () => {
+    expect(quantileBoundaries([], 4)).toEqual([]);
+  });
+});
+
+describe('isSkewed', () => {
+  it('Given uniformly spread keys, When checked against an even split, Then not skewed', () => {
+    const sample = Array.from({ length: 1000 }, (_, i) => i + 1);
+    expect(isSkewed(sample, evenIntegerBoundaries(1, 1000, 4), 4)).toBe(false);
+  });
+
+  it('Given 90% of keys in the bottom range, When checked, Then skewed', () => {
+    const sample = [...Array.from({ length: 900 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000_000)];
+    expect(isSkewed(sample, evenIntegerBoundaries(1, 1_000_000_000, 4), 4)).toBe(true);
+  });
+});
