@@ -1,0 +1,6 @@
+/** Verification comparison: expected (mapped source) items against the service's items. */
+export { compileComparator, REDACTED } from './compile.js';
+export type { Comparator, ComparatorOptions, CompareResult, CompareStatus } from './compile.js';
+export { compileRedactor } from './redact.js';
+export { booleanEq, deepEqual, instantEq, jsonEq, numericEq, stringEq, zoneOffset } from './equality.js';
+export type { Eq } from './equality.js';
