@@ -1,8 +1,9 @@
 /** Every command of the CLI, registered in this order. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli/context.js';
+import plan from './plan.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [plan];

@@ -1,0 +1,31 @@
+/** `migrate plan [--check]`: each entity in dependency order, its phases, state and next step; --check asks the live systems. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli/context.js';
+import { loadPlanForCommand } from '../cli/resolvePlan.js';
+import { describePlan, renderPlanText } from '../plan/describe.js';
+import { preflightError, renderPreflightText, runPreflight } from '../plan/preflight.js';
+import { openSource } from '../sources/index.js';
+import { createTargetClient } from '../target/client.js';
+import type { RegisterCommand } from './index.js';
+
+const register: RegisterCommand = (program: Command, context: () => CommandContext) =>
+  program
+    .command('plan')
+    .description('show what the plan will do, entity by entity; --check also checks it against the live databases and services (writes nothing)')
+    .option('--check', 'connect to every source and target and check the plan against them', false)
+    .action(async (opts: { check: boolean }) => {
+      const ctx = context();
+      const loaded = await loadPlanForCommand(ctx);
+      // Live states come from Temporal and the state store once the workflow layer reports them; until then all are pending.
+      const doc = describePlan(loaded.plan, {}, loaded.display);
+      const report = opts.check ? await runPreflight(loaded, { openSource, createTarget: createTargetClient }) : undefined;
+      if (ctx.output.json) ctx.output.outJson(report ? { ...doc, check: report } : doc);
+      else {
+        for (const line of renderPlanText(doc)) ctx.output.out(line);
+        if (report) for (const line of renderPreflightText(report)) ctx.output.out(line);
+      }
+      const error = report && preflightError(report);
+      if (error) throw error;
+    });
+
+export default register;

@@ -1,0 +1,208 @@
+/**
+ * What `migrate plan` shows, as data first (the stable `--json` document, docs/plan-file.md) and
+ * then as text: each entity in dependency order, its phases, its state and the next command.
+ */
+import type { EntityPhase, EntityStatus } from '../progress.js';
+import { displayUrl } from '../secrets.js';
+import { topologicalOrder } from './meaning.js';
+import type { BackfillPhase, CutoverPhase, Entity, Plan, Stage, VerifyPhase } from './schema.js';
+
+/** Version of the `migrate plan --json` document; bumped only on incompatible changes. */
+export const PLAN_DOCUMENT_VERSION = 1;
+
+export interface PhaseDescription {
+  kind: 'backfill' | 'verify' | 'cutover';
+  /** One line of the phase's key settings. */
+  summary: string;
+  /** The phase's settings with defaults applied, as validated. */
+  settings: BackfillPhase | VerifyPhase | CutoverPhase;
+}
+
+export interface NextStep {
+  /** The command to run, e.g. `migrate backfill --entity orders`; absent when the entity is done. */
+  command?: string;
+  /** Why this step, in a few words. */
+  reason: string;
+  /** Entities that must get further first; the command waits until they have. */
+  waitingFor: string[];
+}
+
+export interface EntityDescription {
+  name: string;
+  /** 1-based position in dependency order. */
+  order: number;
+  dependsOn: string[];
+  state: EntityPhase;
+  source: { db: string; schema?: string; table: string; key: string[]; updatedAt?: string; where?: string };
+  target: { service: string; key?: string[]; write: { method: string; path: string; batch?: number }; read: { method: string; path: string; batch?: number } };
+  mappedFields: string[];
+  phases: PhaseDescription[];
+  next: NextStep;
+}
+
+/** The `migrate plan --json` document (stable; see docs/plan-file.md). */
+export interface PlanDescription {
+  documentVersion: typeof PLAN_DOCUMENT_VERSION;
+  plan: { name: string; file?: string; version: 1 };
+  sources: { name: string; dialect: 'postgres' | 'mysql'; url: string }[];
+  targets: { name: string; baseUrl: string }[];
+  entities: EntityDescription[];
+}
+
+/** The plan as data, entities in dependency order; `statusByEntity` supplies live states (default: all pending). */
+export function describePlan(plan: Plan, statusByEntity: Record<string, EntityStatus> = {}, file?: string): PlanDescription {
+  const order = topologicalOrder(plan);
+  const stateOf = (name: string): EntityPhase => statusByEntity[name]?.phase ?? 'pending';
+  const doc: PlanDescription = {
+    documentVersion: PLAN_DOCUMENT_VERSION,
+    plan: { name: plan.name, version: plan.version },
+    sources: Object.entries(plan.sources).map(([name, s]) => ({ name, dialect: /^(mysql|mariadb):/.test(s.url) ? 'mysql' : 'postgres', url: showUrl(s.url) })),
+    targets: Object.entries(plan.targets).map(([name, t]) => ({ name, baseUrl: showUrl(t.baseUrl) })),
+    entities: order.map((name, i) => {
+      const e = plan.entities[name]!;
+      const status = statusByEntity[name];
+      return {
+        name,
+        order: i + 1,
+        dependsOn: e.dependsOn,
+        state: stateOf(name),
+        source: compact({ db: e.source.db, schema: e.source.schema, table: e.source.table, key: e.source.key, updatedAt: e.source.updatedAt, where: e.source.where }),
+        target: compact({
+          service: e.target.service,
+          key: e.target.key,
+          write: compact({ method: e.target.write.method, path: e.target.write.path, batch: e.target.write.batch }),
+          read: compact({ method: e.target.read.method, path: e.target.read.path, batch: e.target.read.batch }),
+        }),
+        mappedFields: Object.keys(e.map),
+        phases: e.phases.map(describePhase),
+        next: nextStep(name, e, status, stateOf),
+      };
+    }),
+  };
+  if (file !== undefined) doc.plan.file = file;
+  return doc;
+}
+
+function describePhase(phase: Entity['phases'][number]): PhaseDescription {
+  if ('backfill' in phase) {
+    const b = phase.backfill;
+    return { kind: 'backfill', settings: b, summary: `batchSize ${b.batchSize} · partitions ${b.partitions} · flag ${b.flag}` };
+  }
+  if ('verify' in phase) {
+    const v = phase.verify;
+    const parts = [`maxMismatchRate ${v.maxMismatchRate}`, `recheckAfter ${v.recheckAfter} ×${v.recheckRounds}`];
+    if (v.ignore.length) parts.push(`ignore ${v.ignore.join(', ')}`);
+    const rules = Object.keys(v.fields);
+    if (rules.length) parts.push(`field rules ${rules.join(', ')}`);
+    return { kind: 'verify', settings: v, summary: parts.join(' · ') };
+  }
+  const c = phase.cutover;
+  return {
+    kind: 'cutover',
+    settings: c,
+    summary: `consumers ${c.consumers.join(', ')} · stages ${c.stages.map((s) => s.name).join(' → ')}`,
+  };
+}
+
+/** `shadow: reads shadow · gate maxMismatchRate 0.001, minSamples 1000, bake 1h`. */
+export function describeStage(stage: Stage): string {
+  const route = (r: Stage['reads']) => (typeof r === 'object' ? `new ${r.new}%` : r);
+  const parts: string[] = [];
+  if (stage.reads !== undefined) parts.push(`reads ${route(stage.reads)}`);
+  if (stage.writes !== undefined) parts.push(`writes ${route(stage.writes)}`);
+  if (stage.consumers) parts.push(`for ${stage.consumers.join(', ')}`);
+  const g = stage.gate;
+  const gate = [
+    g.maxMismatchRate !== undefined ? `maxMismatchRate ${g.maxMismatchRate}` : undefined,
+    g.minSamples !== undefined ? `minSamples ${g.minSamples}` : undefined,
+    g.bake !== undefined ? `bake ${g.bake}` : undefined,
+    g.approval ? 'approval' : undefined,
+  ].filter((x) => x !== undefined);
+  if (gate.length) parts.push(`gate ${gate.join(', ')}`);
+  return `${stage.name}: ${parts.join(' · ')}`;
+}
+
+/** How far along the lifecycle a state is, for "has the dependency got far enough". */
+const RANK: Record<EntityPhase, number> = { pending: 0, backfilling: 1, paused: 1, failed: 1, backfilled: 2, verifying: 3, verified: 4, 'cut-over': 5, retired: 6 };
+
+function nextStep(name: string, e: Entity, status: EntityStatus | undefined, stateOf: (n: string) => EntityPhase): NextStep {
+  const has = (k: string) => e.phases.some((p) => k in p);
+  const after = (phase: 'backfill' | 'verify' | 'cutover' | 'retire'): { command: string; reason: string } => {
+    // A missing phase is skipped: an entity with only verify goes straight to verification.
+    const order = ['backfill', 'verify', 'cutover', 'retire'] as const;
+    for (const p of order.slice(order.indexOf(phase))) {
+      if (p === 'retire' || has(p)) return { command: `migrate ${p} --entity ${name}`, reason: p === 'retire' ? 'cut over; hand the legacy copy back' : `ready to ${p}` };
+    }
+    return { command: `migrate retire --entity ${name}`, reason: 'ready to retire' };
+  };
+  const state = status?.phase ?? 'pending';
+  let step: { command?: string; reason: string };
+  switch (state) {
+    case 'pending':
+      step = after('backfill');
+      break;
+    case 'backfilling':
+    case 'verifying':
+      step = { command: `migrate status --entity ${name}`, reason: `${state === 'backfilling' ? 'backfill' : 'verification'} running` };
+      break;
+    case 'paused': {
+      const which = status?.verify?.state === 'paused' ? 'verify' : 'backfill';
+      step = { command: `migrate ${which} --entity ${name} --resume`, reason: status?.[which]?.reason ? `paused: ${status[which].reason}` : `${which} paused` };
+      break;
+    }
+    case 'failed':
+      step = { command: `migrate status --entity ${name}`, reason: 'failed; see why before retrying' };
+      break;
+    case 'backfilled':
+      step = after('verify');
+      break;
+    case 'verified':
+      step = after('cutover');
+      break;
+    case 'cut-over':
+      step = after('retire');
+      break;
+    case 'retired':
+      step = { reason: 'done' };
+      break;
+  }
+  if (status?.next) step = { ...step, command: status.next };
+  // A backfill copies rows that point at their dependencies' rows, so those go first.
+  const waitingFor = state === 'pending' ? e.dependsOn.filter((d) => RANK[stateOf(d)] < RANK.backfilled) : [];
+  const out: NextStep = { reason: step.reason, waitingFor };
+  if (step.command !== undefined) out.command = step.command;
+  return out;
+}
+
+/** The text `migrate plan` prints: a header, then one block per entity in dependency order. */
+export function renderPlanText(doc: PlanDescription): string[] {
+  const lines: string[] = [];
+  lines.push(`Plan ${doc.plan.name}${doc.plan.file ? ` (${doc.plan.file})` : ''}`);
+  for (const s of doc.sources) lines.push(`  source ${s.name}: ${s.dialect} ${s.url}`);
+  for (const t of doc.targets) lines.push(`  target ${t.name}: ${t.baseUrl}`);
+  for (const e of doc.entities) {
+    lines.push('');
+    const deps = e.dependsOn.length ? `  (after ${e.dependsOn.join(', ')})` : '';
+    lines.push(`${e.order}. ${e.name}  ${e.state}${deps}`);
+    const table = e.source.schema ? `${e.source.schema}.${e.source.table}` : e.source.table;
+    lines.push(`   from   ${e.source.db}.${table} key (${e.source.key.join(', ')}) → ${e.target.service} ${e.target.write.method} ${e.target.write.path}`);
+    for (const p of e.phases) {
+      lines.push(`   ${p.kind.padEnd(8)} ${p.summary}`);
+      if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);
+    }
+    const wait = e.next.waitingFor.length ? `   (once ${e.next.waitingFor.join(', ')} ${e.next.waitingFor.length === 1 ? 'is' : 'are'} backfilled)` : '';
+    lines.push(`   next   ${e.next.command ?? `nothing: ${e.next.reason}`}${wait}`);
+  }
+  return lines;
+}
+
+/** A URL without credentials, written as the plan wrote it otherwise (no added trailing slash). */
+export function showUrl(url: string): string {
+  const shown = displayUrl(url);
+  return shown.endsWith('/') && !url.endsWith('/') ? shown.slice(0, -1) : shown;
+}
+
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,262 @@
+/**
+ * The plan's meaning, once its shape is right: references resolve, names are unique, dependencies
+ * have no cycle, cutover stages move reads before writes. Collects every problem; throws nothing.
+ */
+import type { Problem } from '../errors.js';
+import { parseDuration, parseRate } from './units.js';
+import type { CutoverPhase, Entity, MapField, Plan, Stage } from './schema.js';
+import { formatPath, type Locate, type PlanPath } from './positions.js';
+import { closest } from './suggest.js';
+
+const PHASE_ORDER = ['backfill', 'verify', 'cutover'] as const;
+type PhaseKind = (typeof PHASE_ORDER)[number];
+
+/** Without a file, problems point at the plan itself. */
+const nowhere: Locate = () => 'plan';
+
+/** Every meaning problem of a shape-valid plan, positioned with `locate`. */
+export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: PlanPath, message: string, hint?: string, part: 'key' | 'value' = 'value') => {
+    const p: Problem = { where: locate(path, part), path: formatPath(path), message };
+    if (hint) p.hint = hint;
+    problems.push(p);
+  };
+
+  checkUnits(plan, add);
+  const entityNames = Object.keys(plan.entities);
+  const flagOwners = new Map<string, string>();
+  for (const [name, entity] of Object.entries(plan.entities)) {
+    const at: PlanPath = ['entities', name];
+    checkReferences(plan, name, entity, at, entityNames, add);
+    checkMap(entity, at, add);
+    checkPhases(entity, at, add);
+    entity.phases.forEach((phase, i) => {
+      if ('backfill' in phase) {
+        const owner = flagOwners.get(phase.backfill.flag);
+        if (owner !== undefined) {
+          add([...at, 'phases', i, 'backfill', 'flag'], `flag "${phase.backfill.flag}" is already the backfill flag of entity "${owner}"`, `give each entity its own flag, e.g. ${name}.backfill — one flag must stop one backfill`);
+        } else flagOwners.set(phase.backfill.flag, name);
+      }
+      if ('cutover' in phase) checkCutover(phase.cutover, [...at, 'phases', i, 'cutover'], add);
+    });
+  }
+  for (const cycle of findCycles(plan)) {
+    add(['entities', cycle[0]!, 'dependsOn'], `dependsOn forms a cycle: ${[...cycle, cycle[0]].join(' → ')}`, 'an entity cannot wait for itself; remove one of these dependencies');
+  }
+  return problems;
+}
+
+type Add = (path: PlanPath, message: string, hint?: string, part?: 'key' | 'value') => void;
+
+function checkUnits(plan: Plan, add: Add): void {
+  for (const [name, t] of Object.entries(plan.targets)) {
+    if (!positive(parseDuration(t.timeout))) add(['targets', name, 'timeout'], `expected a duration above zero, got "${t.timeout}"`);
+    if (t.rateLimit !== undefined && !positive(parseRate(t.rateLimit))) add(['targets', name, 'rateLimit'], `expected a rate above zero, got "${t.rateLimit}"`, 'omit rateLimit for no limit');
+  }
+  for (const [name, e] of Object.entries(plan.entities)) {
+    if (parseDuration(e.failures.retention) === undefined) add(['entities', name, 'failures', 'retention'], `expected a duration, got "${e.failures.retention}"`);
+    e.phases.forEach((phase, i) => {
+      if ('verify' in phase && parseDuration(phase.verify.recheckAfter) === undefined) add(['entities', name, 'phases', i, 'verify', 'recheckAfter'], `expected a duration, got "${phase.verify.recheckAfter}"`);
+      if ('cutover' in phase) {
+        phase.cutover.stages.forEach((s, j) => {
+          if (s.gate.bake !== undefined && parseDuration(s.gate.bake) === undefined) add(['entities', name, 'phases', i, 'cutover', 'stages', j, 'gate', 'bake'], `expected a duration, got "${s.gate.bake}"`);
+        });
+      }
+    });
+  }
+}
+
+function positive(n: number | undefined): boolean {
+  return n !== undefined && n > 0;
+}
+
+function checkReferences(plan: Plan, name: string, entity: Entity, at: PlanPath, entityNames: string[], add: Add): void {
+  const sources = Object.keys(plan.sources);
+  const targets = Object.keys(plan.targets);
+  if (!plan.sources[entity.source.db]) {
+    add([...at, 'source', 'db'], `source "${entity.source.db}" is not defined in sources`, suggestion(entity.source.db, sources, 'sources'));
+  }
+  if (!plan.targets[entity.target.service]) {
+    add([...at, 'target', 'service'], `target "${entity.target.service}" is not defined in targets`, suggestion(entity.target.service, targets, 'targets'));
+  }
+  const seen = new Set<string>();
+  entity.dependsOn.forEach((dep, i) => {
+    const path = [...at, 'dependsOn', i];
+    if (dep === name) add(path, `entity "${name}" depends on itself`, 'remove it from its own dependsOn');
+    else if (!plan.entities[dep]) add(path, `dependsOn names "${dep}", which is not an entity of this plan`, suggestion(dep, entityNames.filter((n) => n !== name), 'entities'));
+    else if (seen.has(dep)) add(path, `"${dep}" is listed twice in dependsOn`);
+    seen.add(dep);
+  });
+  const keySeen = new Set<string>();
+  entity.source.key.forEach((col, i) => {
+    if (keySeen.has(col)) add([...at, 'source', 'key', i], `key column "${col}" is listed twice`);
+    keySeen.add(col);
+  });
+}
+
+function suggestion(input: string, candidates: string[], section: string): string {
+  const c = closest(input, candidates);
+  if (c) return `did you mean "${c}"?`;
+  return candidates.length ? `defined ${section}: ${candidates.join(', ')}` : `define it under ${section}:`;
+}
+
+/** The source column a mapped field reads, or undefined for constants. */
+export function sourceColumnOf(field: string, spec: MapField): string | undefined {
+  if (typeof spec === 'string') return spec;
+  if (spec.from !== undefined) return spec.from;
+  // Without `from`, a plain field reads the column of its own name (as src/mapping does).
+  return spec.const === undefined && !field.includes('.') ? field : undefined;
+}
+
+/** A target field path with its dotted segments trimmed: `customer . id` and `customer.id` are one field. */
+export function normaliseFieldPath(field: string): string {
+  return field.split('.').map((s) => s.trim()).join('.');
+}
+
+function checkMap(entity: Entity, at: PlanPath, add: Add): void {
+  const byNormal = new Map<string, string>();
+  for (const [field, spec] of Object.entries(entity.map)) {
+    const path = [...at, 'map', field];
+    const normal = normaliseFieldPath(field);
+    if (normal.split('.').some((s) => s === '')) {
+      add(path, `target field "${field}" is not a valid field path`, 'nested fields are written as dotted names such as "address.city", without empty parts', 'key');
+      continue;
+    }
+    const previous = byNormal.get(normal);
+    if (previous !== undefined) {
+      add(path, `target field "${normal}" is mapped twice (also as "${previous}")`, 'map each target field once', 'key');
+      continue;
+    }
+    byNormal.set(normal, field);
+    if (typeof spec === 'object') {
+      if (spec.const !== undefined && (spec.from !== undefined || spec.values !== undefined || spec.default !== undefined)) {
+        add(path, `target field "${field}" is a constant and also reads a column`, 'keep `const` alone, or drop it to read a column with `from`', 'key');
+      } else if (spec.const === undefined && spec.from === undefined && normal.includes('.')) {
+        add(path, `nested target field "${field}" needs \`from\` (the source column)`, `write { from: <column> } for "${field}"`, 'key');
+      }
+    }
+  }
+  const normals = [...byNormal.keys()];
+  for (const n of normals) {
+    const parent = normals.find((p) => n.startsWith(`${p}.`));
+    if (parent !== undefined) {
+      add([...at, 'map', byNormal.get(n)!], `target field "${n}" is nested inside "${parent}", which is mapped to a value`, `map either "${parent}" or the fields inside it, not both`, 'key');
+    }
+  }
+  const targetKey = entity.target.key;
+  if (targetKey) {
+    targetKey.forEach((k, i) => {
+      if (!byNormal.has(normaliseFieldPath(k))) add([...at, 'target', 'key', i], `target key field "${k}" is not a mapped field`, suggestion(k, normals, 'mapped fields'));
+    });
+  } else {
+    const mappedColumns = new Set(Object.entries(entity.map).map(([f, s]) => sourceColumnOf(f, s)));
+    entity.source.key.forEach((col, i) => {
+      if (!mappedColumns.has(col)) {
+        add([...at, 'source', 'key', i], `key column "${col}" is not mapped, so items in the target cannot be matched to rows`, `map it (e.g. ${col}: ${col}) or name the target's key fields in target.key`);
+      }
+    });
+  }
+}
+
+function checkPhases(entity: Entity, at: PlanPath, add: Add): void {
+  const firstAt = new Map<PhaseKind, number>();
+  let highest = -1;
+  let highestKind: PhaseKind | undefined;
+  entity.phases.forEach((phase, i) => {
+    const kind = PHASE_ORDER.find((k) => k in phase)!;
+    const path = [...at, 'phases', i, kind];
+    if (firstAt.has(kind)) {
+      add(path, `a second ${kind} phase (the first is phases[${firstAt.get(kind)}])`, 'each entity has at most one phase of each kind', 'key');
+      return;
+    }
+    firstAt.set(kind, i);
+    const rank = PHASE_ORDER.indexOf(kind);
+    if (rank < highest) {
+      add(path, `${kind} comes after ${highestKind}; phases run in the order backfill → verify → cutover`, `move ${kind} before ${highestKind}`, 'key');
+    } else {
+      highest = rank;
+      highestKind = kind;
+    }
+  });
+}
+
+function isMove(r: Stage['reads']): boolean {
+  return r !== undefined && r !== 'legacy';
+}
+
+function checkCutover(cutover: CutoverPhase, at: PlanPath, add: Add): void {
+  const all = cutover.consumers;
+  const consumerSeen = new Set<string>();
+  all.forEach((c, i) => {
+    if (consumerSeen.has(c)) add([...at, 'consumers', i], `consumer "${c}" is listed twice`);
+    consumerSeen.add(c);
+  });
+  const stageSeen = new Map<string, number>();
+  // Where each consumer's reads are routed, stage by stage: writes may move only once all read from new.
+  const readsOf = new Map<string, Stage['reads']>(all.map((c) => [c, 'legacy']));
+  let writesStage: string | undefined;
+  cutover.stages.forEach((stage, j) => {
+    const path = [...at, 'stages', j];
+    const dup = stageSeen.get(stage.name);
+    if (dup !== undefined) add([...path, 'name'], `stage "${stage.name}" is defined twice (also stages[${dup}])`, 'stage names identify stages in approvals and rollbacks; make them unique');
+    else stageSeen.set(stage.name, j);
+    (stage.consumers ?? []).forEach((c, k) => {
+      if (!consumerSeen.has(c)) add([...path, 'consumers', k], `consumer "${c}" is not one of the cutover's consumers (${all.join(', ')})`, closest(c, all) ? `did you mean "${closest(c, all)}"?` : `add it to cutover.consumers`);
+    });
+    if (stage.reads !== undefined && writesStage !== undefined) {
+      add([...path, 'reads'], `stage "${stage.name}" moves reads after stage "${writesStage}" switched writes`, `move stage "${stage.name}" before "${writesStage}": reads switch first, then writes`, 'key');
+    }
+    if (isMove(stage.writes) && writesStage === undefined) {
+      const behind = [...readsOf].filter(([, r]) => r !== 'new').map(([c]) => c);
+      if (stage.reads !== undefined || behind.length > 0) {
+        const why = stage.reads !== undefined ? 'in the same stage that moves reads' : `before every consumer reads from new (still not: ${behind.join(', ')})`;
+        add([...path, 'writes'], `stage "${stage.name}" switches writes ${why}`, 'add a stage with "reads: new" for every consumer before the writes stage; writes never switch before reads', 'key');
+      }
+      writesStage = stage.name;
+    }
+    if (stage.reads !== undefined) for (const c of stage.consumers ?? all) if (readsOf.has(c)) readsOf.set(c, stage.reads);
+  });
+}
+
+/** Each distinct dependency cycle once, as the entity names along it. */
+function findCycles(plan: Plan): string[][] {
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const state = new Map<string, 'active' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    state.set(n, 'active');
+    stack.push(n);
+    for (const d of plan.entities[n]?.dependsOn ?? []) {
+      if (!plan.entities[d] || d === n) continue;
+      if (state.get(d) === 'active') {
+        const cycle = stack.slice(stack.indexOf(d));
+        const id = [...cycle].sort().join('|');
+        if (!seen.has(id)) {
+          seen.add(id);
+          cycles.push(cycle);
+        }
+      } else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const n of Object.keys(plan.entities)) if (!state.has(n)) visit(n);
+  return cycles;
+}
+
+/** Entity names so that every entity comes after those it depends on; plan order breaks ties. */
+export function topologicalOrder(plan: Pick<Plan, 'entities'>): string[] {
+  const names = Object.keys(plan.entities);
+  const order: string[] = [];
+  const placed = new Set<string>();
+  while (order.length < names.length) {
+    const ready = names.find((n) => !placed.has(n) && (plan.entities[n]!.dependsOn ?? []).every((d) => placed.has(d) || d === n || !plan.entities[d]));
+    // A cycle (only in an unchecked plan) must not hang: take the rest in plan order.
+    const next = ready ?? names.find((n) => !placed.has(n))!;
+    order.push(next);
+    placed.add(next);
+  }
+  return order;
+}

@@ -1,0 +1,95 @@
+/**
+ * Maps plan paths (`['entities', 'orders', 'source', 'key']`) back to `file:line:column` through
+ * the YAML document's node ranges, so every problem points at the text the user has to change.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+
+export type PlanPath = readonly (string | number)[];
+
+/** Where a problem points: the key of a field (`batchSze:`) or its value. */
+export type Part = 'key' | 'value';
+
+/** Turns plan paths into `file:line:column`. */
+export type Locate = (path: PlanPath, part?: Part) => string;
+
+/** `entities.orders.phases[2].cutover`, quoting keys that are not plain words. */
+export function formatPath(path: PlanPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** Key text of a map pair, whatever the key's scalar type (`1:` and `"1":` both read "1"). */
+export function pairKey(pair: Pair): string | undefined {
+  const k = pair.key;
+  if (isScalar(k)) return String(k.value);
+  if (k === null || k === undefined) return undefined;
+  return typeof k === 'object' ? undefined : String(k);
+}
+
+/** Positions inside one parsed plan file. */
+export class PlanPositions {
+  constructor(
+    readonly display: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** `file:line:column` of a byte offset in the source. */
+  at(offset: number): string {
+    const { line, col } = this.lines.linePos(offset);
+    return `${this.display}:${line}:${col}`;
+  }
+
+  /** Offset of the deepest node along `path` (its key or its value); 0 for the document start. */
+  offsetOf(path: PlanPath, part: Part = 'value'): number {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isAlias(node)) node = node.resolve(this.doc);
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => pairKey(p) === String(seg));
+        if (!pair) break;
+        next = pair.value;
+        const isLast = i === path.length - 1;
+        // The key is what to point at when asked for it, and when the value is empty (`key:`).
+        const keyStart = rangeStart(pair.key);
+        const valueStart = rangeStart(next);
+        offset = (isLast && part === 'key') || valueStart === undefined ? (keyStart ?? offset) : valueStart;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        next = node.items[seg];
+        if (next === undefined) break;
+        offset = rangeStart(next) ?? offset;
+      } else {
+        break;
+      }
+      node = next;
+    }
+    return offset;
+  }
+
+  /** `file:line:column` of the deepest node along `path`. */
+  where(path: PlanPath, part: Part = 'value'): string {
+    return this.at(this.offsetOf(path, part));
+  }
+
+  /** A `Locate` function bound to this file. */
+  get locate(): Locate {
+    return (path, part) => this.where(path, part);
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const r = (node as Node).range;
+    if (r) return r[0];
+  }
+  if (isPair(node)) return rangeStart(node.key);
+  return undefined;
+}
