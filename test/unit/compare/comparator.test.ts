@@ -86,6 +86,11 @@ describe('compare: rules', () => {
     expect(c.compare({ id: 1, updatedAt: 'a' }, { id: 1, updatedAt: 'b' }).status).toBe('match');
   });
 
+  it('given an ignored parent, then differences anywhere beneath it are skipped', () => {
+    const c = comparator({ id: 'id', 'audit.by': 'by', 'audit.at': 'at' }, { ignore: ['audit'] });
+    expect(c.compare({ id: 1, audit: { by: 'a', at: 'x' } }, { id: 1, audit: { by: 'b', at: 'y' } }).status).toBe('match');
+  });
+
   it('given an ignore rule on a nested path, then only that path is skipped', () => {
     const c = comparator({ id: 'id', 'customer.id': 'cid', 'customer.name': 'cname' }, { fields: { 'customer.name': { ignore: true } } });
     expect(c.compare({ id: 1, customer: { id: 2, name: 'a' } }, { id: 1, customer: { id: 2, name: 'b' } }).status).toBe('match');
