@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli/context.js';
 import plan from './plan.js';
+import flags from './flags.js';
+import audit from './audit.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan];
+export const commands: RegisterCommand[] = [plan, flags, audit];
