@@ -4,6 +4,7 @@
  * plan's `where` is spliced verbatim because it is trusted SQL from a reviewed plan file.
  */
 import type { SourceConfig } from '../plan/schema.js';
+import { UserError } from '../errors.js';
 import { quoteIdent, quoteTable, type DialectName } from './quote.js';
 
 /** A statement and its parameters: `$n` placeholders for PostgreSQL, `?` for MySQL. */
@@ -75,7 +76,11 @@ function conditions(dialect: DialectName, source: TableSource, range: BoundRange
   if (range.after) out.push(keyPredicate(dialect, source.key, 'after', range.after, params));
   if (range.upTo) out.push(keyPredicate(dialect, source.key, 'upTo', range.upTo, params));
   if (updatedSince !== undefined) {
-    if (!source.updatedAt) throw new Error(`updatedSince needs an updatedAt column on ${source.table}`);
+    if (!source.updatedAt) {
+      throw new UserError(`reading rows updated since a time needs source.updatedAt, which ${source.table} does not set`, {
+        hint: 'Add `updatedAt: <column>` to the entity source in the plan.',
+      });
+    }
     out.push(`${quoteIdent(dialect, source.updatedAt)} >= ${params.add(updatedSince)}`);
   }
   // Last, after every placeholder of ours: a stray `?` in trusted SQL then cannot shift MySQL's

@@ -188,6 +188,13 @@ describe.each<Dialect>(['postgres', 'mysql'])('%s source', (dialect) => {
     expect(rows.map((r) => r.ts)).toEqual(Array.from({ length: 300 }, (_, i) => `${shown(ts(i))}Z`));
   });
 
+  if (dialect === 'postgres') {
+    it('Given an open source, When another pg client reads a timestamp, Then it still gets a Date because parsers are per pool', async () => {
+      const rows = await db.rows('SELECT ts FROM events LIMIT 1');
+      expect(rows[0]!.ts).toBeInstanceOf(Date);
+    });
+  }
+
   it('Given a where filter, When paged, Then only matching rows are read', async () => {
     const rows = await readAll(source, src('items', ['id'], { where: 'grp = 1 AND amount > 100' }), 333);
     expect(rows.length).toBe(Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 5 === 1 && i * 3 + 1 > 100).length);
