@@ -49,7 +49,6 @@ export type VisitorFactory = (res: PlanResources, ref: SweepRef) => Promise<Visi
 export interface SweepActivityDeps {
   resources: PlanResources;
   compareVisitor?: VisitorFactory;
-  finishVerify?: (res: PlanResources, ref: SweepRef, partitions: PartitionState[], startedAt: number) => Promise<SweepResult>;
 }
 
 /** Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours Retry-After. */
@@ -180,18 +179,16 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       }
     },
 
-    /** Closes a sweep: audit, failure-log retention, and for verification the report. */
+    /** Closes a sweep: audit and failure-log retention for a backfill; counts for a verification. */
     async finishSweep(ref: SweepRef & { startedAt: number; partitions: PartitionState[] }): Promise<SweepResult> {
       checkPlan(ref.plan);
       try {
         const { e } = sweepSettings(ref);
         const store = await res.stateStore();
-        if (ref.kind === 'verify') {
-          if (!deps.finishVerify) throw new Error('this worker has no verification report builder');
-          return await deps.finishVerify(res, ref, ref.partitions, ref.startedAt);
-        }
         const done = ref.partitions.reduce((n, p) => n + p.done, 0);
         const failures = ref.partitions.reduce((n, p) => n + p.failures, 0);
+        // A verification's rechecks and report are the verify workflow's next steps, not the sweep's.
+        if (ref.kind === 'verify') return { kind: 'verify', done, failures, mismatches: ref.partitions.reduce((n, p) => n + p.mismatches, 0) };
         const purged = await store.purgeFailures(ref.plan, ref.entity, new Date(Date.now() - durationMs(e.failures.retention)));
         await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: 'backfill.complete', actor: WORKER_ACTOR, detail: { rows: done, failures, purgedFailures: purged } });
         return { kind: 'backfill', done, failures, mismatches: 0 };
