@@ -20,18 +20,33 @@ export interface InterpolationResult {
 /** Resolves references in every string value of `doc` (never in keys), registering secrets as it goes. */
 export function interpolateDocument(doc: Document, source: string, env: NodeJS.ProcessEnv, positions: PlanPositions): InterpolationResult {
   const result: InterpolationResult = { problems: [], unresolved: [] };
-  walk(doc.contents, [], (scalar, path) => interpolateScalar(scalar, path, source, env, positions, result));
+  walk(
+    doc.contents,
+    [],
+    (scalar, path) => interpolateScalar(scalar, path, source, env, positions, result),
+    (key, path) => {
+      result.unresolved.push(path);
+      result.problems.push({
+        where: positions.at(key.range?.[0] ?? 0),
+        path: formatPath(path),
+        message: `a reference in a key (${JSON.stringify(String(key.value))}) is not resolved; only values are interpolated`,
+        hint: 'write the key literally',
+      });
+    },
+  );
   return result;
 }
 
-function walk(node: unknown, path: PlanPath, visit: (s: Scalar, path: PlanPath) => void): void {
+function walk(node: unknown, path: PlanPath, visit: (s: Scalar, path: PlanPath) => void, keyProblem: (key: Scalar, path: PlanPath) => void): void {
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = pairKey(pair);
-      if (key !== undefined) walk(pair.value, [...path, key], visit);
+      if (key === undefined) continue;
+      if (isScalar(pair.key) && key.includes('${')) keyProblem(pair.key, [...path, key]);
+      walk(pair.value, [...path, key], visit, keyProblem);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => walk(item, [...path, i], visit));
+    node.items.forEach((item, i) => walk(item, [...path, i], visit, keyProblem));
   } else if (isScalar(node)) {
     visit(node, path);
   }

@@ -14,6 +14,7 @@ import { sourceColumnOf, topologicalOrder } from './meaning.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import type { Entity, Plan, TargetEndpoints, TargetServiceConfig } from './schema.js';
 import { closest } from './suggest.js';
+import { formatDuration } from './units.js';
 import { showUrl } from './describe.js';
 
 /** How preflight reaches the live systems; injected so the collection logic is testable alone. */
@@ -120,7 +121,7 @@ function problem(ctx: Ctx, kind: PreflightProblem['kind'], where: string, path: 
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EnvironmentError(`${what} did not answer within ${Math.round(ms / 1000)}s`)), ms);
+    timer = setTimeout(() => reject(new EnvironmentError(`${what} did not answer within ${formatDuration(ms)}`)), ms);
   });
   try {
     return await Promise.race([work, timeout]);

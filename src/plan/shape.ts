@@ -39,11 +39,11 @@ export function shapeProblems(
 ): PositionedProblem[] {
   const out: PositionedProblem[] = [];
   const seen = new Set<string>();
-  const emit = (p: PlanPath, part: 'key' | 'value', message: string, hint?: string) => {
+  const emit: Emit = (p, part, message, hint, reported = p) => {
     if (skip.some((s) => startsWith(p, s))) return;
     const offset = positions.offsetOf(p, part);
     const problem: PositionedProblem = { where: positions.at(offset), message, offset };
-    if (p.length > 0) problem.path = formatPath(p);
+    if (reported.length > 0) problem.path = formatPath(reported);
     if (hint) problem.hint = hint;
     const id = `${problem.where}|${problem.path}|${message}`;
     if (!seen.has(id)) {
@@ -69,7 +69,8 @@ export function shapeProblems(
   return out;
 }
 
-type Emit = (path: PlanPath, part: 'key' | 'value', message: string, hint?: string) => void;
+/** Reports a problem at `path`; `reported` is the field path shown, when it differs (a missing field is shown but not in the file). */
+type Emit = (path: PlanPath, part: 'key' | 'value', message: string, hint?: string, reported?: PlanPath) => void;
 
 function handle(issue: Issue, base: PlanPath, root: z.ZodType, emit: Emit): void {
   const path: PlanPath = [...base, ...(issue.path as (string | number)[])];
@@ -91,7 +92,7 @@ function handle(issue: Issue, base: PlanPath, root: z.ZodType, emit: Emit): void
       if (issue.input === undefined) {
         const field = path[path.length - 1];
         const parent = path.slice(0, -1);
-        emit(parent, parent.length ? 'key' : 'value', `missing required field "${String(field)}" (${describeExpected(issue)})`, fieldHint(path));
+        emit(parent, parent.length ? 'key' : 'value', `missing required field "${String(field)}" (${describeExpected(issue)})`, fieldHint(path), path);
       } else {
         emit(path, 'value', `expected ${describeExpected(issue)}, got ${show(issue.input)}`);
       }
@@ -139,10 +140,10 @@ function handleUnion(issue: Issue, path: PlanPath, root: z.ZodType, emit: Emit):
     for (const i of best) handle(i, path, root, emit);
     return;
   }
-  // Every branch is a single-key object (phases): the input has none or several of those keys.
-  const unknown = intersect(branches.map((b) => b.filter((i) => i.code === 'unrecognized_keys' && i.path.length === 0).flatMap((i) => i.keys ?? [])));
-  const variants = unique(branches.flatMap((b) => b.filter((i) => i.code === 'invalid_type' && i.input === undefined && i.path.length === 1).map((i) => String(i.path[0]))));
-  if (variants.length === branches.length && variants.length > 0) {
+  // Every branch is an object refusing some of the input's keys (phases: one key per kind).
+  if (branches.length > 0 && branches.every((b) => b.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0))) {
+    const variants = keysAt(root, path);
+    const unknown = intersect(branches.map((b) => b.filter((i) => i.code === 'unrecognized_keys' && i.path.length === 0).flatMap((i) => i.keys ?? [])));
     if (unknown.length > 0) {
       for (const key of unknown) {
         const suggestion = closest(key, variants);
@@ -151,7 +152,7 @@ function handleUnion(issue: Issue, path: PlanPath, root: z.ZodType, emit: Emit):
       return;
     }
     const present = isPlainObject(issue.input) ? Object.keys(issue.input) : [];
-    emit(path, 'value', present.length > 1 ? `expected exactly one of ${variants.join(', ')} per item, got ${present.join(', ')}` : `expected one of ${variants.join(', ')}`, present.length > 1 ? 'write each as its own list item ("- backfill: …", "- verify: …")' : undefined);
+    emit(path, 'value', `expected exactly one of ${variants.join(', ')} per item, got ${present.join(', ')}`, 'write each as its own list item ("- backfill: …", "- verify: …")');
     return;
   }
   const expectations = unique(branches.flatMap((b) => b.filter(atRoot).map((i) => (i.code === 'invalid_value' ? `one of ${(i.values ?? []).map((v) => JSON.stringify(v)).join(', ')}` : describeExpected(i)))));

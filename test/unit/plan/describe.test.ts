@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { describePlan, renderPlanText } from '../../../src/plan/describe.js';
+import { parsePlan } from '../../../src/plan/load.js';
+import type { EntityStatus } from '../../../src/progress.js';
+import { MINIMAL_PLAN } from './helpers.js';
+
+const plan = parsePlan(MINIMAL_PLAN, 'p.yaml', {});
+const status = (entity: string, phase: EntityStatus['phase'], extra: Partial<EntityStatus> = {}): EntityStatus => ({ entity, phase, dependsOn: [], ...extra });
+
+describe('describePlan', () => {
+  it('Given no statuses, When described, Then every entity is pending in dependency order and the first backfill is next', () => {
+    const doc = describePlan(plan, undefined, 'p.yaml');
+    expect(doc.plan).toEqual({ name: 'fixture', version: 1, file: 'p.yaml' });
+    expect(doc.entities.map((e) => [e.order, e.name, e.state])).toEqual([
+      [1, 'customers', 'pending'],
+      [2, 'orders', 'pending'],
+    ]);
+    expect(doc.entities[0]!.next).toEqual({ command: 'migrate backfill --entity customers', reason: 'ready to backfill', waitingFor: [] });
+    expect(doc.entities[1]!.next.waitingFor).toEqual(['customers']);
+  });
+
+  it('Given a backfilled dependency, When described, Then its dependant no longer waits and it is due for verification', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'backfilled') });
+    expect(doc.entities[0]!.next.command).toBe('migrate verify --entity customers');
+    expect(doc.entities[1]!.next.waitingFor).toEqual([]);
+  });
+
+  it('Given an entity without a verify phase that is backfilled, When described, Then the next step skips to retire', () => {
+    const doc = describePlan(plan, { orders: status('orders', 'backfilled') });
+    expect(doc.entities[1]!.next.command).toBe('migrate retire --entity orders');
+  });
+
+  it('Given a paused verification, When described, Then the next step resumes it and says why', () => {
+    const verify = { kind: 'verify' as const, state: 'paused' as const, reason: 'target refused credentials', done: 1, total: 2, totalIsEstimate: false, failures: 0, partitions: [], updatedAt: 0 };
+    const doc = describePlan(plan, { customers: status('customers', 'paused', { verify }) });
+    expect(doc.entities[0]!.next).toMatchObject({ command: 'migrate verify --entity customers --resume', reason: 'paused: target refused credentials' });
+  });
+
+  it('Given a status that names its own next command, When described, Then that command wins', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'verified', { next: 'migrate cutover --entity customers --stage shadow' }) });
+    expect(doc.entities[0]!.next.command).toBe('migrate cutover --entity customers --stage shadow');
+  });
+
+  it('Given a retired entity, When described, Then there is no command', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'retired') });
+    expect(doc.entities[0]!.next).toEqual({ reason: 'done', waitingFor: [] });
+  });
+
+  it('Given phases with defaults, When described, Then each phase has a one-line summary with its key settings', () => {
+    const doc = describePlan(plan);
+    expect(doc.entities[1]!.phases).toEqual([{ kind: 'backfill', summary: 'batchSize 500 · partitions 4 · flag orders.backfill', settings: { batchSize: 500, partitions: 4, flag: 'orders.backfill' } }]);
+  });
+
+  it('Given a source URL with a password, When described, Then the document shows it masked', () => {
+    const withPassword = parsePlan(MINIMAL_PLAN.replace('postgres://postgres@127.0.0.1:5432/legacy', 'postgres://app:s3cr3t-pw@db:5432/legacy'), 'p.yaml', {});
+    expect(JSON.stringify(describePlan(withPassword))).not.toContain('s3cr3t-pw');
+  });
+});
+
+describe('renderPlanText', () => {
+  it('Given the minimal plan, When rendered, Then each entity shows its phases, stages and next step', () => {
+    const text = renderPlanText(describePlan(plan, undefined, 'p.yaml')).join('\n');
+    expect(text).toContain('1. customers  pending');
+    expect(text).toContain('   backfill batchSize 100 · partitions 2 · flag customers.backfill');
+    expect(text).toContain('            writes: writes new');
+    expect(text).toContain('2. orders  pending  (after customers)');
+    expect(text).toContain('   next   migrate backfill --entity orders   (once customers is backfilled)');
+  });
+});
