@@ -97,33 +97,39 @@ export function DashboardApp({ poll, intervalMs, onTogglePause, onExit, color, w
 
   const entities = snapshot?.entities ?? [];
   const current = entities.find((e) => e.entity === selected)?.entity ?? entities[0]?.entity;
+  // Keys are handled against refs, not render closures: a ↓ then p typed faster than React
+  // re-subscribes the input handler must pause the entity the ↓ selected.
+  const currentRef = useRef(current);
+  currentRef.current = current;
+  const onToggleRef = useRef(onTogglePause);
+  onToggleRef.current = onTogglePause;
 
-  const move = useCallback(
-    (delta: number) => {
-      const list = snapshotRef.current?.entities ?? [];
-      if (list.length === 0) return;
-      const at = Math.max(0, list.findIndex((e) => e.entity === current));
-      const next = Math.min(list.length - 1, Math.max(0, at + delta));
-      setSelected(list[next]!.entity);
-    },
-    [current],
-  );
+  const move = useCallback((delta: number) => {
+    const list = snapshotRef.current?.entities ?? [];
+    if (list.length === 0) return;
+    const at = Math.max(0, list.findIndex((e) => e.entity === currentRef.current));
+    const next = list[Math.min(list.length - 1, Math.max(0, at + delta))]!.entity;
+    currentRef.current = next;
+    setSelected(next);
+  }, []);
 
   const togglePause = useCallback(() => {
-    const target = snapshotRef.current?.entities.find((e) => e.entity === current);
+    const target = snapshotRef.current?.entities.find((e) => e.entity === currentRef.current);
     // A second p before the first shows up would undo it: ignore until the snapshot catches up.
     if (!target || pendingRef.current[target.entity]) return;
     const name = target.entity;
+    const action: PendingAction = isPaused(target) ? 'resuming' : 'pausing';
+    pendingRef.current = { ...pendingRef.current, [name]: { action, settled: false } };
     setError(undefined);
-    setPending((p) => ({ ...p, [name]: { action: isPaused(target) ? 'resuming' : 'pausing', settled: false } }));
-    onTogglePause(name).then(
+    setPending((p) => ({ ...p, [name]: { action, settled: false } }));
+    onToggleRef.current(name).then(
       () => setPending((p) => (p[name] ? { ...p, [name]: { ...p[name]!, settled: true } } : p)),
       (e: unknown) => {
         setPending(({ [name]: _dropped, ...rest }) => rest);
         setError(`could not toggle ${name}: ${e instanceof Error ? e.message : String(e)}`);
       },
     );
-  }, [current, onTogglePause]);
+  }, []);
 
   useInput(
     (input, key) => {
@@ -135,8 +141,9 @@ export function DashboardApp({ poll, intervalMs, onTogglePause, onExit, color, w
         exit();
       }
     },
-    // Without raw mode (stdin piped) Ink cannot read keys; the dashboard still draws.
-    { isActive: isRawModeSupported },
+    // Without raw mode (stdin piped) Ink cannot read keys; the dashboard still draws. Ink reports
+    // stdin.isTTY as is, so undefined must become an explicit false or useInput turns raw mode on.
+    { isActive: isRawModeSupported === true },
   );
 
   const shown: DashboardSnapshot | undefined =

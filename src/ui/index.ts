@@ -4,12 +4,13 @@ export { EntityRow, rowLayout, type EntityRowProps, type PendingAction } from '.
 export { Dashboard, KEY_LEGEND, type DashboardProps } from './components/Dashboard.js';
 export { SweepView, visiblePartitions, type SweepViewProps } from './components/SweepView.js';
 export { DashboardApp, MIN_POLL_INTERVAL_MS, type DashboardAppProps } from './DashboardApp.js';
-export { renderDashboard, type DashboardHandle } from './render.js';
+export { renderDashboard, type DashboardHandle, type RenderDashboardOptions } from './render.js';
 export { renderPlainLine, createPlainRenderer, plainEntity, plainSweep, type PlainRendererOptions } from './renderers/plain.js';
 export { renderJsonLine } from './renderers/json.js';
 export { createBarRenderer, type BarRenderer } from './renderers/bar.js';
 export {
   chooseRenderer,
+  isCi,
   type ChooseRendererInput,
   type ProgressOption,
   type RendererMode,

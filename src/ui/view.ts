@@ -71,6 +71,16 @@ export function formatCount(n: number): string {
   return `${trim(n / 1_000_000_000)}B`;
 }
 
+/** "950", "12.3k", "1.2M": for one-line modes on narrow terminals, where exact counts do not fit. */
+export function formatCountShort(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const abs = Math.abs(n);
+  if (abs < 10_000) return Math.round(n).toLocaleString('en-US');
+  if (abs < 1_000_000) return `${trim(n / 1000)}k`;
+  if (abs < 1_000_000_000) return `${trim(n / 1_000_000)}M`;
+  return `${trim(n / 1_000_000_000)}B`;
+}
+
 function trim(x: number): string {
   return x >= 100 ? Math.round(x).toString() : x.toFixed(1).replace(/\.0$/, '');
 }

@@ -36,7 +36,7 @@ export function Dashboard({ snapshot, selected, width, color = true, pending = {
           <Text bold={color}>{truncate(`plan ${clean(snapshot.plan)}`, Math.max(8, width - 18))}</Text>
           <Text {...toneProps('dim', color)}> · as of {clock(snapshot.takenAt)}</Text>
         </Text>
-      ) : (
+      ) : showBanner ? null : (
         <Text {...toneProps('dim', color)}>connecting…</Text>
       )}
       {showBanner ? (

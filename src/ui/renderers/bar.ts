@@ -6,8 +6,10 @@ import cliProgress from 'cli-progress';
 import type { DashboardSnapshot, EntityStatus, PartitionProgress, SweepProgress } from '../../progress.js';
 import { barText } from '../components/ProgressBar.js';
 import {
+  activeSweep,
   displayTotal,
   formatCount,
+  formatCountShort,
   formatPercent,
   sweepFraction,
   truncate,
@@ -26,7 +28,9 @@ export interface BarRenderer {
 interface Line {
   label: string;
   fraction: number;
+  /** Exact counts, and the short form used below 80 columns. */
   counts: string;
+  short: string;
   info: string;
   value: number;
   total: number;
@@ -45,16 +49,23 @@ function sweepInfo(v: SweepView, withState = true): string {
 function entityLine(e: EntityStatus): Line {
   const v = viewEntity(e);
   const s = v.sweep;
-  // The phase already says running/backfilling; the sweep adds rate, ETA or why it stopped.
-  const info = [v.phase.text, s ? sweepInfo(s, false) : v.status?.text].filter((x) => !!x).join(' · ');
+  // Why it stopped says more than the phase; otherwise the phase plus rate and ETA.
+  // Rate and ETA first: on a narrow terminal the phase word is what gets cut.
+  const info = v.status ? v.status.text : [s ? sweepInfo(s, false) : '', v.phase.text].filter((x) => !!x).join(' · ');
+  const sweep = v.sweep ? activeSweep(e) : undefined;
   return {
     label: v.entity,
     fraction: s?.fraction ?? 0,
     counts: s?.counts ?? '',
+    short: sweep ? shortCounts(sweep.done, displayTotal(sweep), sweep.totalIsEstimate && sweep.state !== 'completed') : '',
     info,
-    value: e.backfill?.done ?? 0,
-    total: Math.max(1, e.backfill ? displayTotal(e.backfill) : 1),
+    value: sweep?.done ?? 0,
+    total: Math.max(1, sweep ? displayTotal(sweep) : 1),
   };
+}
+
+function shortCounts(done: number, total: number, estimate: boolean): string {
+  return `${formatCountShort(done)}/${estimate ? '~' : ''}${formatCountShort(total)}`;
 }
 
 function partitionLine(p: PartitionProgress, estimate: boolean): Line {
@@ -63,6 +74,7 @@ function partitionLine(p: PartitionProgress, estimate: boolean): Line {
     label: `p${p.index}`,
     fraction: sweepFraction(p),
     counts: `${formatCount(p.done)}/${estimate && p.state !== 'completed' ? '~' : ''}${formatCount(total)}`,
+    short: shortCounts(p.done, total, estimate && p.state !== 'completed'),
     info: p.state,
     value: p.done,
     total: Math.max(1, total),
@@ -80,6 +92,7 @@ function linesOf(data: DashboardSnapshot | SweepProgress): Map<string, Line> {
     label: v.kind,
     fraction: v.fraction,
     counts: v.counts,
+    short: shortCounts(data.done, displayTotal(data), data.totalIsEstimate && data.state !== 'completed'),
     info: sweepInfo(v),
     value: data.done,
     total: Math.max(1, displayTotal(data)),
@@ -92,12 +105,18 @@ function linesOf(data: DashboardSnapshot | SweepProgress): Map<string, Line> {
 export function createBarRenderer(stream: NodeJS.WriteStream): BarRenderer {
   const columns = () => Math.max(40, stream.columns || 80);
   let labelWidth = 4;
+  let exactWidth = 0;
+  let shortWidth = 0;
+  let infoWidth = 0;
   const format: cliProgress.GenericFormatter = (_options, _params, payload: { line?: Line }) => {
     const l = payload.line;
     if (!l) return '';
     const cols = columns() - 1; // the last column would wrap on some terminals and break redraws
-    const width = Math.max(8, Math.min(30, cols - labelWidth - 6 - l.counts.length - 12));
-    const text = `${truncate(l.label, labelWidth).padEnd(labelWidth)} ${barText(l.fraction, width)} ${formatPercent(l.fraction).padStart(4)} ${l.counts} ${l.info}`;
+    const counts = cols < 79 ? l.short : l.counts;
+    const countsWidth = cols < 79 ? shortWidth : exactWidth;
+    // One bar width for all lines so they align; the bar gives way to the info (state, ETA, reason).
+    const width = Math.max(6, Math.min(30, cols - labelWidth - 6 - countsWidth - 2 - infoWidth));
+    const text = `${truncate(l.label, labelWidth).padEnd(labelWidth)} ${barText(l.fraction, width)} ${formatPercent(l.fraction).padStart(4)} ${counts.padEnd(countsWidth)} ${l.info}`;
     return truncate(text, cols);
   };
   const multibar = new cliProgress.MultiBar({
@@ -116,6 +135,9 @@ export function createBarRenderer(stream: NodeJS.WriteStream): BarRenderer {
       if (stopped) return;
       const lines = linesOf(data);
       labelWidth = Math.min(20, Math.max(labelWidth, ...[...lines.values()].map((l) => [...l.label].length)));
+      exactWidth = Math.max(exactWidth, ...[...lines.values()].map((l) => l.counts.length));
+      shortWidth = Math.max(shortWidth, ...[...lines.values()].map((l) => l.short.length));
+      infoWidth = Math.min(40, Math.max(infoWidth, ...[...lines.values()].map((l) => [...l.info].length)));
       for (const [key, line] of lines) {
         const bar = bars.get(key);
         if (bar) {
