@@ -176,7 +176,9 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
   const table = qualified(e);
   let info: TableInfo;
   try {
-    info = await within(ctx.timeoutMs, `source "${e.source.db}"`, db.introspect(e.source));
+    // Only the table's name: introspection must not run the entity's filter.
+    const ref = e.source.schema === undefined ? { table: e.source.table } : { schema: e.source.schema, table: e.source.table };
+    info = await within(ctx.timeoutMs, `source "${e.source.db}"`, db.introspect(ref));
   } catch (err) {
     problem(ctx, 'environment', ctx.locate(at), at, `cannot inspect table ${table}: ${errorText(err)}`, 'check that the plan\'s database user may read the catalog and the table');
     return;
@@ -229,7 +231,8 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
     }
   }
   if (e.source.updatedAt !== undefined && !find(e.source.updatedAt)) missing([...at, 'updatedAt'], e.source.updatedAt, 'updatedAt');
-  const seen = new Set(e.source.key);
+  // A column already reported (or checked) as key or updatedAt is not reported again for the map.
+  const seen = new Set([...e.source.key, ...(e.source.updatedAt === undefined ? [] : [e.source.updatedAt])]);
   for (const [field, spec] of Object.entries(e.map)) {
     const col = sourceColumnOf(field, spec);
     if (col === undefined || seen.has(col)) continue;
