@@ -22,7 +22,10 @@ export interface DashboardProps {
 export const KEY_LEGEND = '↑/↓ select · p pause/resume · q detach';
 const MAX_NAME = 20;
 
-/** The whole-plan screen: header, reconnecting banner, one row per entity, key legend. */
+/**
+ * The whole-plan screen: header, reconnecting banner, one row per entity, key legend.
+ * Finished entities are redrawn, not moved into <Static>: the selection must be able to reach them.
+ */
 export function Dashboard({ snapshot, selected, width, color = true, pending = {}, error, reconnecting = false }: DashboardProps) {
   const showBanner = reconnecting || snapshot?.connection === 'reconnecting';
   const nameWidth = Math.min(
