@@ -1,0 +1,188 @@
+/**
+ * `migrate retry`: re-reads failed rows from the legacy source and drives them through the same copy
+ * visitor the backfill uses, so a row is mapped, batched and written exactly as the backfill would.
+ * Rows the service now accepts leave the failure log; rows it still refuses stay with attempts + 1
+ * and the new reason.
+ *
+ * Runs in the CLI process, not as a workflow: the failure log is the exceptions of a backfill (small
+ * by design), the operator waits for the answer, and the log itself is the checkpoint — a retry
+ * killed half-way has removed what it wrote and left the rest, so running it again carries on.
+ * Writes are idempotent upserts, so a row written twice (a retry racing a running backfill) is
+ * harmless.
+ */
+import { EnvironmentError, UserError } from '../errors.js';
+import type { PlanResources } from '../activities/resources.js';
+import { phaseOf } from '../plan/schema.js';
+import { durationMs } from '../plan/units.js';
+import { createCopyVisitor } from '../sweep/copy.js';
+import { keyText } from '../state/common.js';
+import type { KeyTuple } from '../sources/types.js';
+import type { FailureRecord } from '../state/types.js';
+import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
+import { displayKey, sameKey } from './failures.js';
+
+export interface RetryRequest {
+  entity: string;
+  /** Keys to retry (each must be in the failure log); ignored with `all`. */
+  keys?: readonly KeyTuple[];
+  all?: boolean;
+  /** Report what would be retried; read and write nothing else. */
+  dryRun?: boolean;
+  /** Who asked, for the audit log. */
+  actor: string;
+}
+
+export interface RetryOutcome {
+  entity: string;
+  dryRun: boolean;
+  /** Failure-log rows selected for this retry. */
+  selected: number;
+  /** The service accepted them: removed from the log. */
+  written: number;
+  /** Refused again (or still unmappable): kept with attempts + 1. */
+  stillFailing: number;
+  /** Gone from the legacy table since they failed: nothing left to copy, removed from the log. */
+  goneFromSource: number;
+  /** Rows past the entity's retention, purged before the retry. */
+  purged: number;
+  /** The failure log's size afterwards. */
+  remaining: number;
+  /** Keys selected (dry run), or keys still failing (real run); at most 100. */
+  keys: string[];
+}
+
+/** Attempts per batch against a failing or throttling service before giving up (the rows stay logged). */
+const TRANSIENT_ATTEMPTS = 6;
+const MAX_BACKOFF_MS = 10_000;
+const LISTED_KEYS = 100;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Retries the selected failure-log rows of an entity. Throws UserError for keys not in the log or
+ * when the entity's backfill flag is off (the flag stops every write Tracer makes to the service),
+ * EnvironmentError when the service refuses the credentials or keeps failing.
+ */
+export async function retryFailures(res: PlanResources, req: RetryRequest): Promise<RetryOutcome> {
+  const plan = res.plan.name;
+  const e = res.entity(req.entity);
+  const backfill = phaseOf(e, 'backfill');
+  const store = await res.stateStore();
+
+  if (!req.all && (!req.keys || req.keys.length === 0)) {
+    throw new UserError('nothing to retry: give --key K (repeatable) or --all', { hint: `\`migrate failures --entity ${req.entity}\` lists the failed keys.` });
+  }
+
+  // Retention first, so an expired row is neither listed nor re-sent.
+  const purged = req.dryRun ? 0 : await store.purgeFailures(plan, req.entity, new Date(Date.now() - durationMs(e.failures.retention)));
+  const logged = await store.listFailures(plan, req.entity, Math.max(1, await store.countFailures(plan, req.entity)));
+  let selected: FailureRecord[];
+  if (req.all) {
+    selected = logged;
+  } else {
+    selected = [];
+    const missing: KeyTuple[] = [];
+    for (const k of req.keys!) {
+      const hit = logged.find((f) => sameKey(f.key, k));
+      if (hit) {
+        if (!selected.includes(hit)) selected.push(hit);
+      } else missing.push(k);
+    }
+    if (missing.length > 0) {
+      throw new UserError(`not in the failure log of ${req.entity}: ${missing.map(displayKey).join(', ')}`, {
+        hint: `Retry re-drives logged failures only; \`migrate failures --entity ${req.entity}\` lists them. Nothing was retried.`,
+      });
+    }
+  }
+
+  const base = { entity: req.entity, selected: selected.length, purged };
+  if (req.dryRun) {
+    return { ...base, dryRun: true, written: 0, stillFailing: 0, goneFromSource: 0, remaining: logged.length, keys: selected.slice(0, LISTED_KEYS).map((f) => displayKey(f.key)) };
+  }
+
+  if (selected.length > 0 && backfill?.flag) {
+    const flag = await store.getFlag(backfill.flag);
+    if (!flag?.enabled) {
+      throw new UserError(`flag ${backfill.flag} is off, so Tracer writes nothing to the service for ${req.entity}`, {
+        hint: `Turn it on first (\`migrate backfill --entity ${req.entity} --resume\` or \`migrate flags set ${backfill.flag} on\`); nothing was retried.`,
+      });
+    }
+  }
+
+  const source = await res.source(e.source.db);
+  let written = 0;
+  let stillFailing = 0;
+  let goneFromSource = 0;
+  const failingKeys: string[] = [];
+  const visitor = createCopyVisitor({
+    plan,
+    entity: req.entity,
+    mapper: res.mapping(req.entity),
+    target: res.target(req.entity),
+    writeBatch: e.target.write.batch,
+    keyOf: (row) => source.keyOf(e.source, row),
+    versionOf: e.source.updatedAt ? (row) => row[e.source.updatedAt!] : undefined,
+    acquire: (n) => res.acquire(req.entity, n),
+    recordFailures: async (f) => {
+      stillFailing += f.length;
+      for (const x of f) if (failingKeys.length < LISTED_KEYS) failingKeys.push(displayKey(x.key));
+      await store.recordFailures(f);
+    },
+    onWritten: async (keys) => {
+      written += keys.length;
+      await store.removeFailures(plan, req.entity, keys);
+    },
+  });
+
+  const pageSize = backfill?.batchSize ?? 500;
+  for (let i = 0; i < selected.length; i += pageSize) {
+    const keys = selected.slice(i, i + pageSize).map((f) => f.key);
+    const rows = await source.readByKeys(e.source, keys);
+    const found = new Set(rows.map((r) => keyText(source.keyOf(e.source, r))));
+    const gone = keys.filter((k) => !found.has(keyText(k)));
+    if (gone.length > 0) {
+      await store.removeFailures(plan, req.entity, gone);
+      goneFromSource += gone.length;
+    }
+    if (rows.length > 0) await visitWithRetries(() => visitor.visit(rows), e.target.service);
+  }
+
+  const remaining = await store.countFailures(plan, req.entity);
+  await store.appendAudit({
+    plan,
+    entity: req.entity,
+    action: 'failures.retry',
+    actor: req.actor,
+    detail: { selection: req.all ? 'all' : 'keys', selected: selected.length, written, stillFailing, goneFromSource, purged, remaining },
+  });
+  return { ...base, dryRun: false, written, stillFailing, goneFromSource, remaining, keys: failingKeys };
+}
+
+/**
+ * One page through the copy visitor, retried while the service throttles or fails transiently
+ * (honouring Retry-After). Re-sending a page is safe: writes are idempotent upserts and only the
+ * items acknowledged leave the log.
+ */
+async function visitWithRetries(visit: () => Promise<unknown>, service: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await visit();
+      return;
+    } catch (err) {
+      if (err instanceof TargetAuthError) {
+        throw new EnvironmentError(`${err.message}; retry stopped, the failure log is unchanged for the rows not yet retried`, {
+          hint: `Check targets.${service}.headers in the plan and the environment variables they use, then run \`migrate retry\` again.`,
+        });
+      }
+      if (!(err instanceof TargetRetryableError) || attempt >= TRANSIENT_ATTEMPTS) {
+        if (err instanceof TargetRetryableError) {
+          throw new EnvironmentError(`${err.message} (gave up after ${attempt} attempts)`, {
+            hint: `The service "${service}" keeps failing; rows not written stay in the failure log — run \`migrate retry\` again later.`,
+          });
+        }
+        throw err;
+      }
+      await sleep(err.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** attempt));
+    }
+  }
+}
