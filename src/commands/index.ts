@@ -4,8 +4,12 @@ import type { CommandContext } from '../cli/context.js';
 import plan from './plan.js';
 import flags from './flags.js';
 import audit from './audit.js';
+import backfill from './backfill.js';
+import worker from './worker.js';
+import failures from './failures.js';
+import retry from './retry.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan, flags, audit];
+export const commands: RegisterCommand[] = [plan, backfill, worker, failures, retry, flags, audit];

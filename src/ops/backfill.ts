@@ -107,7 +107,7 @@ export async function sweepProgress(session: Session, workflowId: string): Promi
   const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
   if (status === 'COMPLETED') {
     const r = await handle.result();
-    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: r.mismatches, partitions: [], updatedAt: Date.now(), workflowId };
+    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: kind === 'verify' ? r.mismatches : undefined, partitions: [], updatedAt: Date.now(), workflowId };
   }
   let reason = `workflow ${status.toLowerCase()}`;
   try {

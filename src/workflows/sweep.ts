@@ -52,26 +52,9 @@ const HISTORY_EVENTS_BEFORE_ROLL = 4_000;
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const { plan, entity, kind, runKey } = input;
   const info = workflowInfo();
-  let partitions: PartitionState[];
-  let startedAt: number;
-  let samples: RateSample[];
-  if (input.carried) {
-    ({ partitions, startedAt, samples } = input.carried);
-  } else {
-    startedAt = Date.now();
-    samples = [];
-    partitions = (await planSweep({ plan, entity, kind, runKey, verify: input.verify })).map((p) => ({
-      index: p.index,
-      range: p.range,
-      cursor: p.cursor,
-      done: p.done,
-      total: p.total,
-      failures: p.failures,
-      mismatches: p.mismatches,
-      completed: p.completed,
-    }));
-  }
-
+  let partitions: PartitionState[] = input.carried?.partitions ?? [];
+  const startedAt = input.carried?.startedAt ?? Date.now();
+  let samples: RateSample[] = input.carried?.samples ?? [];
   let state: SweepState = 'running';
   let reason: string | undefined = input.carried?.pausedReason;
   let flagName: string | undefined;
@@ -91,7 +74,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   setHandler(progressQuery, (): SweepProgress => {
     const t = totals(partitions.map((p) => ({ index: p.index, done: p.done, total: p.total, state: p.completed ? 'completed' : state })));
     const rate = windowRate(samples);
-    const allDone = partitions.every((p) => p.completed);
+    const allDone = partitions.length > 0 && partitions.every((p) => p.completed);
     return {
       kind,
       state,
@@ -152,6 +135,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       }
     }
     return 'completed';
+  }
+
+  if (!input.carried) {
+    // Handlers are registered above first, so progress queries answer while the key space is split.
+    partitions = await planSweep({ plan, entity, kind, runKey, verify: input.verify });
   }
 
   for (;;) {

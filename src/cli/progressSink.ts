@@ -1,0 +1,33 @@
+/**
+ * Picks how a command shows a sweep's progress: cli-progress bars on a terminal, plain timestamped
+ * lines when stderr is not one (CI logs), NDJSON on stdout with --json.
+ */
+import { chooseRenderer, createBarRenderer, createPlainRenderer, isCi, renderJsonLine, renderPlainLine, type ProgressOption } from '../ui/index.js';
+import type { ProgressSink } from '../ops/follow.js';
+import type { CommandContext } from './context.js';
+import { secrets } from '../secrets.js';
+
+export function createProgressSink(ctx: CommandContext, progress: ProgressOption, label: string): ProgressSink {
+  const stderr = ctx.output.stderr;
+  const mode = chooseRenderer({ isTTY: Boolean(stderr.isTTY), json: ctx.options.json, progress, ci: isCi(ctx.env) });
+  if (mode === 'json') {
+    return {
+      update: (p) => void ctx.output.stdout.write(secrets.redact(renderJsonLine(p as never)) + '\n'),
+      stop: () => undefined,
+    };
+  }
+  if (mode === 'bar' || mode === 'ink') {
+    const bar = createBarRenderer(stderr);
+    return {
+      update: (p) => bar.update(p),
+      unreachable: () => undefined,
+      stop: () => bar.stop(),
+    };
+  }
+  const plain = createPlainRenderer(stderr);
+  return {
+    update: (p) => plain.update(p, label),
+    unreachable: (e) => ctx.output.err(`${new Date().toISOString()} ${label}: Temporal did not answer (${e.message}); retrying`),
+    stop: () => undefined,
+  };
+}

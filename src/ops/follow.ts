@@ -1,0 +1,51 @@
+/**
+ * Following a running sweep: poll its progress at most once a second and hand each snapshot to a
+ * sink, until it completes or fails, or the caller detaches. Detaching never stops the work.
+ */
+import type { SweepProgress } from '../progress.js';
+
+export interface ProgressSink {
+  update(progress: SweepProgress): void;
+  /** Temporal did not answer this time; the sink may say "reconnecting". */
+  unreachable?(error: Error): void;
+  stop(): void;
+}
+
+export interface FollowOptions {
+  intervalMs?: number;
+  /** Abort to detach. */
+  signal?: AbortSignal;
+  /** Also stop following when the sweep pauses (e.g. non-interactive runs that should not wait). */
+  stopWhenPaused?: boolean;
+}
+
+/** Returns the last progress seen, or undefined if it never answered before detaching. */
+export async function follow(poll: () => Promise<SweepProgress | undefined>, sink: ProgressSink, opts: FollowOptions = {}): Promise<SweepProgress | undefined> {
+  const interval = Math.max(1000, opts.intervalMs ?? 1000);
+  let last: SweepProgress | undefined;
+  try {
+    while (!opts.signal?.aborted) {
+      try {
+        const p = await poll();
+        if (p) {
+          last = p;
+          sink.update(p);
+          if (p.state === 'completed' || p.state === 'failed') break;
+          if (opts.stopWhenPaused && p.state === 'paused') break;
+        }
+      } catch (e) {
+        sink.unreachable?.(e as Error);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, interval);
+        opts.signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
+    }
+  } finally {
+    sink.stop();
+  }
+  return last;
+}
