@@ -38,7 +38,15 @@ export interface ChunkResult {
   mismatches: number;
   completed: boolean;
   flagOff: boolean;
+  /**
+   * Set when the service failed transiently after this chunk had made progress: the chunk hands its
+   * progress back instead of failing, and the workflow waits this long before the next chunk.
+   */
+  retryAfterMs?: number;
 }
+
+/** Pause after a transient failure that followed progress (Temporal's initial retry interval). */
+const RETRY_PAUSE_MS = 500;
 
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';
@@ -128,6 +136,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     async sweepChunk(input: ChunkInput): Promise<ChunkResult> {
       checkPlan(input.plan);
       const ctx = Context.current();
+      let progressed: Checkpoint | undefined;
       try {
         const { e, batchSize } = sweepSettings(input);
         const store = await res.stateStore();
@@ -161,7 +170,10 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           start,
           deadline: Date.now() + input.maxMs,
           visitor,
-          saveCheckpoint: (cp) => store.saveCheckpoint(input.plan, input.entity, input.runKey, input.partition, cp),
+          saveCheckpoint: async (cp) => {
+            await store.saveCheckpoint(input.plan, input.entity, input.runKey, input.partition, cp);
+            progressed = cp;
+          },
           isEnabled: input.kind === 'backfill' ? async () => (await readFlag(input)).enabled : undefined,
           onPage: (cp) => ctx.heartbeat({ cursor: cp.cursor, done: cp.rowsDone }),
           readOptions: input.verify?.since ? { updatedSince: new Date(input.verify.since) } : undefined,
@@ -175,6 +187,21 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           flagOff: out.flagOff,
         };
       } catch (e) {
+        // Temporal's backoff grows with the attempt number, and one activity is one attempt series:
+        // failing a chunk that had progressed would make a service failing every few requests slow
+        // the copy to one page per maximum interval. Progress resets the series instead; a failure
+        // with no progress since the last one still backs off exponentially.
+        if (e instanceof TargetRetryableError && progressed) {
+          return {
+            cursor: progressed.cursor,
+            done: progressed.rowsDone,
+            failures: progressed.failures,
+            mismatches: progressed.mismatches ?? 0,
+            completed: progressed.done,
+            flagOff: false,
+            retryAfterMs: Math.max(e.retryAfterMs ?? 0, RETRY_PAUSE_MS),
+          };
+        }
         throw toFailure(e);
       }
     },

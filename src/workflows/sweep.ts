@@ -13,6 +13,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -129,6 +130,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       p.mismatches = r.mismatches;
       p.completed = r.completed;
       record();
+      // The service failed after progress: wait (honouring Retry-After) before the next chunk.
+      if (r.retryAfterMs) await sleep(r.retryAfterMs);
       if (r.flagOff) {
         flagEnabled = false;
         return 'paused';
