@@ -1,11 +1,13 @@
 /** The worker's activities, built from injected dependencies (pools are opened once, by the caller). */
 import { createSweepActivities, type SweepActivityDeps } from './sweep.js';
+import { createVerifyActivities } from './verify.js';
 
 export type ActivityDeps = SweepActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSweepActivities(deps),
+    ...createVerifyActivities(deps),
   };
 }
 

@@ -11,6 +11,7 @@ import { phaseOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { runChunk, type Visitor } from '../sweep/engine.js';
 import { createCopyVisitor } from '../sweep/copy.js';
+import { sampleByKey } from '../sweep/compare.js';
 import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
 import { MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
@@ -177,6 +178,11 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           isEnabled: input.kind === 'backfill' ? async () => (await readFlag(input)).enabled : undefined,
           onPage: (cp) => ctx.heartbeat({ cursor: cp.cursor, done: cp.rowsDone }),
           readOptions: input.verify?.since ? { updatedSince: new Date(input.verify.since) } : undefined,
+          // Seeded by the run, so a retried chunk and the run's re-checks cover the same rows.
+          sample:
+            input.kind === 'verify' && input.verify?.sample !== undefined && input.verify.sample < 1
+              ? sampleByKey(input.verify.sample, input.verify.run ?? input.runKey, (row) => source.keyOf(e.source, row))
+              : undefined,
         });
         return {
           cursor: out.cursor,

@@ -11,7 +11,7 @@
 import mysql from 'mysql2/promise';
 import type { KeyTuple } from '../sources/types.js';
 import { secrets } from '../secrets.js';
-import type { AuditEntry, Checkpoint, FailureRecord, FlagValue, StateStore, StoredReport } from './types.js';
+import type { AuditEntry, Checkpoint, FailureRecord, FlagValue, StateStore, StoredReport, VerifyEntry } from './types.js';
 import { chunks, errorExcerpt, isConnectionError, keyHash, keyText, lastByKey, newReportId, unreachable } from './common.js';
 
 const NAME = 'varchar(100) character set utf8mb4 collate utf8mb4_bin';
@@ -82,6 +82,26 @@ const MIGRATIONS: { version: number; description: string; sql: Step[] }[] = [
     description: 'checkpoints keep the mismatch tally of verification sweeps',
     // MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has); the check keeps a re-run after a crash harmless.
     sql: [addColumnIfMissing('migrate_checkpoints', 'mismatches', 'bigint null')],
+  },
+  {
+    version: 3,
+    description: 'verification re-check queue: rows that differed or changed during a sweep, per run',
+    // Keys are unbounded, so the primary key holds their SHA-256, as for failures; pages follow key_hash.
+    sql: [
+      `create table if not exists migrate_verify_entries (
+        plan ${NAME} not null,
+        entity ${NAME} not null,
+        run_key varchar(191) not null,
+        key_hash binary(32) not null,
+        key_text text not null,
+        class varchar(16) not null,
+        state varchar(16) not null,
+        fields text not null,
+        updated_at datetime(6) not null,
+        primary key (plan, entity, run_key, key_hash),
+        index migrate_verify_entries_state (plan, entity, run_key, state, key_hash)
+      ) ${TABLE_OPTIONS}`,
+    ],
   },
 ];
 
@@ -394,6 +414,48 @@ export function createMysqlStateStore(url: string, poolSize = 4): StateStore {
         [plan, entity],
       );
       return rows[0] ? toReport<T>(rows[0]) : undefined;
+    },
+
+    async saveVerifyEntries(plan, entity, runKey, entries) {
+      const unique = lastByKey(entries, (e) => keyText(e.key));
+      for (const batch of chunks(unique)) {
+        const values = batch.map((e) => {
+          const text = keyText(e.key);
+          return [plan, entity, runKey, keyHash(text), text, e.class, e.state, JSON.stringify(e.fields)];
+        });
+        await q(
+          `insert into migrate_verify_entries (plan, entity, run_key, key_hash, key_text, class, state, fields, updated_at)
+           values ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, utc_timestamp(6))').join(', ')}
+           on duplicate key update class = values(class), state = values(state), fields = values(fields), updated_at = values(updated_at)`,
+          values.flat(),
+        );
+      }
+    },
+
+    async listVerifyEntries(plan, entity, runKey, filter) {
+      const limit = filter.limit ?? 1000;
+      const after = filter.after === undefined ? null : Buffer.from(filter.after, 'hex');
+      const rows = await q<{ key_hash: Buffer; key_text: string; class: VerifyEntry['class']; state: VerifyEntry['state']; fields: string }[]>(
+        `select key_hash, key_text, class, state, fields from migrate_verify_entries
+         where plan = ? and entity = ? and run_key = ? and (? is null or state = ?) and (? is null or class = ?)
+           and (? is null or key_hash > ?)
+         order by key_hash limit ?`,
+        [plan, entity, runKey, filter.state ?? null, filter.state ?? null, filter.class ?? null, filter.class ?? null, after, after, limit],
+      );
+      const entries = rows.map((r) => ({ key: JSON.parse(r.key_text) as KeyTuple, class: r.class, state: r.state, fields: JSON.parse(r.fields) as string[] }));
+      return rows.length === limit ? { entries, next: rows[rows.length - 1]!.key_hash.toString('hex') } : { entries };
+    },
+
+    async countVerifyEntries(plan, entity, runKey) {
+      const rows = await q<{ class: VerifyEntry['class']; state: VerifyEntry['state']; n: number | string }[]>(
+        'select class, state, count(*) as n from migrate_verify_entries where plan = ? and entity = ? and run_key = ? group by class, state',
+        [plan, entity, runKey],
+      );
+      return rows.map((r) => ({ class: r.class, state: r.state, n: Number(r.n) }));
+    },
+
+    async clearVerifyEntries(plan, entity, runKey) {
+      await q('delete from migrate_verify_entries where plan = ? and entity = ? and run_key = ?', [plan, entity, runKey]);
     },
 
     async close() {

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { KeyTuple } from '../sources/types.js';
 import { secrets } from '../secrets.js';
-import type { AuditEntry, Checkpoint, FailureRecord, FlagValue, StateStore, StoredReport } from './types.js';
+import type { AuditEntry, Checkpoint, FailureRecord, FlagValue, StateStore, StoredReport, VerifyEntry } from './types.js';
 import { chunks, errorExcerpt, isConnectionError, keyText, lastByKey, newReportId, unreachable } from './common.js';
 
 // An arbitrary constant ("migrate" in ASCII) so every migrate process contends for the same lock.
@@ -72,6 +72,24 @@ const MIGRATIONS: { version: number; description: string; sql: string[] }[] = [
     version: 2,
     description: 'checkpoints keep the mismatch tally of verification sweeps',
     sql: [`alter table migrate_checkpoints add column if not exists mismatches bigint`],
+  },
+  {
+    version: 3,
+    description: 'verification re-check queue: rows that differed or changed during a sweep, per run',
+    sql: [
+      `create table if not exists migrate_verify_entries (
+        plan text not null,
+        entity text not null,
+        run_key text not null,
+        key_text text not null,
+        class text not null,
+        state text not null,
+        fields jsonb not null default '[]',
+        updated_at timestamptz not null default now(),
+        primary key (plan, entity, run_key, key_text)
+      )`,
+      `create index if not exists migrate_verify_entries_state on migrate_verify_entries (plan, entity, run_key, state, key_text)`,
+    ],
   },
 ];
 
@@ -333,6 +351,44 @@ export function createPostgresStateStore(url: string, poolSize = 4): StateStore 
         [plan, entity],
       );
       return rows[0] ? toReport<T>(rows[0]) : undefined;
+    },
+
+    async saveVerifyEntries(plan, entity, runKey, entries) {
+      const unique = lastByKey(entries, (e) => keyText(e.key));
+      for (const batch of chunks(unique)) {
+        await q(
+          `insert into migrate_verify_entries (plan, entity, run_key, key_text, class, state, fields)
+           select $1, $2, $3, r.k, r.c, r.s, r.f::jsonb from unnest($4::text[], $5::text[], $6::text[], $7::text[]) as r(k, c, s, f)
+           on conflict (plan, entity, run_key, key_text) do update set class = excluded.class, state = excluded.state,
+             fields = excluded.fields, updated_at = now()`,
+          [plan, entity, runKey, batch.map((e) => keyText(e.key)), batch.map((e) => e.class), batch.map((e) => e.state), batch.map((e) => JSON.stringify(e.fields))],
+        );
+      }
+    },
+
+    async listVerifyEntries(plan, entity, runKey, filter) {
+      const limit = filter.limit ?? 1000;
+      const { rows } = await q<{ key_text: string; class: VerifyEntry['class']; state: VerifyEntry['state']; fields: string[] }>(
+        `select key_text, class, state, fields from migrate_verify_entries
+         where plan = $1 and entity = $2 and run_key = $3 and ($4::text is null or state = $4) and ($5::text is null or class = $5)
+           and ($6::text is null or key_text > $6)
+         order by key_text limit $7`,
+        [plan, entity, runKey, filter.state ?? null, filter.class ?? null, filter.after ?? null, limit],
+      );
+      const entries = rows.map((r) => ({ key: JSON.parse(r.key_text) as KeyTuple, class: r.class, state: r.state, fields: r.fields }));
+      return rows.length === limit ? { entries, next: rows[rows.length - 1]!.key_text } : { entries };
+    },
+
+    async countVerifyEntries(plan, entity, runKey) {
+      const { rows } = await q<{ class: VerifyEntry['class']; state: VerifyEntry['state']; n: string }>(
+        `select class, state, count(*) as n from migrate_verify_entries where plan = $1 and entity = $2 and run_key = $3 group by class, state`,
+        [plan, entity, runKey],
+      );
+      return rows.map((r) => ({ class: r.class, state: r.state, n: Number(r.n) }));
+    },
+
+    async clearVerifyEntries(plan, entity, runKey) {
+      await q('delete from migrate_verify_entries where plan = $1 and entity = $2 and run_key = $3', [plan, entity, runKey]);
     },
 
     async close() {

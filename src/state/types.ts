@@ -55,7 +55,7 @@ export interface StoredReport<T = unknown> {
 }
 
 /** Checkpoints are per sweep run (`runKey`, e.g. `backfill` or `verify/<run>`) and partition. */
-export interface StateStore {
+export interface StateStore extends VerifyEntryStore {
   /** Creates or migrates the tables; idempotent and safe to call from several processes. */
   migrate(): Promise<void>;
 
@@ -84,4 +84,35 @@ export interface StateStore {
   latestReport<T>(plan: string, entity: string): Promise<StoredReport<T> | undefined>;
 
   close(): Promise<void>;
+}
+
+/** How a row first disagreed in a verification sweep, or `inflight` for rows written during it. */
+export type VerifyEntryClass = 'missing' | 'different' | 'inflight' | 'extra';
+/** pending: to re-check; resolved: matched on re-check; persistent: still differs after the last round; repaired: re-pushed and then matched. */
+export type VerifyEntryState = 'pending' | 'resolved' | 'persistent' | 'repaired';
+
+/** One row of a verification run's re-check queue (`migrate_verify_entries`). */
+export interface VerifyEntry {
+  /** Source key tuple; for `extra`, the service item's key values in target key order. */
+  key: KeyTuple;
+  class: VerifyEntryClass;
+  state: VerifyEntryState;
+  /** Fields that differed at the latest comparison (paths only, never values). */
+  fields: string[];
+}
+
+/** Verification queue: per run (`runKey`), keyed by the row's key. Additive to StateStore. */
+export interface VerifyEntryStore {
+  /** Upserts by key: class, state and fields are replaced. */
+  saveVerifyEntries(plan: string, entity: string, runKey: string, entries: readonly VerifyEntry[]): Promise<void>;
+  /** One page in a stable order; pass the returned `next` to continue. */
+  listVerifyEntries(
+    plan: string,
+    entity: string,
+    runKey: string,
+    filter: { state?: VerifyEntryState; class?: VerifyEntryClass; after?: string; limit?: number },
+  ): Promise<{ entries: VerifyEntry[]; next?: string }>;
+  /** Counts per class and state. */
+  countVerifyEntries(plan: string, entity: string, runKey: string): Promise<{ class: VerifyEntryClass; state: VerifyEntryState; n: number }[]>;
+  clearVerifyEntries(plan: string, entity: string, runKey: string): Promise<void>;
 }

@@ -47,6 +47,10 @@ export interface VerifyRunOptions {
   sample?: number;
   /** Only rows whose updatedAt is at or after this ISO instant. */
   since?: string;
+  /** When the verification started (ms since the epoch): rows updated since then were written during the sweep. */
+  startedAt?: number;
+  /** The verification run id: seeds the sample so retries and re-checks cover the same rows. */
+  run?: string;
 }
 
 export interface CarriedState {

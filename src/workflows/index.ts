@@ -1,2 +1,3 @@
 /** Every workflow the worker registers. */
 export { sweepWorkflow } from './sweep.js';
+export { verifyWorkflow, verifyRepairWorkflow } from './verify.js';

@@ -93,6 +93,7 @@ describe.each([
         'migrate_flags',
         'migrate_reports',
         'migrate_schema_version',
+        'migrate_verify_entries',
       ]);
     });
 

@@ -1,0 +1,554 @@
+/**
+ * Activities of a verification run after its sweep: catch-up of rows written during the sweep,
+ * re-check rounds, extras through the service's list endpoint, the report, and repair. Like the
+ * sweep's, each resolves everything from the worker's own plan; inputs carry names only.
+ * Long scans are chunked (`maxMs`, cursor in, cursor out) so no activity runs unbounded.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { compileComparator, type Comparator } from '../compare/index.js';
+import { phaseOf, type Entity, type VerifyPhase } from '../plan/schema.js';
+import { durationMs } from '../plan/units.js';
+import type { VerificationSummary } from '../progress.js';
+import type { KeyTuple, SourceRow } from '../sources/types.js';
+import type { StateStore, VerifyEntry } from '../state/types.js';
+import { compareRows, createCompareVisitor, instantMs, sampleByKey, type CompareDeps } from '../sweep/compare.js';
+import { createCopyVisitor } from '../sweep/copy.js';
+import type { Visitor } from '../sweep/engine.js';
+import type { TargetItem } from '../target/types.js';
+import { verifyPhaseSchema } from '../plan/schema.js';
+import type { VerifyRunOptions } from '../workflows/definitions.js';
+import type { PlanResources } from './resources.js';
+import type { SweepRef, VisitorFactory } from './sweep.js';
+
+/** Who the worker acts as in the audit log. */
+const WORKER_ACTOR = 'migrate-worker';
+/**
+ * Catch-up scans look back this far before the instant they cover from: the source's clock (which
+ * stamps updatedAt) and the worker's may disagree. Looking back re-compares a few more rows, which
+ * costs little; looking too late would miss a write.
+ */
+export const CLOCK_SKEW_MS = 30_000;
+/** Rows per page of catch-up scans, re-checks, extras and repair. */
+const PAGE = 500;
+
+/** The flag the cutover sets once writes go to the new service; repair is refused from then on. */
+export function writesFlagName(entity: string): string {
+  return `${entity}.cutover.writes`;
+}
+
+/** True once writes have switched to the new service: the legacy is no longer the source of truth. */
+export async function writesSwitched(store: Pick<StateStore, 'getFlag'>, _plan: string, entity: string): Promise<boolean> {
+  return (await store.getFlag(writesFlagName(entity)))?.enabled === true;
+}
+
+export interface VerifyRef {
+  plan: string;
+  entity: string;
+  /** Checkpoint and queue namespace: `verify/<run>`. */
+  runKey: string;
+  run: string;
+  options: VerifyRunOptions;
+}
+
+export interface ScanChunkInput extends VerifyRef {
+  cursor?: KeyTuple;
+  maxMs: number;
+}
+
+export interface ScanChunkResult {
+  cursor?: KeyTuple;
+  done: boolean;
+  /** Rows looked at in this chunk. */
+  seen: number;
+  /** Rows queued (catch-up) or found (extras) in this chunk. */
+  found: number;
+}
+
+export interface RecheckInput extends VerifyRef {
+  /** Queue cursor (opaque, from the store). */
+  after?: string;
+  last: boolean;
+  maxMs: number;
+}
+
+export interface RecheckResult {
+  after?: string;
+  done: boolean;
+  resolved: number;
+  stillDifferent: number;
+}
+
+/** The stored report of one verification run. Sensitive values never reach it (samples are redacted). */
+export interface VerificationReport {
+  version: 1;
+  plan: string;
+  entity: string;
+  run: string;
+  workflowId?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Rows compared per second over the whole run, re-checks included. */
+  rowsPerSec: number;
+  /** Rows compared per second during the sweep alone. */
+  sweepRowsPerSec: number;
+  options: { sample?: number; since?: string };
+  totals: {
+    compared: number;
+    matched: number;
+    /** Persistent: still missing in the service after every re-check. */
+    missing: number;
+    /** Persistent: still different after every re-check. */
+    different: number;
+    extra: number;
+    /** Differed during the sweep, matched on re-check (writes in flight). */
+    transient: number;
+    persistent: number;
+    /** Repaired by `--repair` (re-pushed and matched on re-verification). */
+    repaired: number;
+  };
+  persistentRate: number;
+  threshold: number;
+  passed: boolean;
+  /** Persistent mismatches per field path. */
+  fields: Record<string, number>;
+  samples: ReportSample[];
+  extras: { checked: boolean; note?: string };
+  rechecks: { rounds: number; after: string };
+  /** Set on the report written after a repair: the report it followed. */
+  repairOf?: string;
+}
+
+export interface ReportSample {
+  class: 'missing' | 'different' | 'extra';
+  key: KeyTuple;
+  fields: string[];
+  /** The mapped source row, sensitive fields redacted. */
+  expected?: TargetItem;
+  /** The service's item, sensitive fields redacted. */
+  actual?: TargetItem;
+}
+
+/** The dashboard's summary of a stored report. */
+export function summaryOf(reportId: string, r: VerificationReport): VerificationSummary {
+  return {
+    reportId,
+    at: new Date(r.finishedAt).getTime(),
+    compared: r.totals.compared,
+    matched: r.totals.matched,
+    missing: r.totals.missing,
+    different: r.totals.different,
+    extra: r.totals.extra,
+    transient: r.totals.transient,
+    persistent: r.totals.persistent,
+    persistentRate: r.persistentRate,
+    threshold: r.threshold,
+    passed: r.passed,
+  };
+}
+
+export interface ReportInput extends VerifyRef {
+  workflowId: string;
+  startedAt: number;
+  sweepEndedAt: number;
+  compared: number;
+  rounds: number;
+  extrasChecked: boolean;
+  extrasNote?: string;
+  repairOf?: string;
+}
+
+export interface RepairResult {
+  attempted: number;
+  repaired: number;
+  stillDifferent: number;
+  failures: number;
+  /** Keys gone from the source since the verification: nothing to re-push. */
+  goneFromSource: number;
+}
+
+function verifyPhase(e: Entity): VerifyPhase {
+  return phaseOf(e, 'verify') ?? verifyPhaseSchema.parse({});
+}
+
+/** The compare visitor of a sweep: what `SweepActivityDeps.compareVisitor` is set to. */
+export const compareVisitorFactory: VisitorFactory = async (res: PlanResources, ref: SweepRef): Promise<Visitor> => {
+  const e = res.entity(ref.entity);
+  const store = await res.stateStore();
+  const ctx = verifyContext(res, ref.entity, await res.source(e.source.db));
+  const updatedAt = e.source.updatedAt;
+  return createCompareVisitor({
+    ...ctx.deps,
+    ...(updatedAt ? { updatedAtMs: (row: SourceRow) => instantMs(row[updatedAt]) } : {}),
+    ...(ref.verify?.startedAt !== undefined ? { inflightSince: ref.verify.startedAt - CLOCK_SKEW_MS } : {}),
+    queue: (entries) => store.saveVerifyEntries(ref.plan, ref.entity, ref.runKey, entries),
+  });
+};
+
+/** Comparators are compiled once per entity per worker, like mappings. */
+const comparators = new WeakMap<PlanResources, Map<string, Comparator>>();
+
+function comparatorOf(res: PlanResources, entity: string): Comparator {
+  let m = comparators.get(res);
+  if (!m) comparators.set(res, (m = new Map()));
+  let c = m.get(entity);
+  if (!c) {
+    const e = res.entity(entity);
+    c = compileComparator(e, verifyPhase(e), { name: entity });
+    m.set(entity, c);
+  }
+  return c;
+}
+
+function verifyContext(res: PlanResources, entity: string, source: Awaited<ReturnType<PlanResources['source']>>) {
+  const e = res.entity(entity);
+  const comparator = comparatorOf(res, entity);
+  const deps: CompareDeps = {
+    mapper: res.mapping(entity),
+    comparator,
+    target: res.target(entity),
+    keyOf: (row) => source.keyOf(e.source, row),
+    acquire: (n) => res.acquire(entity, n),
+  };
+  return { e, comparator, deps, source };
+}
+
+export function createVerifyActivities(deps: { resources: PlanResources }) {
+  const res = deps.resources;
+
+  const checkPlan = (plan: string) => {
+    if (plan !== res.plan.name) {
+      throw ApplicationFailure.create({
+        type: 'PlanMismatchError',
+        nonRetryable: true,
+        message: `this worker runs plan "${res.plan.name}" (${res.planFile}), the workflow belongs to plan "${plan}"; start a worker with --plan for it`,
+      });
+    }
+  };
+
+  const sampler = (ref: VerifyRef, keyOf: (row: SourceRow) => KeyTuple) =>
+    ref.options.sample !== undefined && ref.options.sample < 1 ? sampleByKey(ref.options.sample, ref.run, keyOf) : undefined;
+
+  return {
+    /** Re-check settings from the worker's plan (durations are the plan's, not the caller's). */
+    async verifySettings(ref: Pick<VerifyRef, 'plan' | 'entity'>): Promise<{ recheckAfterMs: number; rounds: number; hasList: boolean }> {
+      checkPlan(ref.plan);
+      const e = res.entity(ref.entity);
+      const v = verifyPhase(e);
+      return { recheckAfterMs: durationMs(v.recheckAfter), rounds: v.recheckRounds, hasList: e.target.list !== undefined };
+    },
+
+    /**
+     * Compares rows updated at or after `since` (minus clock skew) and queues those that differ now:
+     * it finds rows written after the sweep had passed them, which the sweep alone would miss.
+     */
+    async catchUpChunk(input: ScanChunkInput & { since: number }): Promise<ScanChunkResult> {
+      checkPlan(input.plan);
+      const ctx0 = Context.current();
+      const e = res.entity(input.entity);
+      if (!e.source.updatedAt) return { done: true, seen: 0, found: 0 };
+      const source = await res.source(e.source.db);
+      const store = await res.stateStore();
+      const { deps: cdeps } = verifyContext(res, input.entity, source);
+      const sample = sampler(input, cdeps.keyOf);
+      const batch = verifyPhase(e).batchSize ?? phaseOf(e, 'backfill')?.batchSize ?? PAGE;
+      const deadline = Date.now() + input.maxMs;
+      let cursor = input.cursor;
+      let seen = 0;
+      let found = 0;
+      const since = new Date(Math.max(input.since - CLOCK_SKEW_MS, input.options.since ? new Date(input.options.since).getTime() : 0));
+      for (;;) {
+        const page = await source.readPage(e.source, { after: cursor }, batch, { updatedSince: since });
+        if (page.rows.length === 0 || !page.last) return { cursor, done: true, seen, found };
+        const rows = sample ? page.rows.filter(sample) : page.rows;
+        seen += rows.length;
+        const results = rows.length > 0 ? await compareRows(cdeps, rows) : [];
+        const differing: VerifyEntry[] = results
+          .filter((r) => r.status !== 'match')
+          .map((r) => ({ key: r.key, class: r.status as 'missing' | 'different', state: 'pending', fields: r.fields }));
+        if (differing.length > 0) await store.saveVerifyEntries(input.plan, input.entity, input.runKey, differing);
+        found += differing.length;
+        cursor = page.last;
+        ctx0.heartbeat({ cursor });
+        if (page.rows.length < batch) return { cursor, done: true, seen, found };
+        if (Date.now() >= deadline) return { cursor, done: false, seen, found };
+      }
+    },
+
+    /**
+     * One re-check pass over pending entries: source and service are read again and compared.
+     * Matches become `resolved`; on the last round what still differs becomes `persistent`.
+     */
+    async recheckChunk(input: RecheckInput): Promise<RecheckResult> {
+      checkPlan(input.plan);
+      const ctx0 = Context.current();
+      const e = res.entity(input.entity);
+      const source = await res.source(e.source.db);
+      const store = await res.stateStore();
+      const { deps: cdeps } = verifyContext(res, input.entity, source);
+      const deadline = Date.now() + input.maxMs;
+      let after = input.after;
+      let resolved = 0;
+      let stillDifferent = 0;
+      for (;;) {
+        const page = await store.listVerifyEntries(input.plan, input.entity, input.runKey, { state: 'pending', limit: PAGE, ...(after === undefined ? {} : { after }) });
+        if (page.entries.length === 0) return { after, done: true, resolved, stillDifferent };
+        const rows = await source.readByKeys(e.source, page.entries.map((x) => x.key));
+        const results = await compareRows(cdeps, rows);
+        const byKey = new Map(results.map((r) => [JSON.stringify(r.key), r]));
+        const updates: VerifyEntry[] = [];
+        for (const entry of page.entries) {
+          const r = byKey.get(JSON.stringify(entry.key));
+          // A row deleted from the source since the sweep: whether the service still has it is the extras pass's question.
+          if (r === undefined || r.status === 'match') {
+            updates.push({ ...entry, state: 'resolved' });
+            resolved++;
+          } else {
+            updates.push({ key: entry.key, class: r.status as 'missing' | 'different', state: input.last ? 'persistent' : 'pending', fields: r.fields });
+            stillDifferent++;
+          }
+        }
+        await store.saveVerifyEntries(input.plan, input.entity, input.runKey, updates);
+        ctx0.heartbeat({ after: page.next });
+        if (page.next === undefined) return { done: true, resolved, stillDifferent };
+        after = page.next;
+        if (Date.now() >= deadline) return { after, done: false, resolved, stillDifferent };
+      }
+    },
+
+    /** Pending entries become persistent without a re-check (a plan with recheckRounds: 0). */
+    async settlePending(input: VerifyRef): Promise<number> {
+      checkPlan(input.plan);
+      const store = await res.stateStore();
+      let n = 0;
+      for (;;) {
+        const page = await store.listVerifyEntries(input.plan, input.entity, input.runKey, { state: 'pending', limit: PAGE });
+        if (page.entries.length === 0) return n;
+        await store.saveVerifyEntries(input.plan, input.entity, input.runKey, page.entries.map((x) => ({ ...x, state: 'persistent' as const })));
+        n += page.entries.length;
+      }
+    },
+
+    /** Items the service lists that have no source row: recorded as `extra` entries, never deleted. */
+    async extrasChunk(input: Omit<ScanChunkInput, 'cursor'> & { cursor?: string }): Promise<Omit<ScanChunkResult, 'cursor'> & { cursor?: string }> {
+      checkPlan(input.plan);
+      const ctx0 = Context.current();
+      const e = res.entity(input.entity);
+      const source = await res.source(e.source.db);
+      const store = await res.stateStore();
+      const mapping = res.mapping(input.entity);
+      const target = res.target(input.entity);
+      const toSource = sourceKeyFromItem(e, mapping.targetKeyFields);
+      if (!toSource) return { done: true, seen: 0, found: 0 };
+      const limit = verifyPhase(e).batchSize ?? PAGE;
+      const deadline = Date.now() + input.maxMs;
+      let cursor = input.cursor;
+      let seen = 0;
+      let found = 0;
+      for (;;) {
+        await res.acquire(input.entity, limit);
+        const page = await target.list(cursor, limit);
+        seen += page.items.length;
+        const candidates = page.items.map((item) => ({ item, key: toSource(item) })).filter((c): c is { item: TargetItem; key: KeyTuple } => c.key !== undefined);
+        const rows = candidates.length > 0 ? await source.readByKeys(e.source, candidates.map((c) => c.key)) : [];
+        const present = new Set<string>();
+        for (const row of rows) {
+          try {
+            present.add(mapping.keyId(mapping.map(row)));
+          } catch {
+            // An unmappable row still exists in the source: match it by its raw key instead.
+            present.add(mapping.keyId(Object.fromEntries(mapping.targetKeyFields.map((f, i) => [f, source.keyOf(e.source, row)[i]]))));
+          }
+        }
+        const extras: VerifyEntry[] = candidates
+          .filter((c) => !present.has(mapping.keyId(c.item)))
+          .map((c) => ({ key: c.key, class: 'extra', state: 'persistent', fields: [] }));
+        if (extras.length > 0) await store.saveVerifyEntries(input.plan, input.entity, input.runKey, extras);
+        found += extras.length;
+        cursor = page.nextCursor;
+        ctx0.heartbeat({ cursor });
+        if (cursor === undefined) return { done: true, seen, found };
+        if (Date.now() >= deadline) return { cursor, done: false, seen, found };
+      }
+    },
+
+    /** Builds and stores the run's report; returns its id and summary. */
+    async verifyReport(input: ReportInput): Promise<{ reportId: string; summary: VerificationSummary }> {
+      checkPlan(input.plan);
+      const e = res.entity(input.entity);
+      const v = verifyPhase(e);
+      const store = await res.stateStore();
+      const source = await res.source(e.source.db);
+      const { deps: cdeps, comparator } = verifyContext(res, input.entity, source);
+      const counts = await store.countVerifyEntries(input.plan, input.entity, input.runKey);
+      const count = (cls: string[], state: string) => counts.filter((c) => cls.includes(c.class) && c.state === state).reduce((n, c) => n + c.n, 0);
+      const missing = count(['missing'], 'persistent');
+      const different = count(['different', 'inflight'], 'persistent');
+      const extra = count(['extra'], 'persistent');
+      const transient = count(['missing', 'different'], 'resolved');
+      const repaired = count(['missing', 'different', 'inflight'], 'repaired');
+      const persistent = missing + different;
+      const fields: Record<string, number> = {};
+      const samples: ReportSample[] = [];
+      for (const cls of ['missing', 'different', 'extra'] as const) {
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.listVerifyEntries(input.plan, input.entity, input.runKey, { state: 'persistent', class: cls, limit: PAGE, ...(after === undefined ? {} : { after }) });
+          for (const x of page.entries) {
+            for (const f of x.fields) fields[f] = (fields[f] ?? 0) + 1;
+            if (samples.length < v.sampleRows) samples.push({ class: cls, key: x.key, fields: x.fields });
+          }
+          if (page.next === undefined) break;
+          after = page.next;
+        }
+      }
+      // Values for the samples: read both copies again now, redacted before anything is stored.
+      const sourceSamples = samples.filter((s) => s.class !== 'extra');
+      if (sourceSamples.length > 0) {
+        const rows = await source.readByKeys(e.source, sourceSamples.map((s) => s.key));
+        const results = await compareRows(cdeps, rows);
+        const byKey = new Map(results.map((r) => [JSON.stringify(r.key), r]));
+        for (const s of sourceSamples) {
+          const r = byKey.get(JSON.stringify(s.key));
+          if (r?.expected) s.expected = comparator.redactItem(r.expected);
+          if (r?.actual) s.actual = comparator.redactItem(r.actual);
+        }
+      }
+      const now = Date.now();
+      const compared = input.compared;
+      const persistentRate = compared > 0 ? persistent / compared : 0;
+      const report: VerificationReport = {
+        version: 1,
+        plan: input.plan,
+        entity: input.entity,
+        run: input.run,
+        workflowId: input.workflowId,
+        startedAt: new Date(input.startedAt).toISOString(),
+        finishedAt: new Date(now).toISOString(),
+        durationMs: now - input.startedAt,
+        rowsPerSec: rate(compared, now - input.startedAt),
+        sweepRowsPerSec: rate(compared, input.sweepEndedAt - input.startedAt),
+        options: { ...(input.options.sample !== undefined ? { sample: input.options.sample } : {}), ...(input.options.since !== undefined ? { since: input.options.since } : {}) },
+        totals: { compared, matched: Math.max(0, compared - persistent - repaired), missing, different, extra, transient, persistent, repaired },
+        persistentRate,
+        threshold: v.maxMismatchRate,
+        passed: persistentRate <= v.maxMismatchRate,
+        fields,
+        samples,
+        extras: { checked: input.extrasChecked, ...(input.extrasNote ? { note: input.extrasNote } : {}) },
+        rechecks: { rounds: input.rounds, after: v.recheckAfter },
+        ...(input.repairOf ? { repairOf: input.repairOf } : {}),
+      };
+      const reportId = await store.saveReport(input.plan, input.entity, report);
+      await store.appendAudit({
+        plan: input.plan,
+        entity: input.entity,
+        action: input.repairOf ? 'verify.report.repaired' : 'verify.complete',
+        actor: WORKER_ACTOR,
+        detail: { run: input.run, reportId, compared, persistent, extra, transient, repaired, passed: report.passed },
+      });
+      return { reportId, summary: summaryOf(reportId, report) };
+    },
+
+    /**
+     * Re-pushes persistent missing and different rows from the source through the backfill's copy
+     * path, then compares them again: matches become `repaired`. Refused once writes have switched.
+     */
+    async repairChunk(input: VerifyRef & { actor: string; after?: string; maxMs: number }): Promise<RepairResult & { after?: string; done: boolean }> {
+      checkPlan(input.plan);
+      const store = await res.stateStore();
+      if (await writesSwitched(store, input.plan, input.entity)) {
+        throw ApplicationFailure.create({
+          type: 'RepairRefused',
+          nonRetryable: true,
+          message: `writes of ${input.entity} have switched to the new service (flag ${writesFlagName(input.entity)} is on): the legacy is no longer the source of truth, so repair is refused`,
+        });
+      }
+      const ctx0 = Context.current();
+      const e = res.entity(input.entity);
+      const source = await res.source(e.source.db);
+      const { deps: cdeps } = verifyContext(res, input.entity, source);
+      const updatedAt = e.source.updatedAt;
+      const out: RepairResult = { attempted: 0, repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0 };
+      const copy = createCopyVisitor({
+        plan: input.plan,
+        entity: input.entity,
+        mapper: res.mapping(input.entity),
+        target: res.target(input.entity),
+        writeBatch: e.target.write.batch,
+        keyOf: cdeps.keyOf,
+        versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
+        acquire: (n) => res.acquire(input.entity, n),
+        recordFailures: (f) => store.recordFailures(f),
+      });
+      const deadline = Date.now() + input.maxMs;
+      let after = input.after;
+      for (;;) {
+        const page = await store.listVerifyEntries(input.plan, input.entity, input.runKey, { state: 'persistent', limit: PAGE, ...(after === undefined ? {} : { after }) });
+        const todo = page.entries.filter((x) => x.class !== 'extra');
+        if (todo.length > 0) {
+          const rows = await source.readByKeys(e.source, todo.map((x) => x.key));
+          out.attempted += todo.length;
+          out.goneFromSource += todo.length - rows.length;
+          const written = await copy.visit(rows);
+          out.failures += written.failures;
+          const results = await compareRows(cdeps, rows);
+          const updates: VerifyEntry[] = [];
+          const fixed: KeyTuple[] = [];
+          for (const r of results) {
+            const entry = todo.find((x) => JSON.stringify(x.key) === JSON.stringify(r.key))!;
+            if (r.status === 'match') {
+              updates.push({ ...entry, state: 'repaired' });
+              fixed.push(r.key);
+            } else {
+              updates.push({ ...entry, fields: r.fields });
+              out.stillDifferent++;
+            }
+          }
+          out.repaired += fixed.length;
+          await store.saveVerifyEntries(input.plan, input.entity, input.runKey, updates);
+          await store.appendAudit({
+            plan: input.plan,
+            entity: input.entity,
+            action: 'verify.repair',
+            actor: input.actor,
+            detail: { run: input.run, attempted: todo.length, repaired: fixed.length, keys: fixed },
+          });
+        }
+        ctx0.heartbeat({ after: page.next });
+        // Repaired entries leave the `persistent` filter, so the cursor only matters for those left behind.
+        if (page.next === undefined) return { ...out, done: true };
+        after = page.next;
+        if (Date.now() >= deadline) return { ...out, after, done: false };
+      }
+    },
+  };
+}
+
+function rate(rows: number, ms: number): number {
+  return ms > 0 ? Math.round((rows * 1000) / ms) : 0;
+}
+
+/**
+ * How to turn a service item back into a source key tuple: each source key column must be mapped
+ * plainly (a `from` with no `values` table) to one of the target key fields. Undefined otherwise
+ * (a transform or value table can't be inverted), and extras are then not looked for.
+ */
+export function sourceKeyFromItem(e: Entity, targetKeyFields: readonly string[]): ((item: TargetItem) => KeyTuple | undefined) | undefined {
+  const paths: string[][] = [];
+  for (const col of e.source.key) {
+    const entry = Object.entries(e.map).find(([target, f]) => targetKeyFields.includes(target) && (typeof f === 'string' ? f === col : f.from === col && f.values === undefined && f.const === undefined));
+    if (!entry) return undefined;
+    paths.push(entry[0].split('.'));
+  }
+  return (item) => {
+    const key: (string | number)[] = [];
+    for (const p of paths) {
+      let v: unknown = item;
+      for (const seg of p) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+      if (typeof v === 'number' || typeof v === 'string') key.push(v);
+      else return undefined;
+    }
+    return key;
+  };
+}
