@@ -1,0 +1,72 @@
+/**
+ * Real `migrate` subprocesses for end-to-end tests: long-lived workers that tests SIGKILL, and
+ * one-shot commands. Every child gets the test's secret in its environment and every byte it
+ * prints is kept, so tests can assert the secret never leaks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
+/** The repo root: workers share the harness's workflow bundle cache under `.migrate/cache`. */
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  identity: string;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves once the worker says it polls the task queue. */
+  ready: Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `migrate worker --plan <file>`; resolves `ready` when it polls, rejects if it exits first. */
+export function startWorkerProcess(planFile: string, env: NodeJS.ProcessEnv, identity: string, extraArgs: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [BIN, 'worker', '--plan', planFile, '--identity', identity, ...extraArgs], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('polling task queue')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`worker ${identity} exited (${code ?? signal}) before polling:\n${out}`)));
+  });
+  ready.catch(() => undefined);
+  return {
+    child,
+    identity,
+    output: () => out,
+    ready,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(child.pid!, signal);
+      await exited;
+    },
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `migrate` command to completion. */
+export function runMigrate(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
