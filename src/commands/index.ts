@@ -8,9 +8,10 @@ import backfill from './backfill.js';
 import worker from './worker.js';
 import failures from './failures.js';
 import retry from './retry.js';
+import status from './status.js';
 import verify from './verify.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan, backfill, verify, worker, failures, retry, flags, audit];
+export const commands: RegisterCommand[] = [plan, status, backfill, verify, worker, failures, retry, flags, audit];

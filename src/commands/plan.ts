@@ -7,6 +7,7 @@ import { preflightError, renderPreflightText, runPreflight } from '../plan/prefl
 import { openSource } from '../sources/index.js';
 import { createTargetClient } from '../target/client.js';
 import type { RegisterCommand } from './index.js';
+import { liveStatuses } from '../ops/liveStatuses.js';
 
 const register: RegisterCommand = (program: Command, context: () => CommandContext) =>
   program
@@ -16,8 +17,7 @@ const register: RegisterCommand = (program: Command, context: () => CommandConte
     .action(async (opts: { check: boolean }) => {
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
-      // Live states come from Temporal and the state store once the workflow layer reports them; until then all are pending.
-      const doc = describePlan(loaded.plan, {}, loaded.display);
+      const doc = describePlan(loaded.plan, await liveStatuses(loaded, ctx), loaded.display);
       const report = opts.check ? await runPreflight(loaded, { openSource, createTarget: createTargetClient }) : undefined;
       if (ctx.output.json) ctx.output.outJson(report ? { ...doc, check: report } : doc);
       else {

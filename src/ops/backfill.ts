@@ -97,8 +97,11 @@ export async function setBackfillRunning(session: Session, entity: string, run: 
 export async function sweepProgress(session: Session, workflowId: string): Promise<SweepProgress | undefined> {
   const handle = session.temporal.client.workflow.getHandle<typeof sweepWorkflow>(workflowId);
   let status: string;
+  let closedAt = Date.now();
   try {
-    status = (await handle.describe()).status.name;
+    const d = await handle.describe();
+    status = d.status.name;
+    closedAt = d.closeTime?.getTime() ?? closedAt;
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) return undefined;
     throw e;
@@ -107,7 +110,7 @@ export async function sweepProgress(session: Session, workflowId: string): Promi
   const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
   if (status === 'COMPLETED') {
     const r = await handle.result();
-    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: kind === 'verify' ? r.mismatches : undefined, partitions: [], updatedAt: Date.now(), workflowId };
+    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: kind === 'verify' ? r.mismatches : undefined, partitions: [], updatedAt: closedAt, workflowId };
   }
   let reason = `workflow ${status.toLowerCase()}`;
   try {
@@ -115,7 +118,7 @@ export async function sweepProgress(session: Session, workflowId: string): Promi
   } catch (e) {
     reason = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
   }
-  return { kind, state: 'failed', reason, done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: Date.now(), workflowId };
+  return { kind, state: 'failed', reason, done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: closedAt, workflowId };
 }
 
 /** The entity's backfill progress (see sweepProgress). */

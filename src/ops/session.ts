@@ -14,8 +14,9 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string): Promise<Session> {
-  const temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd);
+/** Connects for one command; `startLocal: false` for read-only commands that must not start servers. */
+export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string, opts: { startLocal?: boolean } = {}): Promise<Session> {
+  const temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd, opts.startLocal ?? true);
   const resources = createPlanResources(loaded);
   return {
     loaded,

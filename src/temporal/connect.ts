@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { EnvironmentError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import type { TemporalSettings } from './settings.js';
-import { ensureLocalServer } from './local.js';
+import { ensureLocalServer, runningLocalServer } from './local.js';
 
 export interface ConnectedTemporal {
   client: Client;
@@ -15,10 +15,18 @@ export interface ConnectedTemporal {
   close(): Promise<void>;
 }
 
-/** Fills in the local dev server when nothing is configured (starting it if needed). */
-export async function withAddress(settings: TemporalSettings, env: NodeJS.ProcessEnv, cwd: string) {
+/**
+ * Fills in the local dev server when nothing is configured, starting it when `startLocal` (the
+ * default); read-only commands pass false and get an EnvironmentError instead of a new server.
+ */
+export async function withAddress(settings: TemporalSettings, env: NodeJS.ProcessEnv, cwd: string, startLocal = true) {
   if (settings.address) return { settings: { ...settings, address: settings.address }, local: false, startedLocal: undefined };
-  const local = await ensureLocalServer(env, cwd);
+  const local = startLocal ? await ensureLocalServer(env, cwd) : await runningLocalServer(env, cwd);
+  if (!local) {
+    throw new EnvironmentError('no Temporal server is configured and no local one is running', {
+      hint: 'Set TEMPORAL_ADDRESS (or temporal.address in the plan), or start work with `migrate backfill`, which starts a local dev server.',
+    });
+  }
   return {
     settings: { ...settings, address: local.address, uiUrl: settings.uiUrl ?? local.uiUrl },
     local: true,
@@ -26,8 +34,8 @@ export async function withAddress(settings: TemporalSettings, env: NodeJS.Proces
   };
 }
 
-export async function connectClient(base: TemporalSettings, env: NodeJS.ProcessEnv, cwd: string): Promise<ConnectedTemporal> {
-  const { settings, local, startedLocal } = await withAddress(base, env, cwd);
+export async function connectClient(base: TemporalSettings, env: NodeJS.ProcessEnv, cwd: string, startLocal = true): Promise<ConnectedTemporal> {
+  const { settings, local, startedLocal } = await withAddress(base, env, cwd, startLocal);
   let connection: Connection;
   try {
     connection = await Connection.connect({

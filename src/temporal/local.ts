@@ -38,19 +38,26 @@ async function portFree(port: number): Promise<boolean> {
   }
 }
 
+function paths(env: NodeJS.ProcessEnv, cwd: string) {
+  const home = migrateHome(env, cwd);
+  return { home, stateFile: join(home, 'temporal.json'), dbFile: join(home, 'temporal.db'), logFile: join(home, 'temporal.log') };
+}
+
+/** The local server this folder started earlier, if it is still running. */
+export async function runningLocalServer(env: NodeJS.ProcessEnv, cwd: string): Promise<LocalServer | undefined> {
+  const { stateFile, dbFile, logFile } = paths(env, cwd);
+  if (!existsSync(stateFile)) return undefined;
+  const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; port: number; uiPort: number };
+  if (!alive(s.pid) || (await portFree(s.port))) return undefined;
+  return { address: `127.0.0.1:${s.port}`, uiUrl: `http://127.0.0.1:${s.uiPort}`, started: false, dbFile, logFile };
+}
+
 /** Reuses the running local server, or starts one (port 7233 when free). */
 export async function ensureLocalServer(env: NodeJS.ProcessEnv, cwd: string): Promise<LocalServer> {
-  const home = migrateHome(env, cwd);
+  const running = await runningLocalServer(env, cwd);
+  if (running) return running;
+  const { home, stateFile, dbFile, logFile } = paths(env, cwd);
   mkdirSync(home, { recursive: true });
-  const stateFile = join(home, 'temporal.json');
-  const dbFile = join(home, 'temporal.db');
-  const logFile = join(home, 'temporal.log');
-  if (existsSync(stateFile)) {
-    const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; port: number; uiPort: number };
-    if (alive(s.pid) && !(await portFree(s.port))) {
-      return { address: `127.0.0.1:${s.port}`, uiUrl: `http://127.0.0.1:${s.uiPort}`, started: false, dbFile, logFile };
-    }
-  }
   const cli = findTemporalCli(env, cwd);
   const port = (await portFree(7233)) ? 7233 : await freePort();
   const uiPort = (await portFree(port + 1000)) ? port + 1000 : await freePort();

@@ -16,10 +16,13 @@ interface Run {
   stderr: string;
 }
 
+// A Tracer home of its own, so a local Temporal server left by a demo on this machine cannot show live states.
+const ISOLATED_HOME = mkdtempSync(path.join(tmpdir(), 'tracer-home-'));
+
 /** Runs the binary with only the environment given (plus PATH), so the machine's variables cannot leak in. */
 function migrate(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', MIGRATE_HOME: ISOLATED_HOME, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

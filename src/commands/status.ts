@@ -1,0 +1,89 @@
+/**
+ * `migrate status [--watch]`: one screen for the whole plan. Without --watch prints one frame; with
+ * it, a live Ink dashboard on a terminal (↑/↓ select, p pause/resume through the audited flag, q
+ * detach), plain lines otherwise, NDJSON with --json. Nothing here stops work by accident.
+ */
+import { Option, type Command } from 'commander';
+import type { RegisterCommand } from './index.js';
+import { loadPlanForCommand } from '../cli/resolvePlan.js';
+import { openSession } from '../ops/session.js';
+import { collectStatus } from '../ops/status.js';
+import { statusSources } from '../ops/statusSources.js';
+import { setBackfillRunning } from '../ops/backfill.js';
+import { startedNotes } from '../ops/attachInfo.js';
+import { currentActor } from '../flags/index.js';
+import { chooseRenderer, createPlainRenderer, isCi, renderDashboard, renderJsonLine, renderPlainLine } from '../ui/index.js';
+import type { DashboardSnapshot } from '../progress.js';
+
+const register: RegisterCommand = (program, context): Command =>
+  program
+    .command('status')
+    .description('where every entity stands: phase, progress, rate, ETA, failures, verification, flags')
+    .option('--watch', 'keep updating (Ctrl-C or q detaches; work goes on)')
+    .addOption(new Option('--progress <mode>', 'display mode with --watch').choices(['auto', 'plain', 'ink']).default('auto'))
+    .option('--interval <ms>', 'poll interval with --watch (at least 1000)', (v) => Number.parseInt(v, 10), 1000)
+    .action(async (opts: { watch?: boolean; progress: 'auto' | 'plain' | 'ink'; interval: number }) => {
+      const ctx = context();
+      const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
+      try {
+        for (const note of startedNotes(session)) ctx.output.err(note);
+        const sources = statusSources();
+        let last: DashboardSnapshot | undefined;
+        const poll = async (): Promise<DashboardSnapshot> => {
+          try {
+            last = await collectStatus(session, sources);
+            return last;
+          } catch (e) {
+            if (!last) throw e;
+            return { ...last, connection: 'reconnecting', message: (e as Error).message };
+          }
+        };
+        if (!opts.watch) {
+          const snap = await collectStatus(session, sources);
+          if (ctx.options.json) ctx.output.outJson(snap);
+          else ctx.output.out(renderPlainLine(snap, Date.now()));
+          return;
+        }
+        const mode = chooseRenderer({ isTTY: Boolean(ctx.output.stderr.isTTY), json: ctx.options.json, progress: opts.progress, ci: isCi(ctx.env) });
+        const interval = Math.max(1000, opts.interval);
+        if (mode === 'ink') {
+          const actor = currentActor(ctx.env);
+          const ui = renderDashboard(ctx.output.stderr, {
+            poll: () => collectStatus(session, sources),
+            intervalMs: interval,
+            color: ctx.options.color,
+            onTogglePause: async (entity) => {
+              const snap = last ?? (await collectStatus(session, sources));
+              const paused = snap.entities.find((e) => e.entity === entity)?.backfill?.state === 'paused';
+              await setBackfillRunning(session, entity, paused, actor, paused ? 'resumed from migrate status' : 'paused from migrate status');
+            },
+            onExit: () => undefined,
+          });
+          await ui.waitUntilExit();
+          ctx.output.err('Detached; every backfill and verification keeps running.');
+          return;
+        }
+        const plain = createPlainRenderer(ctx.output.stderr);
+        const stop = new AbortController();
+        const onSigint = () => stop.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          while (!stop.signal.aborted) {
+            const snap = await poll().catch((e: Error) => ({ plan: session.loaded.plan.name, takenAt: Date.now(), connection: 'reconnecting' as const, message: e.message, entities: [] }));
+            if (mode === 'json') ctx.output.stdout.write(renderJsonLine(snap) + '\n');
+            else plain.update(snap);
+            await new Promise<void>((r) => {
+              const t = setTimeout(r, interval);
+              stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+            });
+          }
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        ctx.output.err('Detached; every backfill and verification keeps running.');
+      } finally {
+        await session.close();
+      }
+    });
+
+export default register;

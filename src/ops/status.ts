@@ -1,0 +1,72 @@
+/**
+ * One frame of the whole plan for `migrate status` and `migrate plan`: each entity's backfill
+ * progress (from Temporal), latest verification (from the state store), phase and next command.
+ */
+import type { DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, VerificationSummary } from '../progress.js';
+import { topologicalOrder } from '../plan/meaning.js';
+import { workflowUrl } from '../temporal/settings.js';
+import { backfillWorkflowId } from '../workflows/definitions.js';
+import { backfillProgress } from './backfill.js';
+import type { Session } from './session.js';
+
+/** Where an entity stands, from what its sweeps say (DESIGN.md lifecycle). */
+export function entityPhase(backfill: SweepProgress | undefined, verify: SweepProgress | undefined, last: VerificationSummary | undefined): EntityPhase {
+  if (verify?.state === 'running') return 'verifying';
+  if (!backfill) return 'pending';
+  if (backfill.state === 'failed') return 'failed';
+  if (backfill.state === 'paused') return 'paused';
+  if (backfill.state === 'running' || backfill.state === 'not-started') return 'backfilling';
+  if (last?.passed && last.at >= (backfill.updatedAt ?? 0) - 1) return 'verified';
+  return 'backfilled';
+}
+
+/** The command an operator would run next in this phase. */
+export function nextCommand(entity: string, phase: EntityPhase): string | undefined {
+  switch (phase) {
+    case 'pending':
+      return `migrate backfill --entity ${entity}`;
+    case 'backfilling':
+      return `migrate backfill --entity ${entity}   (attach)`;
+    case 'paused':
+      return `migrate backfill --entity ${entity} --resume`;
+    case 'failed':
+      return `migrate backfill --entity ${entity} --restart`;
+    case 'backfilled':
+      return `migrate verify --entity ${entity}`;
+    case 'verifying':
+      return `migrate verify --entity ${entity}   (attach)`;
+    default:
+      return undefined;
+  }
+}
+
+/** Hooks other operations plug in (verification reads its own workflows and reports). */
+export interface StatusSources {
+  verifyProgress?(session: Session, entity: string): Promise<SweepProgress | undefined>;
+  lastVerification?(session: Session, entity: string): Promise<VerificationSummary | undefined>;
+}
+
+/** Reads every entity's state; throws when Temporal or the state store does not answer (the UI shows reconnecting). */
+export async function collectStatus(session: Session, sources: StatusSources = {}): Promise<DashboardSnapshot> {
+  const { plan } = session.loaded;
+  const entities: EntityStatus[] = [];
+  for (const name of topologicalOrder(plan)) {
+    const [backfill, verify, lastVerification] = await Promise.all([
+      backfillProgress(session, name),
+      sources.verifyProgress?.(session, name),
+      sources.lastVerification?.(session, name),
+    ]);
+    const phase = entityPhase(backfill, verify, lastVerification);
+    entities.push({
+      entity: name,
+      phase,
+      dependsOn: plan.entities[name]!.dependsOn,
+      backfill,
+      verify,
+      lastVerification,
+      workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
+      next: nextCommand(name, phase),
+    });
+  }
+  return { plan: plan.name, takenAt: Date.now(), connection: 'ok', entities };
+}
