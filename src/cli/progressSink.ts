@@ -2,7 +2,11 @@
  * Picks how a command shows a sweep's progress: cli-progress bars on a terminal, plain timestamped
  * lines when stderr is not one (CI logs), NDJSON on stdout with --json.
  */
-import { chooseRenderer, createBarRenderer, createPlainRenderer, isCi, renderJsonLine, renderPlainLine, type ProgressOption } from '../ui/index.js';
+// Renderers by file, not through ui/index: that would load Ink (slow to import) for every command.
+import { chooseRenderer, isCi, type ProgressOption } from '../ui/renderers/choose.js';
+import { createBarRenderer } from '../ui/renderers/bar.js';
+import { createPlainRenderer } from '../ui/renderers/plain.js';
+import { renderJsonLine } from '../ui/renderers/json.js';
 import type { ProgressSink } from '../ops/follow.js';
 import type { CommandContext } from './context.js';
 import { secrets } from '../secrets.js';

@@ -12,7 +12,9 @@ import { statusSources } from '../ops/statusSources.js';
 import { setBackfillRunning } from '../ops/backfill.js';
 import { startedNotes } from '../ops/attachInfo.js';
 import { currentActor } from '../flags/index.js';
-import { chooseRenderer, createPlainRenderer, isCi, renderDashboard, renderJsonLine, renderPlainLine } from '../ui/index.js';
+import { chooseRenderer, isCi } from '../ui/renderers/choose.js';
+import { createPlainRenderer, renderPlainLine } from '../ui/renderers/plain.js';
+import { renderJsonLine } from '../ui/renderers/json.js';
 import type { DashboardSnapshot } from '../progress.js';
 
 const register: RegisterCommand = (program, context): Command =>
@@ -48,6 +50,8 @@ const register: RegisterCommand = (program, context): Command =>
         const interval = Math.max(1000, opts.interval);
         if (mode === 'ink') {
           const actor = currentActor(ctx.env);
+          // Ink is loaded only for the live dashboard: it is slow to import.
+          const { renderDashboard } = await import('../ui/render.js');
           const ui = renderDashboard(ctx.output.stderr, {
             poll: () => collectStatus(session, sources),
             intervalMs: interval,

@@ -1,7 +1,6 @@
 /** Runs one worker for a plan until SIGINT/SIGTERM, then drains it and closes the pools. */
 import type { LoadedPlan } from '../plan/load.js';
 import { createPlanResources } from '../activities/resources.js';
-import { createWorker } from '../temporal/worker.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 import { withAddress } from '../temporal/connect.js';
 import { migrateHome } from '../temporal/local.js';
@@ -19,6 +18,8 @@ export async function runWorkerUntilSignalled(opts: {
   const { settings, startedLocal } = await withAddress(resolveTemporalSettings(opts.loaded.plan, opts.env), opts.env, opts.cwd);
   if (startedLocal) opts.log(`Started a local Temporal dev server at ${startedLocal.address} (state ${startedLocal.dbFile}, UI ${startedLocal.uiUrl}).`);
   const resources = createPlanResources(opts.loaded);
+  // The worker SDK is loaded only by the worker command: it is slow to import.
+  const { createWorker } = await import('../temporal/worker.js');
   const { worker, connection } = await createWorker({
     settings,
     deps: { resources, ...verificationDeps() },

@@ -9,17 +9,10 @@ export interface ProgressBarProps {
   color?: boolean;
 }
 
-const FULL = '█';
-const EMPTY = '░';
+import { BAR_EMPTY as EMPTY, barText } from './barText.js';
 
-/** The bar as plain text: exactly `width` cells, full only at fraction 1. */
-export function barText(fraction: number, width: number): string {
-  const w = Math.max(0, Math.floor(width));
-  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
-  // Floor, so a bar looks complete only when the work is.
-  const filled = f >= 1 ? w : Math.min(w - 1, Math.floor(f * w));
-  return FULL.repeat(Math.max(0, filled)) + EMPTY.repeat(w - Math.max(0, filled));
-}
+export { barText };
+
 
 /** A fixed-width bar; uses block glyphs, not colour, so it reads the same with NO_COLOR. */
 export function ProgressBar({ fraction, width, color = true }: ProgressBarProps) {

@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { DashboardSnapshot, EntityStatus, PartitionProgress, SweepProgress } from '../../progress.js';
-import { barText } from '../components/ProgressBar.js';
+import { barText } from '../components/barText.js';
 import {
   activeSweep,
   displayTotal,
