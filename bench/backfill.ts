@@ -1,0 +1,331 @@
+/**
+ * Backfill benchmark: `npm run bench:backfill -- --rows 1000000 [--engine postgres|mysql|both]
+ * [--batch 500] [--partitions 4] [--keep]`.
+ *
+ * In one process and one run, per engine:
+ *   1. seeds a legacy `orders` table in bulk;
+ *   2. baseline — the script a user would otherwise write: the same keyset pages (SourceDb.readPage
+ *      over the same key-space split), the same mapping and the same batch POSTs (TargetClient.write)
+ *      with the same batch size and concurrency (one loop per partition), no Temporal, no checkpoints,
+ *      no flag;
+ *   3. the real backfill: the sweep workflow on a Temporal dev server with an in-process worker.
+ * Each phase writes into its own empty collection of the reference service (run as a child process,
+ * trackKeys off, so the service's memory and CPU are not counted as ours), so both pay for inserts.
+ * Prints rows/s for both, the ratio, and peak RSS sampled during each phase (the worker runs in this
+ * process, so the Temporal figure is the process: worker, its connection and workflow cache).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import { loadPlanFile, type LoadedPlan } from '../src/plan/load.js';
+import { createPlanResources } from '../src/activities/resources.js';
+import { createWorker } from '../src/temporal/worker.js';
+import { findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/devServer.js';
+import { openSession } from '../src/ops/session.js';
+import { startBackfill } from '../src/ops/backfill.js';
+import { idempotencyKey } from '../src/target/idempotency.js';
+import { TargetRetryableError } from '../src/target/errors.js';
+import type { KeyTuple } from '../src/sources/types.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PG_ADMIN = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_ADMIN = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    engine: { type: 'string', default: 'postgres' },
+    batch: { type: 'string', default: '500' },
+    partitions: { type: 'string', default: '4' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const ROWS = Number(args.rows);
+const BATCH = Number(args.batch);
+const PARTITIONS = Number(args.partitions);
+const ENGINES = args.engine === 'both' ? (['postgres', 'mysql'] as const) : ([args.engine] as ('postgres' | 'mysql')[]);
+for (const e of ENGINES) if (e !== 'postgres' && e !== 'mysql') throw new Error(`--engine must be postgres, mysql or both, not ${e}`);
+if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a positive whole number');
+
+const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+/** Peak RSS while `fn` runs, sampled every 100 ms. */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  try {
+    const value = await fn();
+    return { value, peakRss: Math.max(peak, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function seed(engine: 'postgres' | 'mysql', url: string): Promise<void> {
+  if (engine === 'postgres') {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('create table orders (id bigint primary key, customer_id int not null, total_cents bigint not null, status text not null, updated_at timestamptz not null)');
+    await c.query(
+      `insert into orders select g, (g % 97) + 1, g * 10 + 1, (array['NEW','PAID','SHIPPED'])[1 + g % 3], timestamptz '2024-01-01' + g * interval '1 second' from generate_series(1, $1) g`,
+      [ROWS],
+    );
+    await c.query('analyze orders');
+    await c.end();
+    return;
+  }
+  const c = await mysql.createConnection(url);
+  await c.query('create table orders (id bigint primary key, customer_id int not null, total_cents bigint not null, status varchar(16) not null, updated_at datetime(6) not null)');
+  // MariaDB's sequence engine generates the ids server-side, as fast as generate_series.
+  for (let start = 1; start <= ROWS; start += 500_000) {
+    const end = Math.min(ROWS, start + 499_999);
+    await c.query(
+      `insert into orders select seq, (seq % 97) + 1, seq * 10 + 1, elt(1 + seq % 3, 'NEW', 'PAID', 'SHIPPED'), timestamp '2024-01-01 00:00:00' + interval seq second from seq_${start}_to_${end}`,
+    );
+  }
+  await c.query('analyze table orders');
+  await c.end();
+}
+
+interface Service {
+  url: string;
+  child: ChildProcess;
+  itemsReceived(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The reference service as its own process, so its CPU and memory are not ours. */
+async function startService(databaseUrl: string, schema: string): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'examples/fulfillment-service/main.ts'), '--port', '0', '--database-url', databaseUrl, '--schema', schema, '--token', TOKEN, '--no-track-keys'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    child.once('exit', (code) => rej(new Error(`the service exited (${code}) before listening`)));
+  });
+  return {
+    url,
+    child,
+    async itemsReceived() {
+      const r = await fetch(`${url}/admin/requests`);
+      return ((await r.json()) as { itemsReceived: number }).itemsReceived;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+function writePlan(dir: string, name: string, sourceUrl: string, stateUrl: string, serviceUrl: string, temporalAddress: string, taskQueue: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `version: 1
+name: ${name}
+state: { url: "${stateUrl}" }
+temporal: { address: "${temporalAddress}", taskQueue: ${taskQueue} }
+sources:
+  legacy: { url: "${sourceUrl}" }
+targets:
+  fulfillment:
+    baseUrl: "${serviceUrl}"
+    headers: { Authorization: "Bearer \${BENCH_SERVICE_TOKEN}" }
+    timeout: 30s
+entities:
+  orders:
+    source: { db: legacy, table: orders, key: [id], updatedAt: updated_at }
+    target:
+      service: fulfillment
+      write: { method: POST, path: "/v1/orders:batchUpsert", batch: ${BATCH} }
+      read: { method: POST, path: "/v1/orders:batchGet" }
+    map:
+      id: id
+      customerId: customer_id
+      total: { from: total_cents, as: integer }
+      status: { from: status, values: { NEW: created, PAID: paid, SHIPPED: shipped } }
+      updatedAt: { from: updated_at, as: timestamp }
+    phases:
+      - backfill: { batchSize: ${BATCH}, partitions: ${PARTITIONS}, flag: orders.backfill }
+`,
+  );
+  return file;
+}
+
+/** The hand-written copy: keyset pages per partition, map, POST, retry transient errors with backoff. */
+async function baseline(loaded: LoadedPlan): Promise<number> {
+  const res = createPlanResources(loaded);
+  try {
+    const e = res.entity('orders');
+    const source = await res.source('legacy');
+    const target = res.target('orders');
+    const mapping = res.mapping('orders');
+    const writeBatch = e.target.write.batch ?? BATCH;
+    const ranges = await source.splitKeySpace(e.source, PARTITIONS);
+    let rows = 0;
+    await Promise.all(
+      ranges.map(async (range) => {
+        let after: KeyTuple | undefined = range.after;
+        for (;;) {
+          const page = await source.readPage(e.source, { after, upTo: range.upTo }, BATCH);
+          if (page.rows.length === 0 || !page.last) return;
+          const items = page.rows.map((r) => ({ key: source.keyOf(e.source, r), version: r.updated_at, item: mapping.map(r) }));
+          for (let i = 0; i < items.length; i += writeBatch) {
+            const batch = items.slice(i, i + writeBatch);
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await target.write(batch.map((b) => b.item), idempotencyKey('orders', batch));
+                break;
+              } catch (err) {
+                if (!(err instanceof TargetRetryableError) || attempt > 10) throw err;
+                await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 100 * 2 ** attempt));
+              }
+            }
+          }
+          rows += page.rows.length;
+          after = page.last;
+          if (page.rows.length < BATCH) return;
+        }
+      }),
+    );
+    return rows;
+  } finally {
+    await res.close();
+  }
+}
+
+/** The real thing: the backfill workflow with an in-process worker, timed from start to result. */
+async function temporalBackfill(loaded: LoadedPlan, address: string): Promise<{ rows: number; ms: number }> {
+  const resources = createPlanResources(loaded);
+  const { worker, connection } = await createWorker({
+    settings: { address, namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
+    deps: { resources },
+    cacheDir: join(ROOT, '.migrate', 'cache'),
+    identity: `bench-${process.pid}`,
+  });
+  const running = worker.run();
+  const session = await openSession(loaded, process.env, ROOT);
+  try {
+    const t0 = performance.now();
+    const { handle } = await startBackfill(session, 'orders', 'bench');
+    const result = await handle.result();
+    return { rows: result.done, ms: performance.now() - t0 };
+  } finally {
+    await session.close();
+    worker.shutdown();
+    await running;
+    await resources.close();
+    await connection.close();
+  }
+}
+
+interface EngineResult {
+  engine: string;
+  rows: number;
+  baselineRowsPerSec: number;
+  temporalRowsPerSec: number;
+  ratio: number;
+  baselinePeakRss: number;
+  temporalPeakRss: number;
+}
+
+async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir: string): Promise<EngineResult> {
+  const db = `bench_${engine.slice(0, 2)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${db}`);
+  await admin.end();
+  const pgUrl = withDatabase(PG_ADMIN, db);
+  let sourceUrl = pgUrl;
+  if (engine === 'mysql') {
+    const my = await mysql.createConnection(MYSQL_ADMIN);
+    await my.query(`create database ${db}`);
+    await my.end();
+    sourceUrl = withDatabase(MYSQL_ADMIN, db);
+  }
+  try {
+    let t0 = performance.now();
+    await seed(engine, sourceUrl);
+    log(`${engine}: seeded ${ROWS} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const svcA = await startService(pgUrl, 'bench_baseline');
+    const planA = await loadPlanFile(writePlan(dir, `${db}-baseline`, sourceUrl, pgUrl, svcA.url, temporal.address, `${db}-a`), process.env);
+    t0 = performance.now();
+    const base = await withPeakRss(() => baseline(planA));
+    const baseMs = performance.now() - t0;
+    const receivedA = await svcA.itemsReceived();
+    await svcA.stop();
+    if (base.value !== ROWS || receivedA !== ROWS) throw new Error(`baseline copied ${base.value} rows, service received ${receivedA}; expected ${ROWS}`);
+    log(`${engine}: baseline ${ROWS} rows in ${(baseMs / 1000).toFixed(1)} s`);
+
+    const svcB = await startService(pgUrl, 'bench_temporal');
+    const planB = await loadPlanFile(writePlan(dir, `${db}-temporal`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-t`), process.env);
+    const tw = await withPeakRss(() => temporalBackfill(planB, temporal.address));
+    const receivedB = await svcB.itemsReceived();
+    await svcB.stop();
+    if (tw.value.rows !== ROWS || receivedB < ROWS) throw new Error(`backfill copied ${tw.value.rows} rows, service received ${receivedB}; expected ${ROWS}`);
+    log(`${engine}: backfill ${ROWS} rows in ${(tw.value.ms / 1000).toFixed(1)} s`);
+
+    const baselineRowsPerSec = ROWS / (baseMs / 1000);
+    const temporalRowsPerSec = ROWS / (tw.value.ms / 1000);
+    return { engine, rows: ROWS, baselineRowsPerSec, temporalRowsPerSec, ratio: temporalRowsPerSec / baselineRowsPerSec, baselinePeakRss: base.peakRss, temporalPeakRss: tw.peakRss };
+  } finally {
+    if (!args.keep) {
+      const c = new pg.Client({ connectionString: PG_ADMIN });
+      await c.connect();
+      await c.query(`drop database if exists ${db} with (force)`);
+      await c.end();
+      if (engine === 'mysql') {
+        const my = await mysql.createConnection(MYSQL_ADMIN);
+        await my.query(`drop database if exists ${db}`);
+        await my.end();
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.BENCH_SERVICE_TOKEN = TOKEN;
+  const dir = mkdtempSync(join(tmpdir(), 'tracer-bench-'));
+  const temporal = await startDevServer({ cliPath: findTemporalCli(process.env, ROOT), port: await freePort() });
+  const results: EngineResult[] = [];
+  try {
+    for (const engine of ENGINES) results.push(await runEngine(engine, temporal, dir));
+  } finally {
+    await temporal.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  console.log(`\nbackfill benchmark: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions`);
+  console.log('engine    baseline rows/s  backfill rows/s  ratio  peak RSS baseline  peak RSS backfill (in-process worker)');
+  for (const r of results) {
+    console.log(
+      `${r.engine.padEnd(8)}  ${r.baselineRowsPerSec.toFixed(0).padStart(15)}  ${r.temporalRowsPerSec.toFixed(0).padStart(15)}  ${r.ratio.toFixed(2).padStart(5)}  ${mb(r.baselinePeakRss).padStart(17)}  ${mb(r.temporalPeakRss).padStart(17)}`,
+    );
+  }
+  console.log(`process peak RSS over the whole run (resourceUsage.maxRSS): ${mb(maxRss)}`);
+  console.log('targets: ratio >= 0.85; backfill peak RSS < 300 MB and within 15% between 1M and 3M rows');
+}
+
+await main();
