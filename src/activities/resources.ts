@@ -13,7 +13,7 @@ import type { StateStore } from '../state/types.js';
 import { createTargetClient } from '../target/client.js';
 import { createRateLimiter, type RateLimiter } from '../target/rateLimiter.js';
 import type { TargetClient } from '../target/types.js';
-import { compileMapping, type Mapping } from '../mapping/index.js';
+import { compileMapping, loadTransform, type Mapping, type Transform } from '../mapping/index.js';
 import { parseRate } from '../plan/units.js';
 
 export interface PlanResources {
@@ -26,6 +26,8 @@ export interface PlanResources {
   mapping(entity: string): Mapping;
   /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
   acquire(entity: string, items: number): Promise<void>;
+  /** Imports every entity's `transform` module; call once before `mapping()` (workers and commands do). */
+  loadTransforms(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
   const targets = new Map<string, TargetClient>();
   const limiters = new Map<string, RateLimiter | undefined>();
   const mappings = new Map<string, Mapping>();
+  const transforms = new Map<string, Transform>();
   let store: Promise<StateStore> | undefined;
 
   const entity = (name: string): Entity => {
@@ -81,7 +84,10 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
     mapping(name) {
       let m = mappings.get(name);
       if (!m) {
-        m = compileMapping(entity(name));
+        const e = entity(name);
+        const transform = transforms.get(name);
+        if (e.transform && !transform) throw new Error(`the transform of entity "${name}" was not loaded: call loadTransforms() first`);
+        m = compileMapping(e, { transform, name });
         mappings.set(name, m);
       }
       return m;
@@ -104,6 +110,11 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
     },
     async acquire(name, items) {
       await limiter(entity(name).target.service)?.acquire(items);
+    },
+    async loadTransforms() {
+      for (const [name, e] of Object.entries(plan.entities)) {
+        if (e.transform && !transforms.has(name)) transforms.set(name, await loadTransform(file, e.transform));
+      }
     },
     async close() {
       const all = [...sources.values()].map(async (s) => (await s).close());

@@ -18,6 +18,7 @@ export interface Session {
 export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string, opts: { startLocal?: boolean } = {}): Promise<Session> {
   const temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd, opts.startLocal ?? true);
   const resources = createPlanResources(loaded);
+  await resources.loadTransforms();
   return {
     loaded,
     resources,

@@ -18,6 +18,7 @@ export async function runWorkerUntilSignalled(opts: {
   const { settings, startedLocal } = await withAddress(resolveTemporalSettings(opts.loaded.plan, opts.env), opts.env, opts.cwd);
   if (startedLocal) opts.log(`Started a local Temporal dev server at ${startedLocal.address} (state ${startedLocal.dbFile}, UI ${startedLocal.uiUrl}).`);
   const resources = createPlanResources(opts.loaded);
+  await resources.loadTransforms();
   // The worker SDK is loaded only by the worker command: it is slow to import.
   const { createWorker } = await import('../temporal/worker.js');
   const { worker, connection } = await createWorker({

@@ -63,6 +63,7 @@ export interface RunningWorker {
 /** Starts an in-process worker for the plan's task queue. */
 export async function startTestWorker(loaded: LoadedPlan): Promise<RunningWorker> {
   const resources = createPlanResources(loaded);
+  await resources.loadTransforms();
   const { worker, connection } = await createWorker({
     settings: { address: inject('temporalAddress'), namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
     deps: { resources, ...verificationDeps() },
