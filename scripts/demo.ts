@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: a full migration on this machine with embedded defaults — sample legacy database,
  * the reference fulfillment service, a local Temporal dev server and worker started by migrate
- * itself, then plan → backfill (with the progress UI) → status, all through the real CLI.
+ * itself, then plan → backfill (with the progress UI) → verify → status, all through the real CLI.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { seedDemo } from './demo-seed.js';
@@ -44,6 +44,8 @@ try {
     ['plan'],
     ['backfill', '--entity', 'customers', '--restart'],
     ['backfill', '--entity', 'orders', '--restart'],
+    ['verify', '--entity', 'customers'],
+    ['verify', '--entity', 'orders'],
     ['status'],
   ]) {
     const code = migrate(...step);

@@ -67,6 +67,8 @@ export function windowRate(samples: readonly RateSample[]): number | undefined {
 
 /** ETA in ms; never negative, undefined without a rate; zero once done reaches total. */
 export function eta(done: number, total: number, ratePerSec: number | undefined): number | undefined {
+  // An empty total is not "done": the estimate is simply not in yet.
+  if (total <= 0) return undefined;
   if (done >= total) return 0;
   if (!ratePerSec || ratePerSec <= 0) return undefined;
   return ((total - done) / ratePerSec) * 1000;

@@ -29,9 +29,21 @@ export function createProgressSink(ctx: CommandContext, progress: ProgressOption
     };
   }
   const plain = createPlainRenderer(stderr);
+  let lastProblem = '';
+  let lastProblemAt = 0;
   return {
-    update: (p) => plain.update(p, label),
-    unreachable: (e) => ctx.output.err(`${new Date().toISOString()} ${label}: Temporal did not answer (${e.message}); retrying`),
+    update: (p) => {
+      lastProblem = '';
+      plain.update(p, label);
+    },
+    unreachable: (e) => {
+      // Say it once, and again every 30 s while it lasts: a log of identical lines hides what changed.
+      if (e.message === lastProblem && Date.now() - lastProblemAt < 30_000) return;
+      lastProblem = e.message;
+      lastProblemAt = Date.now();
+      const why = /Failed to query/i.test(e.message) ? 'no worker answered the progress query — is a `migrate worker` running for this task queue?' : e.message;
+      ctx.output.err(`${new Date().toISOString()} ${label}: Temporal did not answer (${why}); retrying`);
+    },
     stop: () => undefined,
   };
 }

@@ -34,4 +34,8 @@ describe('progress arithmetic', () => {
       ]),
     ).toEqual({ done: 100, total: 190 });
   });
+
+  it('given no estimate yet (total 0), there is no ETA rather than "done"', () => {
+    expect(eta(0, 0, 100)).toBeUndefined();
+  });
 });
