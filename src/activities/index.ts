@@ -1,14 +1,15 @@
 /** The worker's activities, built from injected dependencies (pools are opened once, by the caller). */
 import { createSweepActivities, type SweepActivityDeps } from './sweep.js';
 import { createVerifyActivities } from './verify.js';
+import { withFailureMapping } from './failures.js';
 
 export type ActivityDeps = SweepActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withFailureMapping({
     ...createSweepActivities(deps),
     ...createVerifyActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -2,7 +2,7 @@
  * Activities of the partitioned sweep. Each one resolves everything from the worker's own plan
  * resources; inputs carry names only, so no connection string or token enters workflow history.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { KeyRange, KeyTuple } from '../sources/types.js';
 import type { Checkpoint } from '../state/types.js';
 import type { PartitionState, SweepResult, VerifyRunOptions } from '../workflows/definitions.js';
@@ -12,10 +12,9 @@ import { durationMs } from '../plan/units.js';
 import { runChunk, type Visitor } from '../sweep/engine.js';
 import { createCopyVisitor } from '../sweep/copy.js';
 import { sampleByKey } from '../sweep/compare.js';
-import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
-import { MigrateError } from '../errors.js';
-import { secrets } from '../secrets.js';
+import { TargetRetryableError } from '../target/errors.js';
 import type { PlanResources } from './resources.js';
+import { assertWorkerPlan } from './failures.js';
 
 export interface SweepRef {
   plan: string;
@@ -60,41 +59,10 @@ export interface SweepActivityDeps {
   compareVisitor?: VisitorFactory;
 }
 
-/** Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours Retry-After. */
-function toFailure(e: unknown): unknown {
-  if (e instanceof TargetAuthError) {
-    return ApplicationFailure.create({ type: 'TargetAuthError', nonRetryable: true, message: secrets.redact(`${e.message}. ${e.hint ?? ''}`.trim()) });
-  }
-  if (e instanceof TargetRetryableError) {
-    return ApplicationFailure.create({
-      type: 'TargetRetryableError',
-      message: secrets.redact(e.message),
-      nextRetryDelay: e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, 100) : undefined,
-    });
-  }
-  if (e instanceof MigrateError) {
-    return ApplicationFailure.create({ type: e.name, message: secrets.redact(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`) });
-  }
-  if (e instanceof Error) {
-    const clean = new Error(secrets.redact(e.message));
-    clean.stack = secrets.redact(e.stack ?? '');
-    return clean;
-  }
-  return e;
-}
-
 export function createSweepActivities(deps: SweepActivityDeps) {
   const res = deps.resources;
 
-  const checkPlan = (plan: string) => {
-    if (plan !== res.plan.name) {
-      throw ApplicationFailure.create({
-        type: 'PlanMismatchError',
-        nonRetryable: true,
-        message: `this worker runs plan "${res.plan.name}" (${res.planFile}), the workflow belongs to plan "${plan}"; start a worker with --plan for it`,
-      });
-    }
-  };
+  const checkPlan = (plan: string) => assertWorkerPlan(res, plan);
 
   const sweepSettings = (ref: SweepRef) => {
     const e = res.entity(ref.entity);
@@ -119,18 +87,14 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     /** Splits the key space and starts the sweep's checkpoints afresh. */
     async planSweep(ref: SweepRef): Promise<PartitionState[]> {
       checkPlan(ref.plan);
-      try {
-        const { e, partitions } = sweepSettings(ref);
-        const store = await res.stateStore();
-        const source = await res.source(e.source.db);
-        await store.clearCheckpoints(ref.plan, ref.entity, ref.runKey);
-        const ranges = await source.splitKeySpace(e.source, partitions);
-        const estimates = await Promise.all(ranges.map((r) => source.estimateRows(e.source, r)));
-        await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: `${ref.kind}.start`, actor: WORKER_ACTOR, detail: { runKey: ref.runKey, partitions: ranges.length } });
-        return ranges.map((range, index) => ({ index, range, done: 0, total: estimates[index] ?? 0, failures: 0, mismatches: 0, completed: false }));
-      } catch (e) {
-        throw toFailure(e);
-      }
+      const { e, partitions } = sweepSettings(ref);
+      const store = await res.stateStore();
+      const source = await res.source(e.source.db);
+      await store.clearCheckpoints(ref.plan, ref.entity, ref.runKey);
+      const ranges = await source.splitKeySpace(e.source, partitions);
+      const estimates = await Promise.all(ranges.map((r) => source.estimateRows(e.source, r)));
+      await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: `${ref.kind}.start`, actor: WORKER_ACTOR, detail: { runKey: ref.runKey, partitions: ranges.length } });
+      return ranges.map((range, index) => ({ index, range, done: 0, total: estimates[index] ?? 0, failures: 0, mismatches: 0, completed: false }));
     },
 
     /** Sweeps one partition for up to `maxMs`, checkpointing after every page. */
@@ -208,26 +172,22 @@ export function createSweepActivities(deps: SweepActivityDeps) {
             retryAfterMs: Math.max(e.retryAfterMs ?? 0, RETRY_PAUSE_MS),
           };
         }
-        throw toFailure(e);
+        throw e;
       }
     },
 
     /** Closes a sweep: audit and failure-log retention for a backfill; counts for a verification. */
     async finishSweep(ref: SweepRef & { startedAt: number; partitions: PartitionState[] }): Promise<SweepResult> {
       checkPlan(ref.plan);
-      try {
-        const { e } = sweepSettings(ref);
-        const store = await res.stateStore();
-        const done = ref.partitions.reduce((n, p) => n + p.done, 0);
-        const failures = ref.partitions.reduce((n, p) => n + p.failures, 0);
-        // A verification's rechecks and report are the verify workflow's next steps, not the sweep's.
-        if (ref.kind === 'verify') return { kind: 'verify', done, failures, mismatches: ref.partitions.reduce((n, p) => n + p.mismatches, 0) };
-        const purged = await store.purgeFailures(ref.plan, ref.entity, new Date(Date.now() - durationMs(e.failures.retention)));
-        await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: 'backfill.complete', actor: WORKER_ACTOR, detail: { rows: done, failures, purgedFailures: purged } });
-        return { kind: 'backfill', done, failures, mismatches: 0 };
-      } catch (e) {
-        throw toFailure(e);
-      }
+      const { e } = sweepSettings(ref);
+      const store = await res.stateStore();
+      const done = ref.partitions.reduce((n, p) => n + p.done, 0);
+      const failures = ref.partitions.reduce((n, p) => n + p.failures, 0);
+      // A verification's rechecks and report are the verify workflow's next steps, not the sweep's.
+      if (ref.kind === 'verify') return { kind: 'verify', done, failures, mismatches: ref.partitions.reduce((n, p) => n + p.mismatches, 0) };
+      const purged = await store.purgeFailures(ref.plan, ref.entity, new Date(Date.now() - durationMs(e.failures.retention)));
+      await store.appendAudit({ plan: ref.plan, entity: ref.entity, action: 'backfill.complete', actor: WORKER_ACTOR, detail: { rows: done, failures, purgedFailures: purged } });
+      return { kind: 'backfill', done, failures, mismatches: 0 };
     },
   };
 }

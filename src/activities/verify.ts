@@ -19,6 +19,7 @@ import { verifyPhaseSchema } from '../plan/schema.js';
 import type { VerifyRunOptions } from '../workflows/definitions.js';
 import type { PlanResources } from './resources.js';
 import type { SweepRef, VisitorFactory } from './sweep.js';
+import { assertWorkerPlan } from './failures.js';
 
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';
@@ -216,15 +217,7 @@ function verifyContext(res: PlanResources, entity: string, source: Awaited<Retur
 export function createVerifyActivities(deps: { resources: PlanResources }) {
   const res = deps.resources;
 
-  const checkPlan = (plan: string) => {
-    if (plan !== res.plan.name) {
-      throw ApplicationFailure.create({
-        type: 'PlanMismatchError',
-        nonRetryable: true,
-        message: `this worker runs plan "${res.plan.name}" (${res.planFile}), the workflow belongs to plan "${plan}"; start a worker with --plan for it`,
-      });
-    }
-  };
+  const checkPlan = (plan: string) => assertWorkerPlan(res, plan);
 
   const sampler = (ref: VerifyRef, keyOf: (row: SourceRow) => KeyTuple) =>
     ref.options.sample !== undefined && ref.options.sample < 1 ? sampleByKey(ref.options.sample, ref.run, keyOf) : undefined;
