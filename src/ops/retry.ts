@@ -19,6 +19,7 @@ import { keyText } from '../state/common.js';
 import type { KeyTuple } from '../sources/types.js';
 import type { FailureRecord } from '../state/types.js';
 import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
+import { writesFlagName, writesSwitched } from '../activities/verify.js';
 import { displayKey, sameKey } from './failures.js';
 
 export interface RetryRequest {
@@ -59,8 +60,9 @@ const LISTED_KEYS = 100;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Retries the selected failure-log rows of an entity. Throws UserError for keys not in the log or
- * when the entity's backfill flag is off (the flag stops every write Tracer makes to the service),
+ * Retries the selected failure-log rows of an entity. Throws UserError for keys not in the log,
+ * when the entity's backfill flag is off (the flag stops every write Tracer makes to the service) or
+ * once writes have switched to the new service (the legacy row is no longer the truth to push);
  * EnvironmentError when the service refuses the credentials or keeps failing.
  */
 export async function retryFailures(res: PlanResources, req: RetryRequest): Promise<RetryOutcome> {
@@ -100,6 +102,11 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
     return { ...base, dryRun: true, written: 0, stillFailing: 0, goneFromSource: 0, remaining: logged.length, keys: selected.slice(0, LISTED_KEYS).map((f) => displayKey(f.key)) };
   }
 
+  if (selected.length > 0 && (await writesSwitched(store, plan, req.entity))) {
+    throw new UserError(`retry of ${req.entity} is refused: writes have switched to the new service (flag ${writesFlagName(req.entity)} is on), so the legacy is no longer the source of truth`, {
+      hint: 'Fix these rows in the new service itself, or roll the write stage back first; nothing was retried.',
+    });
+  }
   if (selected.length > 0 && backfill?.flag) {
     const flag = await store.getFlag(backfill.flag);
     if (!flag?.enabled) {

@@ -113,6 +113,20 @@ describe.each(['postgres', 'mysql'] as const)('failure log and retry, source %s'
     expect(logged).toHaveLength(REJECTED.length);
   });
 
+  it('given writes switched to the new service, when `migrate retry --all --yes` runs, then it is refused with exit 2 and writes nothing', async () => {
+    const plan = session.loaded.plan.name;
+    await store.setFlag(plan, 'orders.cutover.writes', true, 'test', 'simulated write cutover', 'orders');
+    try {
+      const writes = service.requestLog.writes;
+      const r = await migrate('retry', '--entity', 'orders', '--all', '--yes');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('no longer the source of truth');
+      expect(service.requestLog.writes).toBe(writes);
+    } finally {
+      await store.setFlag(plan, 'orders.cutover.writes', false, 'test', 'back to legacy writes', 'orders');
+    }
+  });
+
   it('given the rule lifted, when `migrate retry --all --yes` runs, then every rejected row arrives as mapped, the log is empty and the retry is audited', async () => {
     service.setKnobs({ reject: null });
     const r = await migrate('retry', '--entity', 'orders', '--all', '--yes');
