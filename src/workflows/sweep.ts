@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { chunkActivity, shortActivity } from './activityOptions.js';
 import { pushSample, totals, windowRate, eta, type RateSample, type SweepProgress, type SweepState } from '../progress.js';
 import {
   progressQuery,
@@ -27,24 +28,8 @@ import {
   type SweepResult,
 } from './definitions.js';
 
-const { planSweep, readFlag, finishSweep } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-
-// Chunks run for up to CHUNK_MS (below); the heartbeat timeout notices a dead worker well before the
-// start-to-close timeout would. Retries are unbounded: a flaky service must never fail the copy,
-// only slow it; permanent conditions surface as non-retryable failures instead.
-const { sweepChunk } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    nonRetryableErrorTypes: ['TargetAuthError', 'PlanMismatchError'],
-  },
-});
+const { planSweep, readFlag, finishSweep } = proxyActivities<Activities>(shortActivity());
+const { sweepChunk } = proxyActivities<Activities>(chunkActivity());
 
 // Progress queries see a partition's count when its chunk returns: 5 s keeps the dashboard's
 // numbers fresh at the cost of a few history events per partition per chunk.

@@ -6,26 +6,15 @@
  */
 import { ApplicationFailure, ActivityFailure, defineQuery, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { chunkActivity, shortActivity } from './activityOptions.js';
 import type { VerificationSummary, SweepProgress } from '../progress.js';
 import { progressQuery, verifyWorkflowId, type SweepResult, type VerifyRunOptions } from './definitions.js';
 import { sweepWorkflow } from './sweep.js';
 
-const { verifySettings, verifyReport, settlePending } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PlanMismatchError'] },
-});
+const { verifySettings, verifyReport, settlePending } = proxyActivities<Activities>(shortActivity());
 
-// Chunked scans, like the sweep's chunks: bounded time, heartbeats, unbounded retries for a flaky service.
-const { catchUpChunk, recheckChunk, extrasChunk, repairChunk } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    backoffCoefficient: 2,
-    maximumInterval: '20s',
-    nonRetryableErrorTypes: ['TargetAuthError', 'PlanMismatchError', 'RepairRefused', 'TargetUnsupportedError'],
-  },
-});
+// Chunked scans, like the sweep's chunks.
+const { catchUpChunk, recheckChunk, extrasChunk, repairChunk } = proxyActivities<Activities>(chunkActivity(['RepairRefused', 'TargetUnsupportedError']));
 
 const CHUNK_MS = 10_000;
 

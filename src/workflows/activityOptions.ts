@@ -1,0 +1,27 @@
+/**
+ * Timeouts and retry policies shared by every workflow. Chunk activities run for seconds and
+ * heartbeat every page: the heartbeat timeout notices a dead worker well before start-to-close
+ * would. Their retries are unbounded — a flaky service must never fail a sweep, only slow it;
+ * permanent conditions surface as non-retryable failure types instead.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Failure types no retry can mend, whatever the activity. */
+export const PERMANENT_FAILURES = ['TargetAuthError', 'PlanMismatchError'];
+
+/** Short bookkeeping activities: planning, flags, reports. */
+export function shortActivity(extraPermanent: string[] = []): ActivityOptions {
+  return {
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PlanMismatchError', ...extraPermanent] },
+  };
+}
+
+/** Chunks of a sweep or scan: bounded time, heartbeats, unbounded retries. */
+export function chunkActivity(extraPermanent: string[] = []): ActivityOptions {
+  return {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: [...PERMANENT_FAILURES, ...extraPermanent] },
+  };
+}
