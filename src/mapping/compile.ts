@@ -96,7 +96,7 @@ function planError(problems: Problem[]): UserError {
   const message = only ? `${only.where}: ${only.path ?? ''}: ${only.message}` : `the entity's map has ${problems.length} problems`;
   return new UserError(message, {
     problems,
-    hint: 'Fix the map: entries in the plan file; `migrate validate` lists every problem.',
+    hint: 'Fix the map: entries in the plan file; `migrate plan` lists every problem.',
   });
 }
 

@@ -102,6 +102,8 @@ export const fieldRuleSchema = z.strictObject({
   caseInsensitive: z.boolean().optional(),
   trim: z.boolean().optional(),
   json: z.boolean().optional(),
+  /** Compared but never printed, logged or stored in reports (like `sensitive` on a map entry). */
+  sensitive: z.boolean().optional(),
 });
 
 export const verifyPhaseSchema = z.strictObject({
