@@ -6,12 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabases, type TestDatabases } from '../support/databases.js';
-import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
-import { eventually, loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from '../support/harness.js';
+import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { ORDERS_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
 import { BIN, ROOT } from '../support/processes.js';
-import { openSession, type Session } from '../../src/ops/session.js';
 import { backfillProgress, startBackfill } from '../../src/ops/backfill.js';
 
 const SOCKET = `tracer-${randomBytes(4).toString('hex')}`;
@@ -26,24 +23,19 @@ function percentOnScreen(text: string): number | undefined {
 }
 
 describe('migrate status --watch under tmux', () => {
-  let dbs: TestDatabases;
-  let service: FulfillmentService;
-  let worker: RunningWorker;
-  let session: Session;
-  let planFile: string;
+  let stack: LiveStack;
   const token = `tmux-secret-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('tmux');
-    await seedOrdersPg(dbs.pgUrl, 40_000);
-    service = await startFulfillmentService({ databaseUrl: dbs.pgUrl, port: 0, token });
-    // Slow enough to watch for a while: 40k rows at 800 rows/s.
-    const plan = writeTestPlan({ sourceUrl: dbs.pgUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, token, rateLimit: '800/s', entitiesYaml: ORDERS_ENTITY_YAML({ batch: 100, partitions: 2 }) });
-    planFile = plan.file;
-    const loaded = await loadTestPlan(planFile);
-    worker = await startTestWorker(loaded);
-    session = await openSession(loaded, process.env, process.cwd());
-    await startBackfill(session, 'orders', 'tmux-test');
+    stack = await startLiveStack({
+      label: 'tmux',
+      engine: 'postgres',
+      seed: (url) => seedOrdersPg(url, 40_000),
+      service: { token },
+      // Slow enough to watch for a while: 40k rows at 800 rows/s.
+      plan: { token, rateLimit: '800/s', entitiesYaml: ORDERS_ENTITY_YAML({ batch: 100, partitions: 2 }) },
+    });
+    await startBackfill(stack.session, 'orders', 'tmux-test');
   });
 
   afterAll(async () => {
@@ -52,15 +44,12 @@ describe('migrate status --watch under tmux', () => {
     } catch {
       /* already gone */
     }
-    await session?.close();
-    await worker?.stop();
-    await service?.close();
-    await dbs?.drop();
+    await stack?.close();
   });
 
   it('given a live backfill, when watched, paused with p, resumed with p and left with q, then the screen and the service agree at every step', async () => {
     // CI must be unset: Ink draws only its last frame when it believes it runs under CI.
-    const command = `cd ${ROOT} && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 node ${BIN} --plan ${planFile} status --watch; sleep 30`;
+    const command = `cd ${ROOT} && env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 node ${BIN} --plan ${stack.planFile} status --watch; sleep 30`;
     tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '40', command);
 
     // The bar advances between two captures.
@@ -74,22 +63,22 @@ describe('migrate status --watch under tmux', () => {
     // p pauses: the screen says paused and the service stops receiving writes.
     tmux('send-keys', '-t', SESSION, 'p');
     await eventually(async () => /paused/.test(screen()) || undefined, 20_000);
-    await eventually(async () => (await backfillProgress(session, 'orders'))?.state === 'paused', 20_000);
-    const settle = service.requestLog.writes;
+    await eventually(async () => (await backfillProgress(stack.session, 'orders'))?.state === 'paused', 20_000);
+    const settle = stack.service.requestLog.writes;
     await new Promise((r) => setTimeout(r, 2000));
-    const afterSettle = service.requestLog.writes;
+    const afterSettle = stack.service.requestLog.writes;
     await new Promise((r) => setTimeout(r, 3000));
-    expect(service.requestLog.writes).toBe(afterSettle);
+    expect(stack.service.requestLog.writes).toBe(afterSettle);
     expect(afterSettle - settle).toBeLessThanOrEqual(2); // at most the batch in flight per partition
 
     // p again resumes; q detaches; the backfill keeps writing without the dashboard.
     tmux('send-keys', '-t', SESSION, 'p');
-    await eventually(async () => (await backfillProgress(session, 'orders'))?.state === 'running', 20_000);
+    await eventually(async () => (await backfillProgress(stack.session, 'orders'))?.state === 'running', 20_000);
     tmux('send-keys', '-t', SESSION, 'q');
     await eventually(async () => /Detached/.test(screen()) || undefined, 20_000);
-    const atDetach = service.requestLog.writes;
-    await eventually(async () => service.requestLog.writes > atDetach + 5, 20_000);
-    expect((await backfillProgress(session, 'orders'))?.state).toBe('running');
+    const atDetach = stack.service.requestLog.writes;
+    await eventually(async () => stack.service.requestLog.writes > atDetach + 5, 20_000);
+    expect((await backfillProgress(stack.session, 'orders'))?.state).toBe('running');
     expect(screen()).not.toContain(token);
   });
 });

@@ -7,10 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
-import { createTestDatabases, type TestDatabases } from '../support/databases.js';
-import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
-import { loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from '../support/harness.js';
-import { openSession, type Session } from '../../src/ops/session.js';
+import { startLiveStack, type LiveStack } from '../support/harness.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 
 const LINES_ORDERS = 600;
@@ -75,42 +72,31 @@ async function seedMysql(url: string): Promise<void> {
 }
 
 describe.each(['postgres', 'mysql'] as const)('backfill of non-integer keys from %s', (engine) => {
-  let dbs: TestDatabases;
-  let service: FulfillmentService;
-  let worker: RunningWorker;
-  let session: Session;
+  let stack: LiveStack;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases(`bfkeys${engine}`);
-    const sourceUrl = engine === 'postgres' ? dbs.pgUrl : dbs.mysqlUrl;
-    await (engine === 'postgres' ? seedPg(sourceUrl) : seedMysql(sourceUrl));
-    service = await startFulfillmentService({
-      databaseUrl: dbs.pgUrl,
-      token: 'keys-token-1234',
-      collections: { lines: { key: ['orderId', 'lineNo'] }, parcels: { key: ['id'] }, customers: { key: ['code'] } },
+    stack = await startLiveStack({
+      label: 'bfkeys',
+      engine,
+      seed: (url) => (engine === 'postgres' ? seedPg(url) : seedMysql(url)),
+      service: { token: 'keys-token-1234', collections: { lines: { key: ['orderId', 'lineNo'] }, parcels: { key: ['id'] }, customers: { key: ['code'] } } },
+      plan: { token: 'keys-token-1234', entitiesYaml: ENTITIES },
     });
-    const { file } = writeTestPlan({ sourceUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, token: 'keys-token-1234', entitiesYaml: ENTITIES });
-    const loaded = await loadTestPlan(file);
-    worker = await startTestWorker(loaded);
-    session = await openSession(loaded, process.env, process.cwd());
   });
 
   afterAll(async () => {
-    await session?.close();
-    await worker?.stop();
-    await service?.close();
-    await dbs?.drop();
+    await stack?.close();
   });
 
   /** Receipts per key of one collection, from the service's request log. */
   function receipts(collection: string): number[] {
-    return [...service.requestLog.itemsByKey.entries()].filter(([k]) => k.startsWith(`${collection}/`)).map(([, n]) => n);
+    return [...stack.service.requestLog.itemsByKey.entries()].filter(([k]) => k.startsWith(`${collection}/`)).map(([, n]) => n);
   }
 
   it('given a composite (order_id, line_no) key, when the backfill completes, then every line arrives once with its fields', async () => {
-    const { handle } = await startBackfill(session, 'lines', 'test');
+    const { handle } = await startBackfill(stack.session, 'lines', 'test');
     expect(await handle.result()).toMatchObject({ done: LINES_ORDERS * LINES_PER_ORDER, failures: 0 });
-    const items = await service.allItems('lines');
+    const items = await stack.service.allItems('lines');
     expect(items).toHaveLength(LINES_ORDERS * LINES_PER_ORDER);
     for (const it of items) expect(it).toEqual({ orderId: it.orderId, lineNo: it.lineNo, sku: `sku-${String(it.orderId)}-${String(it.lineNo)}` });
     expect(receipts('lines').every((n) => n === 1)).toBe(true);
@@ -118,21 +104,21 @@ describe.each(['postgres', 'mysql'] as const)('backfill of non-integer keys from
   });
 
   it('given a UUID key, when the backfill completes, then every parcel arrives once under its UUID', async () => {
-    const { handle } = await startBackfill(session, 'parcels', 'test');
+    const { handle } = await startBackfill(stack.session, 'parcels', 'test');
     expect(await handle.result()).toMatchObject({ done: PARCELS, failures: 0 });
-    for (const n of [1, 2, PARCELS / 2, PARCELS]) expect(await service.getItem('parcels', { id: uuidOf(n) })).toEqual({ id: uuidOf(n), weight: n });
-    expect(await service.count('parcels')).toBe(PARCELS);
+    for (const n of [1, 2, PARCELS / 2, PARCELS]) expect(await stack.service.getItem('parcels', { id: uuidOf(n) })).toEqual({ id: uuidOf(n), weight: n });
+    expect(await stack.service.count('parcels')).toBe(PARCELS);
     expect(receipts('parcels')).toHaveLength(PARCELS);
     expect(receipts('parcels').every((n) => n === 1)).toBe(true);
   });
 
   it(`given a mixed-case string key${engine === 'mysql' ? ' in a case-insensitive collation' : ''}, when the backfill completes, then every customer arrives once with its exact case`, async () => {
-    const { handle } = await startBackfill(session, 'customers', 'test');
+    const { handle } = await startBackfill(stack.session, 'customers', 'test');
     expect(await handle.result()).toMatchObject({ done: CUSTOMERS, failures: 0 });
-    const codes = (await service.allItems('customers')).map((c) => c.code as string).sort();
+    const codes = (await stack.service.allItems('customers')).map((c) => c.code as string).sort();
     const expected = Array.from({ length: CUSTOMERS }, (_, i) => codeOf(i + 1)).sort();
     expect(codes).toEqual(expected);
     expect(receipts('customers').every((n) => n === 1)).toBe(true);
-    expect(await service.getItem('customers', { code: codeOf(7) })).toEqual({ code: codeOf(7), name: 'Customer 7' });
+    expect(await stack.service.getItem('customers', { code: codeOf(7) })).toEqual({ code: codeOf(7), name: 'Customer 7' });
   });
 });

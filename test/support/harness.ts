@@ -13,6 +13,9 @@ import { loadPlanFile, type LoadedPlan } from '../../src/plan/load.js';
 import { createPlanResources, type PlanResources } from '../../src/activities/resources.js';
 import { createWorker } from '../../src/temporal/worker.js';
 import { verificationDeps } from '../../src/ops/verifyDeps.js';
+import { openSession, type Session } from '../../src/ops/session.js';
+import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
+import { createTestDatabases, type TestDatabases } from './databases.js';
 
 export const WORKFLOW_CACHE = join(process.cwd(), '.migrate', 'cache');
 
@@ -102,4 +105,52 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Everything a sweep test runs against: fresh databases, the reference service, a worker, a session. */
+export interface LiveStack {
+  dbs: TestDatabases;
+  sourceUrl: string;
+  service: FulfillmentService;
+  planFile: string;
+  worker: RunningWorker;
+  session: Session;
+  close(): Promise<void>;
+}
+
+export interface LiveStackOptions {
+  label: string;
+  engine: 'postgres' | 'mysql';
+  /** Creates and fills the legacy tables. */
+  seed(sourceUrl: string): Promise<void>;
+  service?: Omit<Parameters<typeof startFulfillmentService>[0], 'databaseUrl'>;
+  plan: Omit<PlanOptions, 'sourceUrl' | 'stateUrl' | 'serviceUrl'>;
+  /** Environment the plan is loaded with (e.g. the service token). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts a LiveStack; the state store and the service share the PostgreSQL test database. */
+export async function startLiveStack(opts: LiveStackOptions): Promise<LiveStack> {
+  const dbs = await createTestDatabases(`${opts.label}${opts.engine}`);
+  const sourceUrl = opts.engine === 'postgres' ? dbs.pgUrl : dbs.mysqlUrl;
+  await opts.seed(sourceUrl);
+  const service = await startFulfillmentService({ databaseUrl: dbs.pgUrl, port: 0, ...opts.service });
+  const planFile = writeTestPlan({ ...opts.plan, sourceUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url }).file;
+  const loaded = await loadTestPlan(planFile, opts.env ?? process.env);
+  const worker = await startTestWorker(loaded);
+  const session = await openSession(loaded, process.env, process.cwd());
+  return {
+    dbs,
+    sourceUrl,
+    service,
+    planFile,
+    worker,
+    session,
+    async close() {
+      await session.close();
+      await worker.stop();
+      await service.close();
+      await dbs.drop();
+    },
+  };
 }
