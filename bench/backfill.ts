@@ -17,11 +17,10 @@
  * `migrate worker` and reports that process's own peak (VmHWM) — the figure a deployment sees;
  * BENCH_WORKER_NODE_OPTIONS sets its NODE_OPTIONS (e.g. `--max-old-space-size=128`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
@@ -34,10 +33,8 @@ import { startBackfill } from '../src/ops/backfill.js';
 import { idempotencyKey } from '../src/target/idempotency.js';
 import { TargetRetryableError } from '../src/target/errors.js';
 import type { KeyTuple } from '../src/sources/types.js';
+import { MYSQL_ADMIN, PG_ADMIN, ROOT, log, mb, pgCheckpoint, seedOrders, startService as startBenchService, startWorkerProcess, withDatabase, withPeakRss, writePlan as writeBenchPlan, type Service } from './lib/common.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const PG_ADMIN = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MYSQL_ADMIN = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
 const { values: args } = parseArgs({
@@ -62,130 +59,11 @@ if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a posit
 if (args.worker !== 'inprocess' && args.worker !== 'process') throw new Error('--worker must be inprocess or process');
 if (args.order !== 'baseline-first' && args.order !== 'backfill-first') throw new Error('--order must be baseline-first or backfill-first');
 
-const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-
-/** Peak RSS while `fn` runs, sampled every 100 ms. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  try {
-    const value = await fn();
-    return { value, peakRss: Math.max(peak, process.memoryUsage().rss) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function seed(engine: 'postgres' | 'mysql', url: string): Promise<void> {
-  if (engine === 'postgres') {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query('create table orders (id bigint primary key, customer_id int not null, total_cents bigint not null, status text not null, updated_at timestamptz not null)');
-    await c.query(
-      `insert into orders select g, (g % 97) + 1, g * 10 + 1, (array['NEW','PAID','SHIPPED'])[1 + g % 3], timestamptz '2024-01-01' + g * interval '1 second' from generate_series(1, $1) g`,
-      [ROWS],
-    );
-    await c.query('analyze orders');
-    await c.end();
-    return;
-  }
-  const c = await mysql.createConnection(url);
-  await c.query('create table orders (id bigint primary key, customer_id int not null, total_cents bigint not null, status varchar(16) not null, updated_at datetime(6) not null)');
-  // MariaDB's sequence engine generates the ids server-side, as fast as generate_series.
-  for (let start = 1; start <= ROWS; start += 500_000) {
-    const end = Math.min(ROWS, start + 499_999);
-    await c.query(
-      `insert into orders select seq, (seq % 97) + 1, seq * 10 + 1, elt(1 + seq % 3, 'NEW', 'PAID', 'SHIPPED'), timestamp '2024-01-01 00:00:00' + interval seq second from seq_${start}_to_${end}`,
-    );
-  }
-  await c.query('analyze table orders');
-  await c.end();
-}
-
-interface Service {
-  url: string;
-  child: ChildProcess;
-  itemsReceived(): Promise<number>;
-  /** Epoch ms of the first and last write that reached the store. */
-  writeSpan(): Promise<{ first: number; last: number }>;
-  stop(): Promise<void>;
-}
-
-/** The reference service as its own process, so its CPU and memory are not ours. */
-async function startService(databaseUrl: string, schema: string): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'examples/fulfillment-service/main.ts'), '--port', '0', '--database-url', databaseUrl, '--schema', schema, '--token', TOKEN, '--no-track-keys'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) res(m[1]!);
-    });
-    child.once('exit', (code) => rej(new Error(`the service exited (${code}) before listening`)));
-  });
-  return {
-    url,
-    child,
-    async itemsReceived() {
-      const r = await fetch(`${url}/admin/requests`);
-      return ((await r.json()) as { itemsReceived: number }).itemsReceived;
-    },
-    async writeSpan() {
-      const r = (await (await fetch(`${url}/admin/requests`)).json()) as { firstWriteAt: number; lastWriteAt: number };
-      return { first: r.firstWriteAt, last: r.lastWriteAt };
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
+const seed = (engine: 'postgres' | 'mysql', url: string) => seedOrders(engine, url, ROWS);
+const startService = (databaseUrl: string, schema: string): Promise<Service> => startBenchService(databaseUrl, schema, TOKEN);
 
 function writePlan(dir: string, name: string, sourceUrl: string, stateUrl: string, serviceUrl: string, temporalAddress: string, taskQueue: string): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `version: 1
-name: ${name}
-state: { url: "${stateUrl}" }
-temporal: { address: "${temporalAddress}", taskQueue: ${taskQueue} }
-sources:
-  legacy: { url: "${sourceUrl}" }
-targets:
-  fulfillment:
-    baseUrl: "${serviceUrl}"
-    headers: { Authorization: "Bearer \${BENCH_SERVICE_TOKEN}" }
-    timeout: 30s
-entities:
-  orders:
-    source: { db: legacy, table: orders, key: [id], updatedAt: updated_at }
-    target:
-      service: fulfillment
-      write: { method: POST, path: "/v1/orders:batchUpsert", batch: ${BATCH} }
-      read: { method: POST, path: "/v1/orders:batchGet" }
-    map:
-      id: id
-      customerId: customer_id
-      total: { from: total_cents, as: integer }
-      status: { from: status, values: { NEW: created, PAID: paid, SHIPPED: shipped } }
-      updatedAt: { from: updated_at, as: timestamp }
-    phases:
-      - backfill: { batchSize: ${BATCH}, partitions: ${PARTITIONS}, flag: orders.backfill }
-`,
-  );
-  return file;
+  return writeBenchPlan({ dir, name, sourceUrl, stateUrl, serviceUrl, temporalAddress, taskQueue, batch: BATCH, partitions: PARTITIONS });
 }
 
 /** The hand-written copy: keyset pages per partition, map, POST, retry transient errors with backoff. */
@@ -230,35 +108,19 @@ async function baseline(loaded: LoadedPlan): Promise<number> {
   }
 }
 
-/** Peak RSS of another process so far (Linux: VmHWM), in bytes. */
-function peakRssOf(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
 /** The backfill driven from here, executed by a real `migrate worker` process; returns its peak RSS too. */
 async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: number; workerPeakRss: number }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/migrate.js'), 'worker', '--plan', loaded.file, '--identity', 'bench-worker'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: process.env.BENCH_WORKER_NODE_OPTIONS === undefined ? process.env : { ...process.env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } });
-  await new Promise<void>((res, rej) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('polling task queue')) res();
-    });
-    child.once('exit', (code) => rej(new Error(`the worker exited (${code}) before polling:\n${err}`)));
-  });
+  const worker = await startWorkerProcess(loaded.file, process.env.BENCH_WORKER_NODE_OPTIONS);
   const session = await openSession(loaded, process.env, ROOT);
   try {
     const t0 = performance.now();
     const { handle } = await startBackfill(session, 'orders', 'bench');
     const result = await handle.result();
     const ms = performance.now() - t0;
-    return { rows: result.done, ms, workerPeakRss: peakRssOf(child.pid!) };
+    return { rows: result.done, ms, workerPeakRss: worker.peakRss() };
   } finally {
     await session.close();
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
+    await worker.stop();
   }
 }
 
@@ -318,12 +180,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
 
     // The service's writes of one phase leave dirty pages behind; flush them so the next phase
     // does not pay for them (that made whichever phase ran second look ~20% slower at 3M rows).
-    const settle = async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query('checkpoint');
-      await c.end();
-    };
+    const settle = pgCheckpoint;
     let baseMs = 0;
     let base!: Awaited<ReturnType<typeof withPeakRss<number>>>;
     let tw!: Awaited<ReturnType<typeof withPeakRss<{ rows: number; ms: number; workerPeakRss?: number }>>>;
