@@ -48,6 +48,9 @@ export interface ChunkResult {
 /** Pause after a transient failure that followed progress (Temporal's initial retry interval). */
 const RETRY_PAUSE_MS = 500;
 
+/** Heartbeat period of chunk activities; the sweep workflow's heartbeat timeout is a few of these. */
+export const HEARTBEAT_EVERY_MS = 3_000;
+
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';
 
@@ -102,6 +105,10 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       checkPlan(input.plan);
       const ctx = Context.current();
       let progressed: Checkpoint | undefined;
+      // Heartbeat on a timer, not only per page: the heartbeat timeout then measures whether this
+      // worker is alive, not whether one page was fast, so it can be short and a crashed worker's
+      // chunk is re-dispatched quickly without ever racing a slow but live one.
+      const keepAlive = setInterval(() => ctx.heartbeat(progressed ? { cursor: progressed.cursor, done: progressed.rowsDone } : undefined), HEARTBEAT_EVERY_MS);
       try {
         const { e, batchSize } = sweepSettings(input);
         const store = await res.stateStore();
@@ -173,6 +180,8 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           };
         }
         throw e;
+      } finally {
+        clearInterval(keepAlive);
       }
     },
 

@@ -17,11 +17,14 @@ export function shortActivity(extraPermanent: string[] = []): ActivityOptions {
   };
 }
 
-/** Chunks of a sweep or scan: bounded time, heartbeats, unbounded retries. */
-export function chunkActivity(extraPermanent: string[] = []): ActivityOptions {
+/**
+ * Chunks of a sweep or scan: bounded time, heartbeats, unbounded retries. `heartbeatTimeout` may be
+ * short only for activities that heartbeat on a timer (the sweep's chunks do, every 3 s).
+ */
+export function chunkActivity(extraPermanent: string[] = [], heartbeatTimeout: ActivityOptions['heartbeatTimeout'] = '30s'): ActivityOptions {
   return {
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30s',
+    heartbeatTimeout,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '20s', nonRetryableErrorTypes: [...PERMANENT_FAILURES, ...extraPermanent] },
   };
 }

@@ -29,7 +29,8 @@ import {
 } from './definitions.js';
 
 const { planSweep, readFlag, finishSweep } = proxyActivities<Activities>(shortActivity());
-const { sweepChunk } = proxyActivities<Activities>(chunkActivity());
+// sweepChunk heartbeats every 3 s on a timer, so a dead worker is noticed after 12 s.
+const { sweepChunk } = proxyActivities<Activities>(chunkActivity([], '12s'));
 
 // Progress queries see a partition's count when its chunk returns: 5 s keeps the dashboard's
 // numbers fresh at the cost of a few history events per partition per chunk.
