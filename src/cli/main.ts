@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    return reportError(e);
+    return reportError(e, argv.includes('--verbose'));
   }
 }
 
@@ -21,7 +21,16 @@ function write(text: string): void {
   process.stderr.write(secrets.redact(text) + '\n');
 }
 
-function reportError(e: unknown): number {
+/** With --verbose, what lies under an error: its causes, redacted. */
+function writeCauses(e: unknown): void {
+  let cause = (e as { cause?: unknown }).cause;
+  for (let depth = 0; cause && depth < 5; depth++) {
+    write(`  caused by: ${cause instanceof Error ? cause.message : String(cause)}`);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+}
+
+function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof CommanderError) {
     // commander has already printed its message (usage errors, --help, --version).
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -31,6 +40,7 @@ function reportError(e: unknown): number {
     write(`error: ${e.message}`);
     for (const p of e.problems) write(formatProblem(p));
     if (e.hint) write(`hint: ${e.hint}`);
+    if (verbose) writeCauses(e);
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));

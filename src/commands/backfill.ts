@@ -50,6 +50,7 @@ const register: RegisterCommand = (program, context): Command =>
           return;
         }
         const { settings, local } = session.temporal;
+        ctx.output.debug(`Temporal ${settings.address} namespace ${settings.namespace} task queue ${settings.taskQueue}${local ? ' (local dev server)' : ''}`);
         if (opts.waitForWorker) {
           const workers = await ensureWorker({ client: session.temporal.client, namespace: settings.namespace, taskQueue: settings.taskQueue, planFile: session.loaded.file, planName: session.loaded.plan.name, local, env: ctx.env, cwd: ctx.cwd });
           for (const note of startedNotes({ ...session, temporal: { ...session.temporal, startedLocal: undefined } }, workers)) ctx.output.err(note);

@@ -29,6 +29,8 @@ const register: RegisterCommand = (program, context): Command =>
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       try {
         for (const note of startedNotes(session)) ctx.output.err(note);
+        const { settings } = session.temporal;
+        ctx.output.debug(`Temporal ${settings.address} namespace ${settings.namespace} task queue ${settings.taskQueue}`);
         const sources = statusSources();
         let last: DashboardSnapshot | undefined;
         const poll = async (): Promise<DashboardSnapshot> => {
