@@ -352,9 +352,9 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         p.catch(() => undefined);
         return p;
       };
-      // The next listing page is fetched while this one is looked up in the source: done one after
-      // the other, the service and the source each sat idle half the time (the pass took ~1.6x the
-      // script a user would write). At most one page is read ahead, so memory stays two pages.
+      // The next listing page is fetched while this one is looked up in the source: one after the
+      // other, the service sat idle while the source answered and the other way round (the pass was
+      // slower than the serial script a user would write). One page read ahead: memory stays two pages.
       let next: ReturnType<typeof list> | undefined = list(input.cursor);
       let seen = 0;
       let found = 0;
