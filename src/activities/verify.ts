@@ -369,6 +369,11 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         const rows = candidates.length > 0 ? await source.readByKeys(e.source, candidates.map((c) => c.key)) : [];
         const present = new Set<string>();
         for (const row of rows) {
+          const fast = rowKeyId?.(row);
+          if (fast !== undefined) {
+            present.add(fast);
+            continue;
+          }
           try {
             present.add(mapping.keyId(mapping.map(row)));
           } catch {

@@ -4,7 +4,7 @@ import { compileMapping } from '../../../src/mapping/index.js';
 import { compileComparator } from '../../../src/compare/index.js';
 import { entitySchema, verifyPhaseSchema } from '../../../src/plan/schema.js';
 import { createCompareVisitor, sampleByKey } from '../../../src/sweep/compare.js';
-import { sourceKeyFromItem } from '../../../src/activities/verify.js';
+import { keyIdOfRow, sourceKeyFromItem } from '../../../src/activities/verify.js';
 import type { VerifyEntry } from '../../../src/state/types.js';
 import type { TargetItem } from '../../../src/target/types.js';
 
@@ -76,5 +76,25 @@ describe('sourceKeyFromItem', () => {
   it('Given a key mapped through a values table, when asked, then no inversion is offered', () => {
     const e = entitySchema.parse({ ...entity, map: { code: { from: 'id', values: { '1': 'one' } } } });
     expect(sourceKeyFromItem(e, ['code'])).toBeUndefined();
+  });
+});
+
+describe('keyIdOfRow', () => {
+  it('given a key mapped as a plain column copy, when a row is keyed without mapping it, then the id equals the mapped row\'s', () => {
+    const fast = keyIdOfRow(entity, mapping);
+    expect(fast).toBeDefined();
+    for (const r of [row(1, 10), row(9_007_199_254_740_991, 3), { ...row(2, 5), id: '18446744073709551615' }]) {
+      expect(fast!(r)).toBe(mapping.keyId(mapping.map(r)));
+    }
+  });
+
+  it('given a key with a cast, when asked for a shortcut, then there is none (rows are mapped instead)', () => {
+    const cast = entitySchema.parse({
+      source: { db: 'legacy', table: 'orders', key: ['id'] },
+      target: { service: 's', write: { path: '/w' }, read: { path: '/r' } },
+      map: { id: { from: 'id', as: 'string' } },
+      phases: [{ verify: {} }],
+    });
+    expect(keyIdOfRow(cast, compileMapping(cast))).toBeUndefined();
   });
 });
