@@ -27,7 +27,7 @@ describe('local default: no Temporal configured', () => {
   let home: string;
   let planFile: string;
   const env = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, MIGRATE_HOME: home, MIGRATE_WORKER_HEAP_MB: '128' };
+    const e: NodeJS.ProcessEnv = { ...process.env, MIGRATE_HOME: home, MIGRATE_WORKER_HEAP_MB: '192' };
     delete e.TEMPORAL_ADDRESS;
     delete e.TEMPORAL_NAMESPACE;
     return e;
