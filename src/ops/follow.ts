@@ -15,14 +15,21 @@ export interface FollowOptions {
   intervalMs?: number;
   /** Abort to detach. */
   signal?: AbortSignal;
-  /** Also stop following when the sweep pauses (e.g. non-interactive runs that should not wait). */
+  /** Also stop following when the sweep stays paused (e.g. non-interactive runs that should not wait). */
   stopWhenPaused?: boolean;
+  /**
+   * How long a pause must last before `stopWhenPaused` stops: a sweep just resumed (flag turned on,
+   * signal sent) still answers "paused" until it has looked at the flag again. Default 5 s.
+   */
+  pausedGraceMs?: number;
 }
 
 /** Returns the last progress seen, or undefined if it never answered before detaching. */
 export async function follow(poll: () => Promise<SweepProgress | undefined>, sink: ProgressSink, opts: FollowOptions = {}): Promise<SweepProgress | undefined> {
   const interval = Math.max(1000, opts.intervalMs ?? 1000);
   let last: SweepProgress | undefined;
+  let pausedSince: number | undefined;
+  const grace = opts.pausedGraceMs ?? 5_000;
   try {
     while (!opts.signal?.aborted) {
       try {
@@ -31,7 +38,8 @@ export async function follow(poll: () => Promise<SweepProgress | undefined>, sin
           last = p;
           sink.update(p);
           if (p.state === 'completed' || p.state === 'failed') break;
-          if (opts.stopWhenPaused && p.state === 'paused') break;
+          pausedSince = p.state === 'paused' ? (pausedSince ?? Date.now()) : undefined;
+          if (opts.stopWhenPaused && pausedSince !== undefined && Date.now() - pausedSince >= grace) break;
         }
       } catch (e) {
         sink.unreachable?.(e as Error);
