@@ -60,8 +60,9 @@ describe.each(['postgres', 'mysql'] as const)('verification during writes, from 
     worker = await startTestWorker(loaded);
     session = await openSession(loaded, process.env, process.cwd());
     await (await startBackfill(session, 'orders', 'test')).handle.result();
-    // Slower service reads stretch the sweep over a few seconds of writes.
-    service.setKnobs({ latencyMs: 10 });
+    // Slower service reads stretch the sweep over a few seconds of writes: at 10 ms a page the sweep
+    // took under a second on a quiet machine, too short for the writer's 400 writes to overlap it.
+    service.setKnobs({ latencyMs: 40 });
   });
 
   afterAll(async () => {
