@@ -3,8 +3,9 @@
  * by flagd files) starts from the exact current values. Pure: no I/O.
  */
 import type { FlagValue } from '../state/types.js';
+import { FLAGD_SCHEMA } from './routing.js';
 
-export const FLAGD_SCHEMA = 'https://flagd.dev/schema/v0/flags.json';
+export { FLAGD_SCHEMA };
 
 export interface FlagdFlag {
   state: 'ENABLED' | 'DISABLED';
