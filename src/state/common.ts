@@ -1,5 +1,5 @@
 /**
- * What the PostgreSQL and MySQL stores share: canonical key text, error excerpts, report ids and
+ * Helpers of the state store that do not depend on the engine: canonical key text, error excerpts, report ids and
  * the translation of driver connection failures into EnvironmentError.
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -4,8 +4,8 @@
  */
 import { EnvironmentError, UserError } from '../errors.js';
 import { displayUrl, secrets } from '../secrets.js';
-import { createMysqlStateStore } from './mysql.js';
-import { createPostgresStateStore } from './postgres.js';
+import { dialectOfScheme } from './dialects.js';
+import { createStateStore } from './store.js';
 import type { StateStore } from './types.js';
 
 export type { AuditEntry, Checkpoint, FailureRecord, FlagValue, StateStore, StoredReport } from './types.js';
@@ -26,14 +26,13 @@ export async function openStateStore(url: string, options: OpenStateStoreOptions
   secrets.addUrlCredentials(url);
   const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
   const poolSize = options.poolSize ?? 4;
-  let store: StateStore;
-  if (scheme === 'postgres' || scheme === 'postgresql') store = createPostgresStateStore(url, poolSize);
-  else if (scheme === 'mysql' || scheme === 'mariadb') store = createMysqlStateStore(url, poolSize);
-  else {
+  const dialect = dialectOfScheme(scheme);
+  if (dialect === undefined) {
     throw new UserError(`The state store URL ${displayUrl(url)} is neither PostgreSQL nor MySQL.`, {
       hint: 'Set state.url in the plan to a postgres:// or mysql:// URL.',
     });
   }
+  const store = createStateStore(url, dialect, poolSize);
   if (options.migrate === false) return store;
   try {
     await store.migrate();

@@ -1,0 +1,21 @@
+/**
+ * Every schema migration, in order. Names are `NNNN_what`: kysely's Migrator runs them in name
+ * order and records each name in `migrate_schema_version`, whose `version` column is the number.
+ *
+ * Rules (docs/state-store.md, "Adding a table"): append, never edit or reorder a shipped entry;
+ * only additive changes (new tables, new nullable or defaulted columns, new indexes), so a worker
+ * of the previous version keeps running against the migrated schema.
+ */
+import type { Migration } from 'kysely';
+import type { Ddl } from '../dialects.js';
+import { initialTables } from './0001-initial-tables.js';
+import { checkpointMismatches } from './0002-checkpoint-mismatches.js';
+import { verifyEntries } from './0003-verify-entries.js';
+
+export function migrations(ddl: Ddl): Record<string, Migration> {
+  return {
+    '0001_initial_tables': initialTables(ddl),
+    '0002_checkpoint_mismatches': checkpointMismatches(ddl),
+    '0003_verify_entries': verifyEntries(ddl),
+  };
+}
