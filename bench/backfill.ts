@@ -26,6 +26,7 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { loadPlanFile, type LoadedPlan } from '../src/plan/load.js';
 import { createPlanResources } from '../src/activities/resources.js';
+import { writeBatchOf } from '../src/plan/schema.js';
 import { createWorker } from '../src/temporal/worker.js';
 import { findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/devServer.js';
 import { openSession } from '../src/ops/session.js';
@@ -74,7 +75,7 @@ async function baseline(loaded: LoadedPlan): Promise<number> {
     const source = await res.source('legacy');
     const target = res.target('orders');
     const mapping = res.mapping('orders');
-    const writeBatch = e.target.write.batch ?? BATCH;
+    const writeBatch = writeBatchOf(e.target) ?? BATCH;
     const ranges = await source.splitKeySpace(e.source, PARTITIONS);
     let rows = 0;
     await Promise.all(

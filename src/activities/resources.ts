@@ -10,7 +10,8 @@ import { openSource } from '../sources/index.js';
 import type { SourceDb } from '../sources/types.js';
 import { openStateStore } from '../state/index.js';
 import type { StateStore } from '../state/types.js';
-import { createTargetClient } from '../target/client.js';
+import { createGate, type Gate } from '../target/gate.js';
+import { openTargetClient } from '../target/open.js';
 import { createRateLimiter, type RateLimiter } from '../target/rateLimiter.js';
 import type { TargetClient } from '../target/types.js';
 import { compileMapping, loadTransform, type Mapping, type Transform } from '../mapping/index.js';
@@ -37,6 +38,7 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
   const sources = new Map<string, Promise<SourceDb>>();
   const targets = new Map<string, TargetClient>();
   const limiters = new Map<string, RateLimiter | undefined>();
+  const gates = new Map<string, Gate>();
   const mappings = new Map<string, Mapping>();
   const transforms = new Map<string, Transform>();
   let store: Promise<StateStore> | undefined;
@@ -98,11 +100,15 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
         const e = entity(name);
         const config = plan.targets[e.target.service];
         if (!config) throw new UserError(`target "${e.target.service}" is not in plan ${plan.name}`);
-        t = createTargetClient({
+        // One gate per service: `concurrency` bounds its requests across every partition of the worker.
+        let gate = gates.get(e.target.service);
+        if (!gate) gates.set(e.target.service, (gate = createGate(config.concurrency)));
+        t = openTargetClient({
           service: e.target.service,
           config,
           endpoints: e.target,
           keyFields: res.mapping(name).targetKeyFields,
+          gate,
         });
         targets.set(name, t);
       }

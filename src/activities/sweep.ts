@@ -7,7 +7,7 @@ import type { KeyRange, KeyTuple } from '../sources/types.js';
 import type { Checkpoint } from '../state/types.js';
 import type { PartitionState, SweepResult, VerifyRunOptions } from '../workflows/definitions.js';
 import type { SweepKind } from '../progress.js';
-import { phaseOf } from '../plan/schema.js';
+import { phaseOf, writeBatchOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { runChunk, type Visitor } from '../sweep/engine.js';
 import { createCopyVisitor } from '../sweep/copy.js';
@@ -124,7 +124,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
             entity: input.entity,
             mapper: mapping,
             target: res.target(input.entity),
-            writeBatch: e.target.write.batch,
+            writeBatch: writeBatchOf(e.target),
             keyOf: (row) => source.keyOf(e.source, row),
             versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
             acquire: (n) => res.acquire(input.entity, n),

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { compileComparator, type Comparator } from '../compare/index.js';
-import { phaseOf, type Entity, type VerifyPhase } from '../plan/schema.js';
+import { hasListEndpoint, phaseOf, writeBatchOf, type Entity, type VerifyPhase } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import type { VerificationSummary } from '../progress.js';
 import type { KeyTuple, SourceRow } from '../sources/types.js';
@@ -234,7 +234,7 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       checkPlan(ref.plan);
       const e = res.entity(ref.entity);
       const v = verifyPhase(e);
-      return { recheckAfterMs: durationMs(v.recheckAfter), rounds: v.recheckRounds, hasList: e.target.list !== undefined };
+      return { recheckAfterMs: durationMs(v.recheckAfter), rounds: v.recheckRounds, hasList: hasListEndpoint(e.target) };
     },
 
     /**
@@ -495,7 +495,7 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         entity: input.entity,
         mapper: res.mapping(input.entity),
         target: res.target(input.entity),
-        writeBatch: e.target.write.batch,
+        writeBatch: writeBatchOf(e.target),
         keyOf: cdeps.keyOf,
         versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
         acquire: (n) => res.acquire(input.entity, n),

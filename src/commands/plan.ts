@@ -5,7 +5,7 @@ import { loadPlanForCommand } from '../cli/resolvePlan.js';
 import { describePlan, renderPlanText } from '../plan/describe.js';
 import { preflightError, renderPreflightText, runPreflight } from '../plan/preflight.js';
 import { openSource } from '../sources/index.js';
-import { createTargetClient } from '../target/client.js';
+import { openTargetClient } from '../target/open.js';
 import type { RegisterCommand } from './index.js';
 import { liveStatuses } from '../ops/liveStatuses.js';
 
@@ -18,7 +18,7 @@ const register: RegisterCommand = (program: Command, context: () => CommandConte
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       const doc = describePlan(loaded.plan, await liveStatuses(loaded, ctx), loaded.display);
-      const report = opts.check ? await runPreflight(loaded, { openSource, createTarget: createTargetClient }) : undefined;
+      const report = opts.check ? await runPreflight(loaded, { openSource, createTarget: openTargetClient }) : undefined;
       if (ctx.output.json) ctx.output.outJson(report ? { ...doc, check: report } : doc);
       else {
         for (const line of renderPlanText(doc)) ctx.output.out(line);

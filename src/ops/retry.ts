@@ -12,7 +12,7 @@
  */
 import { EnvironmentError, UserError } from '../errors.js';
 import type { PlanResources } from '../activities/resources.js';
-import { phaseOf } from '../plan/schema.js';
+import { phaseOf, writeBatchOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { createCopyVisitor } from '../sweep/copy.js';
 import { keyText } from '../state/common.js';
@@ -126,7 +126,7 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
     entity: req.entity,
     mapper: res.mapping(req.entity),
     target: res.target(req.entity),
-    writeBatch: e.target.write.batch,
+    writeBatch: writeBatchOf(e.target),
     keyOf: (row) => source.keyOf(e.source, row),
     versionOf: e.source.updatedAt ? (row) => row[e.source.updatedAt!] : undefined,
     acquire: (n) => res.acquire(req.entity, n),

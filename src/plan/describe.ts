@@ -5,7 +5,7 @@
 import type { EntityPhase, EntityStatus } from '../progress.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
-import type { BackfillPhase, CutoverPhase, Entity, Plan, Stage, VerifyPhase } from './schema.js';
+import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type TargetEndpoints, type VerifyPhase } from './schema.js';
 
 /** Version of the `migrate plan --json` document; bumped only on incompatible changes. */
 export const PLAN_DOCUMENT_VERSION = 1;
@@ -34,7 +34,14 @@ export interface EntityDescription {
   dependsOn: string[];
   state: EntityPhase;
   source: { db: string; schema?: string; table: string; key: string[]; updatedAt?: string; where?: string };
-  target: { service: string; key?: string[]; write: { method: string; path: string; batch?: number }; read: { method: string; path: string; batch?: number } };
+  target: {
+    service: string;
+    key?: string[];
+    write?: { method: string; path: string; batch?: number };
+    read?: { method: string; path: string; batch?: number };
+    /** A plain REST target: how writes upsert and the requests it uses. */
+    rest?: { upsert: string; create: string; update: string; read: string; readMany?: string; list?: string };
+  };
   mappedFields: string[];
   phases: PhaseDescription[];
   next: NextStep;
@@ -67,12 +74,7 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
         dependsOn: e.dependsOn,
         state: stateOf(name),
         source: compact({ db: e.source.db, schema: e.source.schema, table: e.source.table, key: e.source.key, updatedAt: e.source.updatedAt, where: e.source.where }),
-        target: compact({
-          service: e.target.service,
-          key: e.target.key,
-          write: compact({ method: e.target.write.method, path: e.target.write.path, batch: e.target.write.batch }),
-          read: compact({ method: e.target.read.method, path: e.target.read.path, batch: e.target.read.batch }),
-        }),
+        target: describeTarget(e.target),
         mappedFields: Object.keys(e.map),
         phases: e.phases.map(describePhase),
         next: nextStep(name, e, status, stateOf),
@@ -81,6 +83,24 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
   };
   if (file !== undefined) doc.plan.file = file;
   return doc;
+}
+
+/** The target block of the plan document: the batch protocol's endpoints, or the REST profile's upsert and paths. */
+function describeTarget(t: TargetEndpoints) {
+  if (isRestTarget(t)) {
+    const r = t.rest;
+    return compact({
+      service: t.service,
+      key: t.key,
+      rest: compact({ upsert: r.upsert, create: `${r.create.method} ${r.create.path}`, update: `${r.update.method} ${r.update.path}`, read: `GET ${r.read.path}`, readMany: r.readMany ? `GET ${r.readMany.path}?${r.readMany.param}=…` : undefined, list: r.list ? `GET ${r.list.path}` : undefined }),
+    });
+  }
+  return compact({
+    service: t.service,
+    key: t.key,
+    write: compact({ method: t.write.method, path: t.write.path, batch: t.write.batch }),
+    read: compact({ method: t.read.method, path: t.read.path, batch: t.read.batch }),
+  });
 }
 
 function describePhase(phase: Entity['phases'][number]): PhaseDescription {
@@ -185,7 +205,8 @@ export function renderPlanText(doc: PlanDescription): string[] {
     const deps = e.dependsOn.length ? `  (after ${e.dependsOn.join(', ')})` : '';
     lines.push(`${e.order}. ${e.name}  ${e.state}${deps}`);
     const table = e.source.schema ? `${e.source.schema}.${e.source.table}` : e.source.table;
-    lines.push(`   from   ${e.source.db}.${table} key (${e.source.key.join(', ')}) → ${e.target.service} ${e.target.write.method} ${e.target.write.path}`);
+    const write = e.target.rest ? `${e.target.rest.upsert} ${e.target.rest.update} | ${e.target.rest.create}` : `${e.target.write!.method} ${e.target.write!.path}`;
+    lines.push(`   from   ${e.source.db}.${table} key (${e.source.key.join(', ')}) → ${e.target.service} ${write}`);
     for (const p of e.phases) {
       lines.push(`   ${p.kind.padEnd(8)} ${p.summary}`);
       if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);

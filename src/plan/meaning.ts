@@ -4,7 +4,7 @@
  */
 import type { Problem } from '../errors.js';
 import { parseDuration, parseRate } from './units.js';
-import type { CutoverPhase, Entity, MapField, Plan, Stage } from './schema.js';
+import { isRestTarget, type CutoverPhase, type Entity, type MapField, type Plan, type Stage } from './schema.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { closest } from './suggest.js';
 
@@ -30,6 +30,7 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
     const at: PlanPath = ['entities', name];
     checkReferences(plan, name, entity, at, entityNames, add);
     checkMap(entity, at, add);
+    checkRestProfile(entity, at, add);
     checkPhases(entity, at, add);
     entity.phases.forEach((phase, i) => {
       if ('backfill' in phase) {
@@ -156,6 +157,39 @@ function checkMap(entity: Entity, at: PlanPath, add: Add): void {
         add([...at, 'source', 'key', i], `key column "${col}" is not mapped, so items in the target cannot be matched to rows`, `map it (e.g. ${col}: ${col}) or name the target's key fields in target.key`);
       }
     });
+  }
+}
+
+/** A REST profile whose parts cannot work together: a pattern that does not compile, a 5xx read as "exists" on status alone, a list with no way to page. */
+function checkRestProfile(entity: Entity, at: PlanPath, add: Add): void {
+  if (!isRestTarget(entity.target)) return;
+  const rest = entity.target.rest;
+  const here: PlanPath = [...at, 'target', 'rest'];
+  if (rest.exists.bodyPattern !== undefined) {
+    try {
+      new RegExp(rest.exists.bodyPattern);
+    } catch (e) {
+      add([...here, 'exists', 'bodyPattern'], `not a valid regular expression: ${(e as Error).message}`, 'write a JavaScript regular expression, e.g. "duplicate id|already exists"');
+    }
+  } else {
+    const server = rest.exists.status.filter((s) => s >= 500);
+    if (server.length > 0) {
+      add([...here, 'exists', 'status'], `HTTP ${server.join(', ')} is read as "already exists" on its status alone, but a failing service answers it too`, 'add exists.bodyPattern, a regular expression matching only the body of a duplicate (e.g. "duplicate id")');
+    }
+  }
+  const list = rest.list;
+  if (list) {
+    if (list.pageParam !== undefined && list.cursorParam !== undefined) {
+      add([...here, 'list'], 'list has both pageParam and cursorParam', 'keep pageParam for services paging by number, or cursorParam with nextCursor for cursors', 'key');
+    } else if (list.cursorParam !== undefined && list.nextCursor === undefined) {
+      add([...here, 'list', 'cursorParam'], 'list pages by cursor but does not say where the next cursor is in the answer', 'add list.nextCursor, the path of the next cursor in the answer (e.g. "meta.next")', 'key');
+    } else if (list.pageParam === undefined && list.cursorParam === undefined) {
+      add([...here, 'list'], 'list has neither pageParam nor cursorParam, so only its first page could be read', 'add pageParam (e.g. "_page") or cursorParam with nextCursor', 'key');
+    }
+  }
+  const keyFields = entity.target.key ?? entity.source.key;
+  if (rest.readMany && keyFields.length > 1) {
+    add([...here, 'readMany'], `readMany asks by one key field, but the target key has ${keyFields.length} (${keyFields.join(', ')})`, 'compute a one-field key in map: (e.g. id: { compute: { cat: [{ var: a }, "-", { var: b }] } }) and set target.key: [id], or remove readMany', 'key');
   }
 }
 

@@ -12,7 +12,7 @@ import { redactValue } from './interpolate.js';
 import type { LoadedPlan } from './load.js';
 import { sourceColumnOf, topologicalOrder } from './meaning.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
-import type { Entity, Plan, TargetEndpoints, TargetServiceConfig } from './schema.js';
+import { isRestTarget, type BatchTarget, type Entity, type Plan, type TargetEndpoints, type TargetServiceConfig } from './schema.js';
 import { closest } from './suggest.js';
 import { formatDuration } from './units.js';
 import { showUrl } from './describe.js';
@@ -21,7 +21,7 @@ import { showUrl } from './describe.js';
 export interface PreflightDeps {
   /** Connects (and proves the connection) or throws, as src/sources `openSource`. */
   openSource(url: string, poolSize?: number): Promise<SourceDb>;
-  /** A client for one entity's endpoints, as src/target `createTargetClient`. */
+  /** A client for one entity's endpoints, as src/target `openTargetClient`. */
   createTarget(options: { service: string; config: TargetServiceConfig; endpoints: TargetEndpoints; keyFields: string[] }): TargetClient;
   /** Longest wait for any one live call; default 15 s. */
   timeoutMs?: number;
@@ -44,6 +44,8 @@ export interface EntityCheck {
   target: string;
   /** Absent when the target was not called (it was already found unreachable). */
   targetReachable?: boolean;
+  /** REST targets: what a read-only probe of the write path established (never a written item). */
+  writePath?: { proven: string[]; refused: string[]; unchecked: string[] };
 }
 
 /** What `--check` found; part of the `migrate plan --check --json` document. */
@@ -282,16 +284,26 @@ async function checkTarget(ctx: Ctx, name: string, entities: string[], deps: Pre
   for (const entityName of entities) {
     const e = ctx.plan.entities[entityName]!;
     const check = ctx.checkOf.get(entityName)!;
-    const readPath: PlanPath = ['entities', entityName, 'target', 'read', 'path'];
+    const rest = isRestTarget(e.target) ? e.target.rest : undefined;
+    const readPath: PlanPath = rest ? ['entities', entityName, 'target', 'rest', 'read', 'path'] : ['entities', entityName, 'target', 'read', 'path'];
+    const readEndpoint = rest ? `GET ${rest.read.path}` : `${(e.target as BatchTarget).read.method} ${(e.target as BatchTarget).read.path}`;
     try {
       const client = deps.createTarget({ service: name, config, endpoints: e.target, keyFields: targetKeyFields(e) });
       await within(ctx.timeoutMs, `target "${name}"`, client.probe());
       check.targetReachable = true;
+      if (client.probeWrite) {
+        const w = await within(ctx.timeoutMs, `target "${name}"`, client.probeWrite());
+        check.writePath = w;
+        for (const endpoint of w.refused) {
+          const at: PlanPath = ['entities', entityName, 'target', 'rest'];
+          problem(ctx, 'plan', ctx.locate(at), at, `target "${name}" does not allow ${endpoint} (its OPTIONS answer lists the methods it allows)`, `fix entities.${entityName}.target.rest: the create and update methods and paths must be ones the service allows`);
+        }
+      }
     } catch (err) {
       check.targetReachable = false;
       if (err instanceof TargetPermanentError) {
         // The service answered: the endpoint in the plan is what is wrong.
-        problem(ctx, 'plan', ctx.locate(readPath), readPath, `target "${name}" refused the read endpoint ${e.target.read.method} ${e.target.read.path} (HTTP ${err.status}): ${errorText(err)}`, `fix entities.${entityName}.target.read to the service's batch-read (or {key} single-read) endpoint`);
+        problem(ctx, 'plan', ctx.locate(readPath), readPath, `target "${name}" refused the read endpoint ${readEndpoint} (HTTP ${err.status}): ${errorText(err)}`, rest ? `fix entities.${entityName}.target.rest.read.path to the service's single-item GET path with {key}` : `fix entities.${entityName}.target.read to the service's batch-read (or {key} single-read) endpoint`);
         continue;
       }
       entry.reachable = false;
@@ -316,6 +328,10 @@ export function renderPreflightText(report: PreflightReport): string[] {
     const table = e.exists === undefined ? 'not checked' : !e.exists ? 'table missing' : `~${e.estimatedRows ?? '?'} rows, key ${e.keyUnique ? 'unique' : 'NOT unique'}`;
     const target = e.targetReachable === undefined ? 'not checked' : e.targetReachable ? 'read endpoint ok' : 'read endpoint failed';
     lines.push(`  ${e.entity}: ${e.source}.${e.table} ${table}; ${e.target} ${target}`);
+    if (e.writePath) {
+      if (e.writePath.proven.length) lines.push(`    write path allowed, nothing written: ${e.writePath.proven.join(', ')}`);
+      for (const u of e.writePath.unchecked) lines.push(`    not checked: ${u}`);
+    }
   }
   const n = report.problems.length;
   lines.push(n === 0 ? 'All checks passed.' : `${n} problem${n === 1 ? '' : 's'} found (listed on stderr).`);

@@ -54,10 +54,16 @@ export const sourceSchema = z.strictObject({
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH']);
 
-export const targetEndpointSchema = z.strictObject({
+const targetKey = z.array(z.string().min(1)).min(1).optional();
+/** Where something is in a JSON answer: a dotted path (`data.items`); empty for the whole body. */
+const bodyPath = z.string().regex(/^$|^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dotted path into the JSON answer, such as "data" or "meta.next" ("" for the whole body)');
+const httpStatus = z.number().int().min(100).max(599);
+
+/** Tracer's own batch protocol (docs/target-protocol.md): `:batchUpsert`, POST `:batchGet`, `{items, nextCursor}` lists. */
+export const batchTargetSchema = z.strictObject({
   service: name,
   /** Target fields that identify an item; defaults to the mapped names of the source key. */
-  key: z.array(z.string().min(1)).min(1).optional(),
+  key: targetKey,
   write: z.strictObject({
     method: method.default('POST'),
     path: httpPath,
@@ -71,7 +77,66 @@ export const targetEndpointSchema = z.strictObject({
   }),
   /** Cursor-paged listing of every item; lets verification find items the legacy lacks. */
   list: z.strictObject({ path: httpPath }).optional(),
+  /** The service may hold items of its own that the legacy never had: verification does not count them. */
+  ownItems: z.boolean().optional(),
 });
+
+/**
+ * A plain REST service (docs/target-protocol.md, "REST targets"): writes are upserts built from its
+ * create and update verbs, reads are GETs. Paths take `{key}`.
+ */
+export const restProfileSchema = z.strictObject({
+  create: z.strictObject({ method: z.enum(['POST', 'PUT']).default('POST'), path: httpPath }),
+  update: z.strictObject({ method: z.enum(['PUT', 'PATCH']).default('PUT'), path: httpPath.includes('{key}', 'a path with {key}, such as "/film/{key}"') }),
+  /** Defaults to update.path. */
+  delete: z.strictObject({ path: httpPath.includes('{key}', 'a path with {key}, such as "/film/{key}"') }).optional(),
+  /** Single read; 404 means missing. */
+  read: z.strictObject({
+    path: httpPath.includes('{key}', 'a path with {key}, such as "/film/{key}"'),
+    /** Where the item is in the answer. */
+    item: bodyPath.default(''),
+  }),
+  /** Multi read: `GET {path}?{param}=k1&{param}=k2…`, as many keys as fit in `maxUrlLength`. Needs a one-field key. */
+  readMany: z
+    .strictObject({
+      path: httpPath,
+      param: z.string().min(1),
+      items: bodyPath.default(''),
+      maxUrlLength: z.number().int().min(256).max(65_536).default(2000),
+    })
+    .optional(),
+  /** Listing every item, paged by page number (`pageParam`) or by cursor (`cursorParam` + `nextCursor`). */
+  list: z
+    .strictObject({
+      path: httpPath,
+      limitParam: z.string().min(1).default('limit'),
+      pageParam: z.string().min(1).optional(),
+      firstPage: z.number().int().min(0).default(1),
+      cursorParam: z.string().min(1).optional(),
+      items: bodyPath.default(''),
+      nextCursor: bodyPath.optional(),
+    })
+    .optional(),
+  /** `update-first`: update, and create on 404. `create-first`: create, and update when it already exists. */
+  upsert: z.enum(['update-first', 'create-first']).default('update-first'),
+  /** How the service says a create found the item already there. */
+  exists: z
+    .strictObject({
+      status: z.array(httpStatus).min(1).default([409]),
+      /** A regular expression the answer's body must match (required to read a 5xx as "exists"). */
+      bodyPattern: z.string().min(1).optional(),
+    })
+    .default({ status: [409] }),
+});
+
+export const restTargetSchema = z.strictObject({
+  service: name,
+  key: targetKey,
+  rest: restProfileSchema,
+  ownItems: z.boolean().optional(),
+});
+
+export const targetEndpointSchema = z.union([batchTargetSchema, restTargetSchema]);
 
 const cast = z.enum(['string', 'integer', 'number', 'decimal', 'boolean', 'timestamp', 'json']);
 
@@ -174,6 +239,9 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type SourceDbConfig = z.output<typeof sourceDbSchema>;
 export type TargetServiceConfig = z.output<typeof targetServiceSchema>;
 export type TargetEndpoints = z.output<typeof targetEndpointSchema>;
+export type BatchTarget = z.output<typeof batchTargetSchema>;
+export type RestTarget = z.output<typeof restTargetSchema>;
+export type RestProfile = z.output<typeof restProfileSchema>;
 export type MapField = z.output<typeof mapFieldSchema>;
 export type Cast = z.output<typeof cast>;
 export type BackfillPhase = z.output<typeof backfillPhaseSchema>;
@@ -193,4 +261,19 @@ interface PhaseConfigs {
 export function phaseOf<K extends keyof PhaseConfigs>(entity: Entity, kind: K): PhaseConfigs[K] | undefined {
   for (const p of entity.phases) if (kind in p) return (p as unknown as PhaseConfigs)[kind];
   return undefined;
+}
+
+/** True for a plain REST target (`target.rest`), false for Tracer's batch protocol. */
+export function isRestTarget(t: TargetEndpoints): t is RestTarget {
+  return 'rest' in t;
+}
+
+/** Items per write request: the batch protocol's `write.batch`; undefined for one item per request. */
+export function writeBatchOf(t: TargetEndpoints): number | undefined {
+  return isRestTarget(t) ? undefined : t.write.batch;
+}
+
+/** Whether verification can list the service's items to find ones the legacy lacks. */
+export function hasListEndpoint(t: TargetEndpoints): boolean {
+  return isRestTarget(t) ? t.rest.list !== undefined : t.list !== undefined;
 }

@@ -7,11 +7,13 @@
  * request per call), otherwise one request per item with `{key}` in the path. Reads are batched
  * unless `read.path` contains `{key}`. A `{key}` is the key values, each URL-encoded, joined by ",".
  */
-import type { TargetEndpoints, TargetServiceConfig } from '../plan/schema.js';
+import type { BatchTarget, TargetServiceConfig } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { SecretRegistry } from '../secrets.js';
 import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
+import { KEY_PLACEHOLDER, withKey as withKeyIn } from './keyPath.js';
+import { mapLimit } from './mapLimit.js';
 import type { RateLimiter } from './rateLimiter.js';
 import type { ItemResult, ListPage, TargetClient, TargetItem, TargetKey } from './types.js';
 
@@ -20,7 +22,7 @@ export interface TargetClientOptions {
   service: string;
   /** Headers already interpolated by the plan loader. */
   config: TargetServiceConfig;
-  endpoints: TargetEndpoints;
+  endpoints: BatchTarget;
   /** Target fields identifying an item, in key order. */
   keyFields: string[];
   /** Shared by every client of this service in the worker; a request takes one token per item or key it carries (at least one). Leave unset when the caller acquires itself. */
@@ -34,28 +36,7 @@ interface Answer {
   retryAfter: string | null;
 }
 
-const KEY_PLACEHOLDER = '{key}';
 const PROBE_VALUE = '__tracer_probe__';
-
-/** Run `fn` over `inputs` with at most `limit` in flight; results in input order. The first error stops new starts and is rethrown once in-flight calls settle. */
-async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (input: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(inputs.length);
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const worker = async () => {
-    while (!failed && next < inputs.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(inputs[i]!, i);
-      } catch (error) {
-        failed ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
-  if (failed) throw failed.error;
-  return out;
-}
 
 function parseJson(text: string): unknown {
   try {
@@ -86,8 +67,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     for (const f of keyFields) key[f] = item[f];
     return key;
   };
-  const keyPath = (key: TargetKey) => keyFields.map((f) => encodeURIComponent(String(key[f]))).join(',');
-  const withKey = (path: string, key: TargetKey) => path.split(KEY_PLACEHOLDER).join(keyPath(key));
+  const withKey = (path: string, key: TargetKey) => withKeyIn(path, key, keyFields);
 
   const batchWrites = endpoints.write.batch !== undefined;
   // POST is the schema's default; a per-key path means the protocol's PUT unless the plan chose PUT or PATCH.

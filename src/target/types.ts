@@ -36,4 +36,24 @@ export interface TargetClient {
   list(cursor: string | undefined, limit: number): Promise<ListPage>;
   /** Proves reachability and auth by calling the read endpoint with an empty or unlikely key. */
   probe(): Promise<void>;
+  /**
+   * Deletes items by key (verification's repair of extras); an item already gone counts as deleted.
+   * Absent when the plan declares no way to delete.
+   */
+  remove?(keys: readonly TargetKey[]): Promise<ItemResult[]>;
+  /**
+   * Checks the write path without writing (an OPTIONS request per write endpoint); absent when the
+   * profile cannot. Never creates, changes or deletes an item.
+   */
+  probeWrite?(): Promise<WriteProbe>;
+}
+
+/** What a read-only probe of the write path could and could not establish. */
+export interface WriteProbe {
+  /** Write endpoints whose method the service says it allows. */
+  proven: string[];
+  /** What could not be checked, each a sentence saying why. */
+  unchecked: string[];
+  /** Endpoints the service says do not allow the method the plan uses. */
+  refused: string[];
 }

@@ -4,7 +4,7 @@ import { startFulfillmentService, DEFAULT_KNOBS, type FulfillmentService } from 
 import { createTargetClient } from '../../src/target/client.js';
 import { idempotencyKey } from '../../src/target/idempotency.js';
 import { TargetAuthError, TargetPermanentError, TargetRetryableError, TargetUnsupportedError } from '../../src/target/errors.js';
-import type { TargetEndpoints, TargetServiceConfig } from '../../src/plan/schema.js';
+import type { BatchTarget, TargetServiceConfig } from '../../src/plan/schema.js';
 import type { TargetItem } from '../../src/target/types.js';
 
 const TOKEN = 'tok-integration-5ecret';
@@ -34,7 +34,7 @@ function config(over: Partial<TargetServiceConfig> = {}): TargetServiceConfig {
   return { baseUrl: svc.url, headers: { Authorization: `Bearer ${TOKEN}` }, timeout: '5s', concurrency: 4, ...over };
 }
 
-function batchEndpoints(collection: string): TargetEndpoints {
+function batchEndpoints(collection: string): BatchTarget {
   return {
     service: 'fulfillment',
     write: { method: 'POST', path: `/v1/${collection}:batchUpsert`, batch: 500 },
@@ -43,7 +43,7 @@ function batchEndpoints(collection: string): TargetEndpoints {
   };
 }
 
-function singleEndpoints(collection: string): TargetEndpoints {
+function singleEndpoints(collection: string): BatchTarget {
   return {
     service: 'fulfillment',
     write: { method: 'POST', path: `/v1/${collection}/{key}` },

@@ -30,7 +30,7 @@ function fakeDeps(tables: Record<string, TableInfo>, probe: (path: string) => Pr
         },
       } as SourceDb;
     },
-    createTarget: ({ endpoints }) => ({ probe: () => probe(endpoints.read.path) }) as unknown as TargetClient,
+    createTarget: ({ endpoints }) => ({ probe: () => probe('rest' in endpoints ? endpoints.rest.read.path : endpoints.read.path) }) as unknown as TargetClient,
   } satisfies PreflightDeps & { closed: number };
   return deps;
 }
