@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLosslessNumber, parseJsonExact, stringifyJsonExact } from '../../src/values/json.js';
 import { createItemStore, type ItemStore, type StoredRow } from './store.js';
 
 export interface RejectRule {
@@ -155,15 +156,15 @@ function rejection(rule: RejectRule | null, item: Record<string, unknown>): stri
   if (!rule) return undefined;
   const v = fieldValue(item, rule.field);
   let hit: boolean;
-  if (rule.equals !== undefined) hit = JSON.stringify(v) === JSON.stringify(rule.equals);
+  if (rule.equals !== undefined) hit = stringifyJsonExact(v) === stringifyJsonExact(rule.equals);
   else if (rule.pattern !== undefined) hit = v !== undefined && new RegExp(rule.pattern).test(String(v));
   else hit = v !== undefined;
   if (!hit) return undefined;
-  return rule.message ?? `rejected: field "${rule.field}" value ${JSON.stringify(v)} is not accepted`;
+  return rule.message ?? `rejected: field "${rule.field}" value ${stringifyJsonExact(v)} is not accepted`;
 }
 
 function isScalar(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || isLosslessNumber(v);
 }
 
 /** Deterministic "fires on this request" for a rate: evenly spread, at most ceil(k·rate) of any k in a row. */
@@ -180,14 +181,15 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text);
+    // Every digit kept (values/json.ts), as a faithful service must; a duplicate key: the last wins, as in JSON.parse.
+    return parseJsonExact(text, 'last');
   } catch {
     throw new HttpError(400, 'request body is not valid JSON');
   }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : JSON.stringify(body);
+  const text = body === undefined ? '' : stringifyJsonExact(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

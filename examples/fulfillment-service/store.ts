@@ -3,11 +3,22 @@
  * is one statement (jsonb_to_recordset + ON CONFLICT) so that the service is never the bottleneck of
  * a backfill benchmark.
  *
+ * `data` is `json` rather than `jsonb`, so an item comes back exactly as it was sent (key order,
+ * number text); `key_values` is jsonb for ordering.
+ *
  * Identity is `key`, the canonical key text (each key value stringified and URL-encoded, joined by
  * ","), which is also what a single-item path carries; `key_values` keeps the typed values as jsonb
  * so listing can follow the natural order of the key (2 before 10) through its own index.
  */
 import pg from 'pg';
+import { parseJsonExact, stringifyJsonExact } from '../../src/values/json.js';
+
+// Items are stored as `json`, which keeps the text as received (key order, every digit, trailing
+// zeros), and read back with every digit: a faithful service, so verification sees what was sent.
+const exactJson: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 114 && (format === undefined || format === 'text') ? (text: string) => parseJsonExact(text, 'last') : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export interface StoredRow {
   key: string;
@@ -41,7 +52,7 @@ function quoteIdent(name: string): string {
 
 /** A PostgreSQL-backed store in `schema` of `databaseUrl`; call `init` before use. */
 export function createItemStore(databaseUrl: string, schema: string, poolSize = 8): ItemStore {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types: exactJson });
   // An idle client losing its connection must not crash the service process.
   pool.on('error', () => undefined);
   const table = `${quoteIdent(schema)}.items`;
@@ -59,7 +70,7 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
              collection text not null,
              key text not null,
              key_values jsonb not null,
-             data jsonb not null,
+             data json not null,
              version int not null default 1,
              updated_at timestamptz not null default now(),
              primary key (collection, key))`,
@@ -77,17 +88,17 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
     async upsert(collection, rows) {
       const out = new Map<string, UpsertOutcome>();
       if (rows.length === 0) return out;
-      const payload = JSON.stringify(rows.map((r) => ({ key: r.key, key_values: r.keyValues, data: r.data })));
+      const payload = stringifyJsonExact(rows.map((r) => ({ key: r.key, key_values: r.keyValues, data: r.data })));
       // Sorting by key gives concurrent overlapping batches one lock order, so they cannot deadlock.
       const res = await pool.query<{ key: string; inserted: boolean }>(
         `insert into ${table} as t (collection, key, key_values, data)
            select $1, r.key, r.key_values, r.data
-             from jsonb_to_recordset($2::jsonb) as r(key text, key_values jsonb, data jsonb)
+             from json_to_recordset($2::json) as r(key text, key_values jsonb, data json)
             order by r.key
          on conflict (collection, key) do update
            set data = excluded.data, key_values = excluded.key_values,
                version = t.version + 1, updated_at = now()
-           where t.data is distinct from excluded.data
+           where t.data::text is distinct from excluded.data::text
          returning t.key, (t.xmax = 0) as inserted`,
         [collection, payload],
       );

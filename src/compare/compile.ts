@@ -81,12 +81,14 @@ function ensure(root: Node, path: string, structural: boolean): Node {
 function equalityFor(node: Node, zoneOf: (zone: string) => ReturnType<typeof zoneOffset>): Eq | undefined {
   const r = node.rule ?? {};
   const cast = node.cast;
-  if (r.json === true || (cast === 'json' && r.tolerance === undefined)) {
+  if (r.json === true) {
     node.parse = true;
     return jsonEq;
   }
+  // `as: json` values arrive parsed on both sides: compared exactly, a string document never read as JSON text.
+  if (cast === 'json' && r.tolerance === undefined) return deepEqual;
   if (r.timestampPrecision !== undefined || r.timeZone !== undefined || cast === 'timestamp') {
-    return instantEq(r.timestampPrecision ?? 'ms', r.timeZone === undefined ? undefined : zoneOf(r.timeZone));
+    return instantEq(r.timestampPrecision, r.timeZone === undefined ? undefined : zoneOf(r.timeZone));
   }
   if (r.tolerance !== undefined || cast === 'integer' || cast === 'number' || cast === 'decimal') return numericEq(r.tolerance);
   if (r.trim === true || r.caseInsensitive === true) return stringEq({ trim: r.trim === true, caseInsensitive: r.caseInsensitive === true });

@@ -4,7 +4,8 @@
  * to deep equality when a value does not have the shape the rule normalises (so '' vs 'abc' under a
  * numeric rule is a difference, not a crash).
  */
-import { canonicalDecimal, toBoolean, toInstant, withinTolerance, type ZoneOffset } from '../mapping/casts.js';
+import { canonicalDecimal, subMillis, toBoolean, toInstant, withinTolerance, type ZoneOffset } from '../mapping/casts.js';
+import { isLosslessNumber, parseJsonExact } from '../values/json.js';
 
 export type Eq = (expected: unknown, actual: unknown) => boolean;
 
@@ -17,14 +18,22 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Two JSON numbers (plain or lossless, at least one lossless) with the same decimal value. */
+function sameNumber(a: unknown, b: unknown): boolean {
+  if (!(typeof a === 'number' || isLosslessNumber(a)) || !(typeof b === 'number' || isLosslessNumber(b))) return false;
+  return canonicalDecimal(a) === canonicalDecimal(b);
+}
+
 /**
  * Structural equality: object key order does not matter, array order does, null equals a missing
- * key, primitives compare strictly (42 is not "42"), dates by instant.
+ * key, primitives compare strictly (42 is not "42"), numbers by exact decimal value (a JSON number
+ * kept with more digits than a double holds equals only the same digits), dates by instant.
  */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || a === undefined || b === null || b === undefined) return (a === null || a === undefined) && (b === null || b === undefined);
-  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (typeof a !== 'object' || typeof b !== 'object') return typeof a === 'number' || typeof b === 'number' ? sameNumber(a, b) : false;
+  if (isLosslessNumber(a) || isLosslessNumber(b)) return sameNumber(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
@@ -58,15 +67,22 @@ export function numericEq(tolerance?: number): Eq {
 
 const PRECISION_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
-/** Dates and timestamp strings compared as instants, truncated to `precision`; zone-less text read in `zone`. */
-export function instantEq(precision: keyof typeof PRECISION_MS = 'ms', zone?: ZoneOffset): Eq {
-  const unit = PRECISION_MS[precision];
+const subOf = (v: unknown): string => (typeof v === 'string' ? subMillis(v) : '');
+
+/**
+ * Dates and timestamp strings compared as instants; zone-less text read in `zone`. Without
+ * `precision` every digit counts (a microsecond apart is a difference); with one, both instants
+ * are truncated to it.
+ */
+export function instantEq(precision?: keyof typeof PRECISION_MS, zone?: ZoneOffset): Eq {
+  const unit = precision === undefined ? 0 : PRECISION_MS[precision];
   return (e, a) => {
     if (e === a) return true;
     if (nullish(e) || nullish(a)) return nullish(e) && nullish(a);
     const x = toInstant(e, zone);
     const y = toInstant(a, zone);
     if (x === undefined || y === undefined) return deepEqual(e, a);
+    if (unit === 0) return x === y && subOf(e) === subOf(a);
     return unit === 1 ? x === y : Math.floor(x / unit) === Math.floor(y / unit);
   };
 }
@@ -96,17 +112,17 @@ export const booleanEq: Eq = (e, a) => {
   return x === y;
 };
 
-/** JSON text on one side is parsed when the other side is not a string; unparsable text stays as it is. */
+/** JSON text on one side is parsed (exactly) when the other side is not a string; unparsable text stays as it is. */
 export function parseIfOtherIsNot(v: unknown, other: unknown): unknown {
   if (typeof v !== 'string' || typeof other === 'string') return v;
   try {
-    return JSON.parse(v);
+    return parseJsonExact(v);
   } catch {
     return v;
   }
 }
 
-/** JSON values deep-equal regardless of key order, whether either side arrives parsed or as text. */
+/** The opt-in `json: true` rule: JSON values deep-equal regardless of key order, whether either side arrives parsed or as text. */
 export const jsonEq: Eq = (e, a) => {
   if (e === a) return true;
   return deepEqual(parseIfOtherIsNot(e, a), parseIfOtherIsNot(a, e));

@@ -5,6 +5,8 @@
  * Rules and their reasons are written up in docs/mapping-and-comparison.md.
  */
 import type { Cast } from '../plan/schema.js';
+import { isLosslessNumber, numberText, stringifyJsonExact, type LosslessNumber } from '../values/json.js';
+import { JsonString, parseJsonColumn } from '../values/special.js';
 
 /** Why a value could not be cast; `reason` describes the value's shape, never its content. */
 export class CastFailure extends Error {
@@ -24,6 +26,8 @@ function isBytes(v: unknown): v is Uint8Array {
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (isLosslessNumber(v)) return 'a number';
+  if (v instanceof JsonString) return 'a JSON string';
   if (v instanceof Date) return 'a date';
   if (isBytes(v)) return `${v.length} bytes`;
   if (Array.isArray(v)) return 'an array';
@@ -47,6 +51,7 @@ const MAX_DECIMAL_DIGITS = 1000;
 export function canonicalDecimal(value: unknown): string | undefined {
   let text: string;
   if (typeof value === 'string') text = value;
+  else if (isLosslessNumber(value)) text = (value as LosslessNumber).value;
   else if (typeof value === 'number') {
     if (!Number.isFinite(value)) return undefined;
     // The shortest string that round-trips the double: 0.1 is "0.1", not 0.1000000000000000055…
@@ -122,6 +127,11 @@ export function castInteger(value: unknown): number | string {
     return BigInt(value).toString();
   }
   if (typeof value === 'bigint') return integerOut(value);
+  if (isLosslessNumber(value)) {
+    const c = canonicalDecimal(value)!;
+    if (c.includes('.')) throw new CastFailure('has a fractional part, so it is not an integer');
+    return integerOut(BigInt(c));
+  }
   if (typeof value === 'string') {
     const m = INTEGER_TEXT.exec(value);
     if (!m) {
@@ -146,6 +156,7 @@ export function castNumber(value: unknown): number {
     return value;
   }
   if (typeof value === 'bigint') return Number(value);
+  if (isLosslessNumber(value)) return Number((value as LosslessNumber).value);
   if (typeof value === 'string') {
     if (DECIMAL.test(value) && /\d/.test(value)) {
       const n = Number(value.trim());
@@ -228,10 +239,24 @@ const UTC_ZONE: ZoneOffset = () => 0;
 
 /**
  * Epoch milliseconds of an ISO 8601 / SQL timestamp string, or undefined when it is not one.
- * Zone-less text is read in `zone` (UTC by default); digits below the millisecond are truncated.
+ * Zone-less text is read in `zone` (UTC by default); digits below the millisecond are left out
+ * (`subMillis` has them).
  */
 export function parseTimestamp(text: string, zone: ZoneOffset = UTC_ZONE): number | undefined {
+  return parseTimestampMatch(TIMESTAMP.exec(text), zone);
+}
+
+/** The fraction digits of a timestamp beyond the millisecond, trailing zeros removed ('' for none). */
+export function subMillis(text: string): string {
   const m = TIMESTAMP.exec(text);
+  const f = m?.[7];
+  if (f === undefined || f.length <= 3) return '';
+  let end = f.length;
+  while (end > 3 && f.charCodeAt(end - 1) === 48) end--;
+  return f.slice(3, end);
+}
+
+function parseTimestampMatch(m: RegExpExecArray | null, zone: ZoneOffset): number | undefined {
   if (!m) return undefined;
   const y = Number(m[1]);
   const mo = Number(m[2]);
@@ -265,7 +290,10 @@ export function toInstant(value: unknown, zone?: ZoneOffset): number | undefined
   return undefined;
 }
 
-/** Cast to ISO 8601 UTC with milliseconds (`2024-01-01T08:00:00.000Z`); zone-less input is UTC. */
+/**
+ * Cast to ISO 8601 UTC (`2024-01-01T08:00:00.000Z`); zone-less input is UTC. Milliseconds always,
+ * and every further digit the source has (`…00.123456Z`), so no instant is rounded.
+ */
 export function castTimestamp(value: unknown): string {
   const t = toInstant(value);
   if (t === undefined) {
@@ -277,13 +305,16 @@ export function castTimestamp(value: unknown): string {
           : `is ${describe(value)}, not a date or timestamp string (epoch numbers are ambiguous: convert them in a transform)`,
     );
   }
-  return new Date(t).toISOString();
+  const iso = new Date(t).toISOString();
+  if (typeof value !== 'string') return iso;
+  const sub = subMillis(value);
+  return sub === '' ? iso : `${iso.slice(0, -1)}${sub}Z`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Strings and JSON
 
-/** Cast to a string: numbers and bigints in decimal, booleans as true/false, dates as ISO, objects as JSON, bytes as UTF-8. */
+/** Cast to a string: numbers and bigints in decimal, booleans as true/false, dates as ISO, objects as JSON (digits exact), bytes as UTF-8. */
 export function castString(value: unknown): string {
   switch (typeof value) {
     case 'string':
@@ -295,23 +326,31 @@ export function castString(value: unknown): string {
     default:
       if (value instanceof Date) return castTimestamp(value);
       if (isBytes(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-      if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+      if (value instanceof JsonString) return value.value;
+      if (isLosslessNumber(value)) return numberText(value)!;
+      if (typeof value === 'object' && value !== null) return stringifyJsonExact(value);
       throw new CastFailure(`is ${describe(value)}, not a string`);
   }
 }
 
-/** Cast to JSON: strings (and bytes) are parsed, objects, arrays, numbers and booleans pass through. */
+/**
+ * Cast to JSON. Text (strings, bytes) is parsed exactly (values/json.ts); a JSON column's value is
+ * already parsed and passes through, a string document (JsonString) as its string, never parsed
+ * again. Text holding duplicate keys or the `null` document gives a SpecialValue for the mapping
+ * to refuse or represent.
+ */
 export function castJson(value: unknown): unknown {
   let text: string | undefined;
   if (typeof value === 'string') text = value;
   else if (isBytes(value)) text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   if (text === undefined) {
+    if (value instanceof JsonString) return value.value;
     if (typeof value === 'bigint') return integerOut(value);
     if (value instanceof Date) return castTimestamp(value);
     return value;
   }
   try {
-    return JSON.parse(text);
+    return parseJsonColumn(text);
   } catch {
     throw new CastFailure(`is ${describe(value)} that is not valid JSON`);
   }
@@ -322,11 +361,19 @@ export function castJson(value: unknown): unknown {
  * bytes base64, so every mapped item survives JSON.stringify. Everything else passes through.
  */
 export function jsonSafe(value: unknown): unknown {
+  if (typeof value !== 'object' && typeof value !== 'bigint') return value;
   if (typeof value === 'bigint') return integerOut(value);
+  if (value instanceof JsonString) return value.value;
   if (value instanceof Date) return castTimestamp(value);
   if (isBytes(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   return value;
 }
+
+// A JSON column's string document is, to every cast but `json`, the string it holds.
+const unwrapping =
+  (fn: CastFn): CastFn =>
+  (v) =>
+    fn(v instanceof JsonString ? v.value : v);
 
 /** The cast function of a plan `as:`; `undefined` gives the JSON-safe pass-through. */
 export function castFor(cast: Cast | undefined): CastFn {
@@ -334,15 +381,15 @@ export function castFor(cast: Cast | undefined): CastFn {
     case 'string':
       return castString;
     case 'integer':
-      return castInteger;
+      return unwrapping(castInteger);
     case 'number':
-      return castNumber;
+      return unwrapping(castNumber);
     case 'decimal':
-      return castDecimal;
+      return unwrapping(castDecimal);
     case 'boolean':
-      return castBoolean;
+      return unwrapping(castBoolean);
     case 'timestamp':
-      return castTimestamp;
+      return unwrapping(castTimestamp);
     case 'json':
       return castJson;
     case undefined:

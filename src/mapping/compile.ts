@@ -7,6 +7,8 @@ import type { Cast, Entity, MapField } from '../plan/schema.js';
 import type { KeyPart, KeyTuple, SourceRow } from '../sources/types.js';
 import type { TargetItem, TargetKey } from '../target/types.js';
 import { CastFailure, castFor, castString } from './casts.js';
+import { stringifyJsonExact } from '../values/json.js';
+import { CLASS_WORDS, representSpecial, SpecialValue, SpecialValueRefused, type Represent } from '../values/special.js';
 import { MappingError } from './errors.js';
 import { compileGetter, compileSetter, splitPath, type Getter, type Setter } from './paths.js';
 
@@ -27,6 +29,8 @@ export interface FieldSpec {
   const?: Literal;
   /** Present (possibly null) only when the entry has a default. */
   default?: Literal;
+  /** How values without a faithful JSON form are sent (values/special.ts); absent classes refuse the row. */
+  represent?: Represent;
   sensitive: boolean;
 }
 
@@ -71,6 +75,7 @@ function toSpec(target: string, field: MapField, name: string | undefined, probl
   if (field.as !== undefined) spec.as = field.as;
   if (field.values !== undefined) spec.values = field.values;
   if (field.default !== undefined) spec.default = field.default;
+  if (field.represent !== undefined) spec.represent = field.represent;
   if (field.const !== undefined) {
     spec.const = field.const;
     if (field.from !== undefined || field.values !== undefined || field.default !== undefined) {
@@ -116,9 +121,10 @@ export function formatValue(value: unknown): string {
   if (value instanceof Date) s = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   else if (value instanceof Uint8Array) return `<${value.length} bytes>`;
   else if (typeof value === 'bigint') s = value.toString();
+  else if (value instanceof SpecialValue) s = value.text;
   else {
     try {
-      s = JSON.stringify(value) ?? String(value);
+      s = stringifyJsonExact(value) ?? String(value);
     } catch {
       s = String(value);
     }
@@ -158,12 +164,16 @@ function compileField(spec: FieldSpec, name: string | undefined, problems: Probl
   const col = spec.from!;
   const hasDefault = spec.default !== undefined;
   const fallback = hasDefault ? atCompile('default', spec.default!) : null;
+  const represent = spec.represent;
+  // A represented special value is final: the plan chose its form, so no cast or lookup applies.
+  const special = (v: SpecialValue): unknown => representSpecial(v, represent);
   if (spec.values !== undefined) {
     const table = new Map<string, unknown>();
     for (const [k, v] of Object.entries(spec.values)) table.set(k, atCompile(`values entry "${k}"`, v));
     return (row) => {
       const v = row[col];
       if (v === null || v === undefined) return fallback;
+      if (v instanceof SpecialValue) return special(v);
       const k = lookupKey(v);
       const out = k === undefined ? undefined : table.get(k);
       if (out !== undefined) return out;
@@ -171,9 +181,19 @@ function compileField(spec: FieldSpec, name: string | undefined, problems: Probl
       throw new UnmappedValue('has no entry in `values` and the field has no `default`');
     };
   }
+  if (spec.as === 'json') {
+    // JSON text is parsed by the cast, which is where duplicate keys and a `null` document show.
+    return (row) => {
+      const v = row[col];
+      if (v === null || v === undefined) return fallback;
+      const out = cast(v instanceof SpecialValue ? special(v) : v);
+      return out instanceof SpecialValue ? special(out) : out;
+    };
+  }
   return (row) => {
     const v = row[col];
-    return v === null || v === undefined ? fallback : cast(v);
+    if (v === null || v === undefined) return fallback;
+    return v instanceof SpecialValue ? special(v) : cast(v);
   };
 }
 
@@ -254,6 +274,7 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
 
   const fieldError = (i: number, e: unknown, row: SourceRow): MappingError => {
     const spec = specs[i]!;
+    if (e instanceof SpecialValueRefused) return refusal(spec, e, row);
     const reason = e instanceof CastFailure ? e.reason : `could not be mapped (${(e as Error)?.message ?? String(e)})`;
     const shown = spec.sensitive ? 'the value (hidden: sensitive field)' : `value ${formatValue(spec.from === undefined ? undefined : row[spec.from])}`;
     const what = spec.as !== undefined && !(e instanceof UnmappedValue) ? ` (as ${spec.as})` : '';
@@ -262,6 +283,19 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
       spec.target,
       keyOfRow(row),
       `Fix the row in the source, or change map.${spec.target} in the plan (a \`default\`, a \`values\` entry, another \`as\`, or a transform); then re-drive it with \`migrate retry\`.`,
+      { cause: e },
+    );
+  };
+
+  // A value with no faithful JSON form: says which entity, row, column and class, and the setting that would accept it.
+  const refusal = (spec: FieldSpec, e: SpecialValueRefused, row: SourceRow): MappingError => {
+    const key = keyOfRow(row);
+    const shown = spec.sensitive ? 'its value is hidden (sensitive field)' : `value ${formatValue(spec.from === undefined ? undefined : row[spec.from])}`;
+    return new MappingError(
+      `entity "${name ?? '?'}", key ${JSON.stringify(key)}, column "${spec.from ?? '?'}" (field "${spec.target}"): value class ${e.kind} refused — ${CLASS_WORDS[e.kind]} has no faithful JSON form (${shown}); to accept it, set ${e.setting(spec.target)} in the plan`,
+      spec.target,
+      key,
+      `Nothing was written for this row. Set ${e.setting(spec.target)} in entities.${name ?? '<entity>'} (docs/mapping-and-comparison.md, "Values without a faithful JSON form"), or fix the row in the source; then re-drive it with \`migrate retry\`.`,
       { cause: e },
     );
   };

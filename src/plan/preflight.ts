@@ -14,6 +14,7 @@ import { sourceColumnOf, topologicalOrder } from './meaning.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { isRestTarget, type BatchTarget, type Entity, type Plan, type TargetEndpoints, type TargetServiceConfig } from './schema.js';
 import { closest } from './suggest.js';
+import { valueOptionsInUrl } from '../sources/urlOptions.js';
 import { formatDuration } from './units.js';
 import { showUrl } from './describe.js';
 
@@ -51,6 +52,8 @@ export interface EntityCheck {
 /** What `--check` found; part of the `migrate plan --check --json` document. */
 export interface PreflightReport {
   ok: boolean;
+  /** Settings that work but would lose precision or are ignored to keep values exact; never fail the check. */
+  warnings: Problem[];
   sources: { name: string; url: string; reachable: boolean; dialect?: 'postgres' | 'mysql' }[];
   targets: { name: string; baseUrl: string; reachable: boolean }[];
   entities: EntityCheck[];
@@ -67,6 +70,7 @@ export async function runPreflight(loaded: Pick<LoadedPlan, 'plan'> & { locate?:
   const order = topologicalOrder(plan);
   const report: PreflightReport = {
     ok: true,
+    warnings: [],
     sources: [],
     targets: [],
     entities: order.map((name) => {
@@ -164,6 +168,15 @@ async function checkSource(ctx: Ctx, name: string, entities: string[], deps: Pre
   }
   entry.reachable = true;
   entry.dialect = db.dialect;
+  const ignored = db.dialect === 'mysql' ? valueOptionsInUrl(config.url) : [];
+  if (ignored.length > 0) {
+    ctx.report.warnings.push({
+      where: ctx.locate(['sources', name, 'url']),
+      path: formatPath(['sources', name, 'url']),
+      message: `source "${name}": the URL sets ${ignored.map((o) => `${o}`).join(', ')}, which would change how values are read (e.g. decimalNumbers sends DECIMAL through a double); Tracer ignores them and reads every value exactly`,
+      hint: `remove ${ignored.map((o) => `${o}=…`).join(', ')} from sources.${name}.url`,
+    });
+  }
   try {
     for (const entity of entities) await checkEntityTable(ctx, db, entity);
   } finally {
@@ -239,7 +252,14 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
     const col = sourceColumnOf(field, spec);
     if (col === undefined || seen.has(col)) continue;
     seen.add(col);
-    if (!find(col)) missing(['entities', name, 'map', field], col, `mapped (${field})`);
+    const c = find(col);
+    if (!c) missing(['entities', name, 'map', field], col, `mapped (${field})`);
+    else {
+      const lossy = lossyCast(c.dataType, typeof spec === 'string' ? undefined : spec.as);
+      if (lossy) {
+        ctx.report.warnings.push({ where: ctx.locate(['entities', name, 'map', field]), path: formatPath(['entities', name, 'map', field]), message: `entities.${name}.map.${field}: column "${col}" is ${c.dataType}, and as: number sends it through a double, which loses digits beyond 15–17`, hint: `use as: ${lossy} (exact) instead of as: number` });
+      }
+    }
   }
 
   check.estimatedRows = info.estimatedRows;
@@ -255,6 +275,15 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
       }
     }
   }
+}
+
+/** The exact cast to use instead when `as: number` would round a column of this type, else undefined. */
+function lossyCast(dataType: string, cast: string | undefined): string | undefined {
+  if (cast !== 'number') return undefined;
+  const t = dataType.toLowerCase();
+  if (t === 'bigint' || t.startsWith('bigint ')) return 'integer';
+  if (t.startsWith('numeric') || t.startsWith('decimal')) return 'decimal';
+  return undefined;
 }
 
 /** Why a column type cannot be a keyset-paging key, or undefined when it can. */
@@ -333,6 +362,7 @@ export function renderPreflightText(report: PreflightReport): string[] {
       for (const u of e.writePath.unchecked) lines.push(`    not checked: ${u}`);
     }
   }
+  for (const w of report.warnings) lines.push(`  warning: ${w.message}${w.hint ? ` (${w.hint})` : ''}`);
   const n = report.problems.length;
   lines.push(n === 0 ? 'All checks passed.' : `${n} problem${n === 1 ? '' : 's'} found (listed on stderr).`);
   return lines;

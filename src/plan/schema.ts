@@ -5,6 +5,7 @@
  * schema has no transforms and exports cleanly.
  */
 import { z } from 'zod';
+import { REPRESENTATIONS } from '../values/special.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case name: letters, digits, "-" and "_", starting with a letter');
@@ -150,6 +151,18 @@ export const mapFieldSchema = z.union([
     default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
     /** Compared in verification but never printed, logged or stored in reports. */
     sensitive: z.boolean().optional(),
+    /** How values without a faithful JSON form are sent; a class not listed refuses the row. See docs/mapping-and-comparison.md. */
+    represent: z
+      .strictObject({
+        nan: z.enum(REPRESENTATIONS.nan).optional(),
+        infinity: z.enum(REPRESENTATIONS.infinity).optional(),
+        negativeZero: z.enum(REPRESENTATIONS.negativeZero).optional(),
+        infiniteDate: z.enum(REPRESENTATIONS.infiniteDate).optional(),
+        bcDate: z.enum(REPRESENTATIONS.bcDate).optional(),
+        duplicateKeys: z.enum(REPRESENTATIONS.duplicateKeys).optional(),
+        jsonNull: z.enum(REPRESENTATIONS.jsonNull).optional(),
+      })
+      .optional(),
   }),
 ]);
 

@@ -107,12 +107,12 @@ function checkLimit(limit: number): number {
 /**
  * One keyset page: rows in key order within the range, at most `limit`. The limit is a validated
  * integer written into the SQL rather than bound, so the planner sees how few rows are wanted and
- * keeps to the key index.
+ * keeps to the key index. `select` is a trusted select list built by the dialect adapter.
  */
-export function buildReadPage(dialect: DialectName, source: TableSource, range: BoundRange, limit: number, updatedSince?: unknown): Query {
+export function buildReadPage(dialect: DialectName, source: TableSource, range: BoundRange, limit: number, updatedSince?: unknown, select = '*'): Query {
   const params = new Params(dialect);
   const where = whereClause(conditions(dialect, source, range, params, updatedSince));
-  const sql = `SELECT * FROM ${quoteTable(dialect, source)}${where} ORDER BY ${orderBy(dialect, source.key)} LIMIT ${checkLimit(limit)}`;
+  const sql = `SELECT ${select} FROM ${quoteTable(dialect, source)}${where} ORDER BY ${orderBy(dialect, source.key)} LIMIT ${checkLimit(limit)}`;
   return { sql, params: params.values };
 }
 
@@ -169,7 +169,7 @@ export function buildSample(dialect: DialectName, source: TableSource, fraction:
  * PostgreSQL and OR-expanded equalities on MySQL, which its range optimizer always understands.
  * Callers chunk long key lists.
  */
-export function buildReadByKeys(dialect: DialectName, source: TableSource, keys: readonly (readonly unknown[])[]): Query {
+export function buildReadByKeys(dialect: DialectName, source: TableSource, keys: readonly (readonly unknown[])[], select = '*'): Query {
   if (keys.length === 0) throw new Error('buildReadByKeys needs at least one key');
   const params = new Params(dialect);
   const cols = source.key.map((k) => quoteIdent(dialect, k));
@@ -186,5 +186,5 @@ export function buildReadByKeys(dialect: DialectName, source: TableSource, keys:
     match = `(${keys.map((k) => `(${k.map((v, i) => `${cols[i]} = ${params.add(v)}`).join(' AND ')})`).join(' OR ')})`;
   }
   const conds = [match, ...conditions(dialect, source, {}, params)];
-  return { sql: `SELECT * FROM ${quoteTable(dialect, source)}${whereClause(conds)}`, params: params.values };
+  return { sql: `SELECT ${select} FROM ${quoteTable(dialect, source)}${whereClause(conds)}`, params: params.values };
 }

@@ -23,16 +23,23 @@ import {
   type BoundRange,
   type Query,
 } from './keyset.js';
+import { quoteIdent } from './quote.js';
+import { withoutValueOptions } from './urlOptions.js';
 import { evenIntegerBoundaries, isSkewed, quantileBoundaries, rangesFromBoundaries } from './split.js';
 import { EXACT_COUNT_LIMIT, READ_BY_KEYS_CHUNK, SAMPLE, sampleSizeFor } from './tuning.js';
 import type { ColumnInfo, KeyPart, KeyRange, KeyTuple, Page, ReadOptions, SourceDb, SourceRow, TableInfo } from './types.js';
-import { dateToUtcLiteral, isoToMysqlDatetime, keyTupleOf, keyTypesFrom, mysqlDatetimeToIso } from './values.js';
+import { dateToUtcLiteral, isoToMysqlDatetime, keyTupleOf, keyTypesFrom, mysqlDatetimeToIso, parseJsonColumn, shortestFloat32 } from './values.js';
+import { SpecialValue } from '../values/special.js';
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
 const DATETIME_TYPES = new Set(['datetime', 'timestamp']);
-// mysql2 column type codes (constants/types): TIMESTAMP = 7, DATETIME = 12.
+// mysql2 column type codes (constants/types).
+const TYPE_DOUBLE = 5;
 const TYPE_TIMESTAMP = 7;
 const TYPE_DATETIME = 12;
+const TYPE_JSON = 245;
+/** Prefix of the DOUBLE twin of a FLOAT column in row reads; no real column is named so. */
+const FLOAT_ALIAS = '__tracer_float__';
 
 type KeyBinder = (value: KeyPart) => unknown;
 
@@ -40,12 +47,14 @@ type KeyBinder = (value: KeyPart) => unknown;
 export function createMysqlPool(url: string, poolSize: number): mysql.Pool {
   const pool = mysql.createPool({
     // mysql2 parses only mysql:// URLs; mariadb:// means the same server protocol.
-    uri: url.replace(/^mariadb:/i, 'mysql:'),
+    uri: withoutValueOptions(url).replace(/^mariadb:/i, 'mysql:'),
     connectionLimit: poolSize,
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: false,
     dateStrings: true,
+    // MySQL 8 JSON columns come as text, parsed here keeping every digit (MariaDB's JSON is LONGTEXT anyway).
+    jsonStrings: true,
     timezone: 'Z',
     connectTimeout: 10_000,
     enableKeepAlive: true,
@@ -62,12 +71,13 @@ export class MysqlSource implements SourceDb {
   readonly dialect = 'mysql' as const;
   private readonly binders = new Map<string, Promise<KeyBinder[]>>();
   private readonly keyTypes = new Map<string, Promise<string[]>>();
+  private readonly selects = new Map<string, Promise<string>>();
 
   constructor(private readonly pool: mysql.Pool) {}
 
   private async run(q: Query): Promise<SourceRow[]> {
     const [rows, fields] = await this.pool.query<RowDataPacket[]>(q.sql, q.params);
-    return normalizeTemporal(rows, fields);
+    return normalizeRows(rows, fields);
   }
 
   async introspect(table: Pick<SourceConfig, 'schema' | 'table'>): Promise<TableInfo> {
@@ -109,17 +119,18 @@ export class MysqlSource implements SourceDb {
   async readPage(source: SourceConfig, range: KeyRange, limit: number, options: ReadOptions = {}): Promise<Page> {
     const bound = await this.bindRange(source, range);
     const since = options.updatedSince ? dateToUtcLiteral(options.updatedSince) : undefined;
-    const rows = await this.run(buildReadPage('mysql', source, bound, limit, since));
+    const rows = await this.run(buildReadPage('mysql', source, bound, limit, since, await this.selectList(source)));
     const lastRow = rows[rows.length - 1];
     return lastRow ? { rows, last: keyTupleOf(source.key, lastRow) } : { rows };
   }
 
   async readByKeys(source: SourceConfig, keys: readonly KeyTuple[]): Promise<SourceRow[]> {
     const binders = await this.keyBinders(source);
+    const select = await this.selectList(source);
     const out: SourceRow[] = [];
     for (let i = 0; i < keys.length; i += READ_BY_KEYS_CHUNK) {
       const chunk = keys.slice(i, i + READ_BY_KEYS_CHUNK).map((k) => bindTuple(binders, k));
-      for (const r of await this.run(buildReadByKeys('mysql', source, chunk))) out.push(r);
+      for (const r of await this.run(buildReadByKeys('mysql', source, chunk, select))) out.push(r);
     }
     return out;
   }
@@ -193,6 +204,26 @@ export class MysqlSource implements SourceDb {
     };
   }
 
+  /**
+   * The select list of row reads: `*`, plus each FLOAT column again as a DOUBLE, since the text
+   * protocol prints FLOAT with 6 significant digits (16777216 as 1.67772e7); normalizeRows puts
+   * the exact value back under the column's name.
+   */
+  private selectList(source: SourceConfig): Promise<string> {
+    const id = `${source.schema ?? ''}.${source.table}`;
+    let select = this.selects.get(id);
+    if (!select) {
+      select = this.introspect(source).then((info) => {
+        const floats = info.columns.filter((c) => c.dataType === 'float').map((c) => c.name);
+        const q = (n: string) => quoteIdent('mysql', n);
+        return ['*', ...floats.map((f) => `CAST(${q(f)} AS DOUBLE) AS ${q(FLOAT_ALIAS + f)}`)].join(', ');
+      });
+      select.catch(() => this.selects.delete(id));
+      this.selects.set(id, select);
+    }
+    return select;
+  }
+
   private keyColumnTypes(source: SourceConfig): Promise<string[]> {
     const id = `${source.schema ?? ''}.${source.table}:${source.key.join(',')}`;
     let types = this.keyTypes.get(id);
@@ -230,19 +261,38 @@ function bindTuple(binders: readonly KeyBinder[], tuple: KeyTuple): unknown[] {
   return tuple.map((v, i) => binders[i]!(v));
 }
 
-/** DATETIME/TIMESTAMP text to ISO in place, touching only temporal columns. */
-function normalizeTemporal(rows: RowDataPacket[], fields: FieldPacket[]): SourceRow[] {
-  const temporal: Array<[string, boolean]> = [];
+type Convert = (v: unknown) => unknown;
+
+const datetime: Convert = (v) => (typeof v === 'string' ? mysqlDatetimeToIso(v, false) : v);
+const timestamp: Convert = (v) => (typeof v === 'string' ? mysqlDatetimeToIso(v, true) : v);
+const double: Convert = (v) => (v === 0 && Object.is(v, -0) ? new SpecialValue('negativeZero', '-0') : v);
+const json: Convert = (v) => (typeof v === 'string' ? parseJsonColumn(v) : v);
+const float32: Convert = (v) => (v === null ? null : shortestFloat32(Number(v)));
+
+/**
+ * Gives values their documented forms in place (see docs/mapping-and-comparison.md), touching
+ * only columns that need it: DATETIME/TIMESTAMP text as ISO, JSON text parsed exactly, -0 special,
+ * FLOAT from its DOUBLE twin (see selectList) as the shortest text that reads back as that float.
+ */
+function normalizeRows(rows: RowDataPacket[], fields: FieldPacket[]): SourceRow[] {
+  const convert: Array<[string, Convert]> = [];
+  const floats: Array<[string, string]> = [];
   for (const f of fields) {
-    if (f.columnType === TYPE_DATETIME) temporal.push([f.name, false]);
-    else if (f.columnType === TYPE_TIMESTAMP) temporal.push([f.name, true]);
+    if (f.name.startsWith(FLOAT_ALIAS)) floats.push([f.name.slice(FLOAT_ALIAS.length), f.name]);
+    else if (f.columnType === TYPE_DATETIME) convert.push([f.name, datetime]);
+    else if (f.columnType === TYPE_TIMESTAMP) convert.push([f.name, timestamp]);
+    else if (f.columnType === TYPE_DOUBLE) convert.push([f.name, double]);
+    else if (f.columnType === TYPE_JSON) convert.push([f.name, json]);
   }
-  if (temporal.length > 0) {
-    for (const row of rows) {
-      for (const [name, zoned] of temporal) {
-        const v = row[name];
-        if (typeof v === 'string') row[name] = mysqlDatetimeToIso(v, zoned);
-      }
+  if (convert.length === 0 && floats.length === 0) return rows as SourceRow[];
+  for (const row of rows) {
+    for (const [name, fn] of convert) {
+      const v = row[name];
+      if (v !== null) row[name] = fn(v);
+    }
+    for (const [name, alias] of floats) {
+      row[name] = float32(row[alias]);
+      delete row[alias];
     }
   }
   return rows as SourceRow[];

@@ -19,50 +19,45 @@ import {
 import { quoteTable } from './quote.js';
 import { evenIntegerBoundaries, isSkewed, quantileBoundaries, rangesFromBoundaries } from './split.js';
 import type { ColumnInfo, KeyRange, KeyTuple, Page, ReadOptions, SourceDb, SourceRow, TableInfo } from './types.js';
-import { keyTupleOf, keyTypesFrom, parseInteger, pgTimestampToIso, pgTimestamptzToIso } from './values.js';
+import { keyTupleOf, keyTypesFrom } from './values.js';
+import { exactPgTypes } from './pgTypes.js';
 import { SAMPLE, EXACT_COUNT_LIMIT, READ_BY_KEYS_CHUNK, sampleSizeFor } from './tuning.js';
-
-const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700 } as const;
-const identity = (v: string): string => v;
-
-/** Text parsers that keep precision; everything else falls back to pg's defaults. */
-const exactTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (format === undefined || format === 'text') {
-      switch (oid) {
-        case OID.int8:
-          return parseInteger;
-        case OID.timestamp:
-          return pgTimestampToIso;
-        case OID.timestamptz:
-          return pgTimestamptzToIso;
-        case OID.date:
-        case OID.numeric:
-          return identity;
-      }
-    }
-    return pg.types.getTypeParser(oid, format as 'text');
-  }) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
 /** Creates a pool with exact type parsers and UTC/ISO sessions; the caller verifies connectivity. */
 export function createPostgresPool(url: string, poolSize: number): pg.Pool {
+  const { connectionString, options } = sessionOptions(url);
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: poolSize,
-    types: exactTypes,
+    types: exactPgTypes,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'tracer-migrate',
-    // Startup parameters rather than a SET on connect (which would race the pool's first query):
-    // ISO output is what the parsers read, and UTC makes timestamptz text end in +00.
-    options: '-c TimeZone=UTC -c DateStyle=ISO,YMD',
+    options,
   });
   // An idle client dying (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/**
+ * Startup parameters rather than a SET on connect (which would race the pool's first query): ISO
+ * output is what the parsers read, UTC makes timestamptz text end in +00, and extra_float_digits=1
+ * makes floats print the shortest text that reads back exactly. A URL's own `options` would replace
+ * them (pg lets the connection string win), so they are moved out of the URL and ours come last.
+ */
+export function sessionOptions(url: string): { connectionString: string; options: string } {
+  const ours = '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1';
+  const q = url.indexOf('?');
+  if (q < 0) return { connectionString: url, options: ours };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const theirs = params.get('options');
+  if (theirs === null) return { connectionString: url, options: ours };
+  params.delete('options');
+  const rest = params.toString();
+  return { connectionString: url.slice(0, q) + (rest === '' ? '' : `?${rest}`), options: `${theirs} ${ours}` };
 }
 
 /** A SourceDb over a pg.Pool; `close()` ends the pool. */

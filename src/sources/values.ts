@@ -1,14 +1,20 @@
 /**
- * Value conventions shared by both dialects, so mapping and verification see the same shapes:
+ * Value forms shared by both dialects, so mapping and verification see the same shapes; the full
+ * per-type table is in docs/mapping-and-comparison.md ("Value forms"):
  *
  * - integers: numbers when a double holds them exactly, else decimal strings (int8/BIGINT);
  * - numeric/decimal: strings, never rounded through a double;
+ * - floats: numbers (the shortest text that reads back as the column's float);
  * - timestamps: ISO 8601 strings with the column's full precision (PostgreSQL microseconds),
  *   `YYYY-MM-DDTHH:MM:SS[.ffffff]` for zone-less types and the same with `Z` for zoned ones
  *   (sessions run in UTC); dates: `YYYY-MM-DD`;
- * - everything else as the driver returns it (strings, booleans, Buffers, parsed JSON).
+ * - JSON: parsed keeping every digit and key order (values/json.ts);
+ * - values without a faithful JSON form: SpecialValues (values/special.ts);
+ * - everything else as the driver returns it (strings, booleans, Buffers).
  */
 import { UserError } from '../errors.js';
+import { SpecialValue } from '../values/special.js';
+export { parseJsonColumn } from '../values/special.js';
 import type { SourceConfig } from '../plan/schema.js';
 import type { KeyPart, KeyTuple, SourceRow, TableInfo } from './types.js';
 
@@ -16,6 +22,21 @@ import type { KeyPart, KeyTuple, SourceRow, TableInfo } from './types.js';
 export function parseInteger(text: string): number | string {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : text;
+}
+
+/**
+ * The number whose shortest text reads back as the same single-precision float: the FLOAT 1.1
+ * is stored as 1.10000002384…, and is given as 1.1, which any reader of a FLOAT turns back into it.
+ */
+export function shortestFloat32(d: number): unknown {
+  if (!Number.isFinite(d)) return new SpecialValue(Number.isNaN(d) ? 'nan' : 'infinity', String(d));
+  if (d === 0) return Object.is(d, -0) ? new SpecialValue('negativeZero', '-0') : 0;
+  const f = Math.fround(d);
+  for (let p = 1; p < 9; p++) {
+    const n = Number(f.toPrecision(p));
+    if (Math.fround(n) === f) return n;
+  }
+  return Number(f.toPrecision(9));
 }
 
 /** PostgreSQL `timestamp` text (`2024-01-02 03:04:05.123456`) as ISO, digits untouched. */

@@ -9,6 +9,7 @@
  */
 import type { BatchTarget, TargetServiceConfig } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
+import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
 import { SecretRegistry } from '../secrets.js';
 import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
@@ -38,9 +39,12 @@ interface Answer {
 
 const PROBE_VALUE = '__tracer_probe__';
 
+// Bodies are read and written with every digit of every number (values/json.ts): a value the
+// service stores exactly must come back exactly, or verification would compare doubles.
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    // A duplicate key in an answer is read as every JSON.parse reads it: the last one wins.
+    return parseJsonExact(text, 'last');
   } catch {
     return undefined;
   }
@@ -88,7 +92,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       const res = await doFetch(base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : stringifyJsonExact(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
       // Reading the body stays under the same timeout signal, so a stalled body is a timeout too.
@@ -109,7 +113,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       const o = raw as Record<string, unknown>;
       const msg = o.error ?? o.message ?? o.detail;
       if (typeof msg === 'string') return errorExcerpt(msg, local);
-      return errorExcerpt(JSON.stringify(raw), local);
+      return errorExcerpt(stringifyJsonExact(raw), local);
     }
     return errorExcerpt(fallback, local);
   }

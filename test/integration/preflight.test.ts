@@ -188,5 +188,27 @@ describe('migrate plan --check on MariaDB', () => {
     const report = await runPreflight(await loadPlanFile(writePlan('my-good', dbs.mysqlUrl, false), { SVC_TOKEN: TOKEN }), deps);
     expect(report.problems).toEqual([]);
     expect(report.entities[0]).toMatchObject({ exists: true, keyUnique: true, estimatedRows: 25, targetReachable: true });
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('Given ?decimalNumbers=true&dateStrings=false in the source URL, When checked, Then it passes with a warning naming both options and the fix, and a DECIMAL still reads as its exact text', async () => {
+    const url = `${dbs.mysqlUrl}?decimalNumbers=true&dateStrings=false`;
+    const report = await runPreflight(await loadPlanFile(writePlan('my-opts', url, false), { SVC_TOKEN: TOKEN }), deps);
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]!.message).toContain('decimalNumbers, dateStrings');
+    expect(report.warnings[0]!.hint).toBe('remove decimalNumbers=…, dateStrings=… from sources.legacy.url');
+    const db = await openSource(url, 1);
+    try {
+      const source = { db: 'legacy', table: 'exact_decimals', key: ['id'] };
+      const my = await mysql.createConnection(dbs.mysqlUrl);
+      await my.query('create table exact_decimals (id int primary key, d decimal(30,20), at datetime(6))');
+      await my.query("insert into exact_decimals values (1, 1234567890.12345678901234567890, '2024-01-15 10:11:12.000001')");
+      await my.end();
+      const page = await db.readPage(source as never, {}, 10);
+      expect(page.rows[0]).toEqual({ id: 1, d: '1234567890.12345678901234567890', at: '2024-01-15T10:11:12.000001' });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -132,8 +132,13 @@ describe('timestamp cast', () => {
     expect(castTimestamp('2024-01-01T10:00:00Z')).toBe('2024-01-01T10:00:00.000Z');
   });
 
-  it('given a zone-less MySQL DATETIME(6) string, when cast, then it is read as UTC and microseconds are truncated', () => {
-    expect(castTimestamp('2024-03-04 05:06:07.123999')).toBe('2024-03-04T05:06:07.123Z');
+  it('given a zone-less MySQL DATETIME(6) string, when cast, then it is read as UTC and its microseconds are kept, not rounded or cut', () => {
+    expect(castTimestamp('2024-03-04 05:06:07.123999')).toBe('2024-03-04T05:06:07.123999Z');
+  });
+
+  it('given sub-millisecond digits with trailing zeros or none beyond the millisecond, when cast, then milliseconds are written and only significant further digits', () => {
+    expect(castTimestamp('2024-03-04T05:06:07.123400+02:00')).toBe('2024-03-04T03:06:07.1234Z');
+    expect(castTimestamp('2024-03-04 05:06:07.120000')).toBe('2024-03-04T05:06:07.120Z');
   });
 
   it('given a date only, when cast, then midnight UTC', () => {
