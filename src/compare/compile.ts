@@ -150,22 +150,40 @@ function diffObject(e: Record<string, unknown>, a: Record<string, unknown>, node
  * for rules that cannot work (an unknown time zone). Fields the service adds are never differences.
  */
 export function compileComparator(entity: Entity, verify: VerifyPhase, options: ComparatorOptions = {}): Comparator {
+  const fields: RuleField[] = fieldSpecs(entity, options.name).map((s) => ({ path: s.target, ...(s.as !== undefined ? { as: s.as } : {}), ...(s.sensitive ? { sensitive: true } : {}) }));
+  return compileRules({ fields, ignore: verify.ignore, rules: verify.fields }, options);
+}
+
+/** One mapped target field as the comparator sees it: its path, cast and whether it is secret. */
+export interface RuleField {
+  path: string;
+  as?: Cast;
+  sensitive?: boolean;
+}
+
+/** The comparison rules alone, without the map's sources: what a rule set exported to consumers holds. */
+export interface ComparisonRules {
+  fields: readonly RuleField[];
+  ignore: readonly string[];
+  rules: Readonly<Record<string, FieldRule>>;
+}
+
+/** Compiles bare comparison rules (see `compileComparator`, which derives them from a plan). */
+export function compileRules(input: ComparisonRules, options: ComparatorOptions = {}): Comparator {
   const name = options.name;
-  const specs = fieldSpecs(entity, name);
   const root = newNode('');
   root.structural = true;
-  for (const s of specs) {
-    const node = ensure(root, s.target, true);
-    if (s.as !== undefined) node.cast = s.as;
+  for (const f of input.fields) {
+    const node = ensure(root, f.path, true);
+    if (f.as !== undefined) node.cast = f.as;
   }
-  const sensitive = specs.filter((s) => s.sensitive).map((s) => s.target);
-  for (const path of verify.ignore) ensure(root, path, false).ignore = true;
-  for (const [path, rule] of Object.entries(verify.fields)) {
+  const sensitive = input.fields.filter((f) => f.sensitive === true).map((f) => f.path);
+  for (const path of input.ignore) ensure(root, path, false).ignore = true;
+  for (const [path, rule] of Object.entries(input.rules)) {
     const node = ensure(root, path, false);
     node.rule = rule;
     if (rule.ignore === true) node.ignore = true;
-    // Not (yet) in the plan schema's FieldRule; honoured when present so a rule can mark a field secret.
-    if ((rule as { sensitive?: unknown }).sensitive === true && !sensitive.includes(path)) sensitive.push(path);
+    if (rule.sensitive === true && !sensitive.includes(path)) sensitive.push(path);
   }
 
   const problems: Problem[] = [];

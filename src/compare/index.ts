@@ -4,3 +4,6 @@ export type { Comparator, ComparatorOptions, CompareResult, CompareStatus } from
 export { compileRedactor } from './redact.js';
 export { booleanEq, deepEqual, instantEq, jsonEq, numericEq, stringEq, zoneOffset } from './equality.js';
 export type { Eq } from './equality.js';
+export { compileRules } from './compile.js';
+export type { ComparisonRules, RuleField } from './compile.js';
+export { compileRuleSet, parseRuleSet, ruleSetFor, RULE_SET_FORMAT, type ComparisonRuleSet } from './ruleSet.js';

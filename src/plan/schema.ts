@@ -139,13 +139,13 @@ export const restTargetSchema = z.strictObject({
 
 export const targetEndpointSchema = z.union([batchTargetSchema, restTargetSchema]);
 
-const cast = z.enum(['string', 'integer', 'number', 'decimal', 'boolean', 'timestamp', 'json']);
+export const castSchema = z.enum(['string', 'integer', 'number', 'decimal', 'boolean', 'timestamp', 'json']);
 
 export const mapFieldSchema = z.union([
   z.string().min(1),
   z.strictObject({
     from: z.string().min(1).optional(),
-    as: cast.optional(),
+    as: castSchema.optional(),
     values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
     default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
@@ -256,7 +256,7 @@ export type BatchTarget = z.output<typeof batchTargetSchema>;
 export type RestTarget = z.output<typeof restTargetSchema>;
 export type RestProfile = z.output<typeof restProfileSchema>;
 export type MapField = z.output<typeof mapFieldSchema>;
-export type Cast = z.output<typeof cast>;
+export type Cast = z.output<typeof castSchema>;
 export type BackfillPhase = z.output<typeof backfillPhaseSchema>;
 export type VerifyPhase = z.output<typeof verifyPhaseSchema>;
 export type CutoverPhase = z.output<typeof cutoverPhaseSchema>;
