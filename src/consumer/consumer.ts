@@ -80,7 +80,8 @@ export interface Consumer {
   /** The epoch applied, or undefined before the first document. */
   epoch(): number | undefined;
   readRoute(key: EntityKey): ReadRoute;
-  writeRoute(key: EntityKey): WriteRoute;
+  /** Which side(s) writes go to; the same for every key. */
+  writeRoute(): WriteRoute;
   read<T>(key: EntityKey, ops: ReadOps<T>): Promise<T>;
   write<R>(key: EntityKey, ops: WriteOps<R>): Promise<R>;
   /** Writes every logged second write to the new service now (including those past the retry limit). */
@@ -275,7 +276,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   const routedWrite = async (key: EntityKey): Promise<{ doc: RoutingDocument; route: Exclude<WriteRoute, 'fenced'> }> => {
     let doc = await ensureDoc();
-    let route = doc.writeRoute(key, name);
+    let route = doc.writeRoute();
     if (route !== 'fenced') return { doc, route };
     const fence = doc.fence();
     if (fence.mode === 'hold') {
@@ -283,7 +284,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       while (route === 'fenced' && Date.now() < deadline) {
         await waitForEpoch(deadline - Date.now());
         doc = current();
-        route = doc.writeRoute(key, name);
+        route = doc.writeRoute();
       }
       if (route !== 'fenced') {
         tally.write(doc.epoch, 'fencedHeld');
@@ -315,7 +316,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
     epoch: () => source.current()?.epoch,
     readRoute: (key) => current().readRoute(key, name),
-    writeRoute: (key) => current().writeRoute(key, name),
+    writeRoute: () => current().writeRoute(),
     document: () => source.current(),
     onEpochApplied(listener) {
       epochListeners.add(listener);

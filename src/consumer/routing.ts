@@ -1,20 +1,22 @@
 /**
- * Evaluating an entity's routing document (see the brief's routing contract): flagd JSON with
- * `<entity>.reads` and `<entity>.writes` string flags and `metadata.tracerEpoch`. Evaluation is
- * done by @openfeature/flagd-core itself so the library and flagd can never disagree.
- *
- * TODO(routing): replace with the pure routing module in src/flags once it lands.
+ * The consumer's view of an entity's routing document (docs/routing.md is the contract): the
+ * document is read and evaluated by the pure routing module in src/flags — the same
+ * @openfeature/flagd-core evaluation and the same `routingKey` Tracer uses — and this file only
+ * adds what a consumer decides on its own: how an evaluation error fails (reads to legacy, writes
+ * fenced) and how a fenced write behaves.
  */
 import { FlagdCore } from '@openfeature/flagd-core';
+import { parseRoutingDocument as parseDocument, RoutingDocumentError, RoutingEvaluator } from '../flags/routingEvaluator.js';
+import { writesFlagKey, type ReadVariant, type WriteVariant } from '../flags/routing.js';
+import type { RoutingKeyPart } from '../flags/routingKey.js';
 import { ConsumerConfigError } from './errors.js';
 
-export type ReadRoute = 'legacy' | 'shadow' | 'new';
-export type WriteRoute = 'legacy' | 'dual' | 'new' | 'fenced';
-/** An entity key: one value, or the values of a composite key in key order. */
-export type EntityKey = string | number | bigint | readonly (string | number | bigint)[];
+export { routingKey } from '../flags/routingKey.js';
 
-const READS: readonly string[] = ['legacy', 'shadow', 'new'];
-const WRITES: readonly string[] = ['legacy', 'dual', 'new', 'fenced'];
+export type ReadRoute = ReadVariant;
+export type WriteRoute = WriteVariant;
+/** An entity key: one column's value, or the values of a composite key in key order (safe integers or strings). */
+export type EntityKey = RoutingKeyPart | readonly RoutingKeyPart[];
 
 /** How a fenced write behaves: wait for the fence to lift (up to `holdMs`) or fail at once. */
 export interface FencePolicy {
@@ -22,70 +24,70 @@ export interface FencePolicy {
   holdMs: number;
 }
 
-/** The `targetingKey` of an entity key: the value as text; a composite key's parts joined by U+001F. */
-export function routingKey(key: EntityKey): string {
-  if (Array.isArray(key)) return (key as readonly (string | number | bigint)[]).map(String).join('\u001f');
-  return String(key as string | number | bigint);
-}
+/** Default wait of a held write before it is rejected as retryable. */
+export const DEFAULT_HOLD_MS = 5000;
 
 export interface RoutingDocument {
   readonly entity: string;
   readonly epoch: number;
-  readonly plan: string | undefined;
-  /** The document as received, for the OpenFeature provider. */
+  readonly plan: string;
+  /** The document as received. */
   readonly text: string;
+  /** flagd-core over the document, for the OpenFeature provider (any flag, any type). */
   readonly core: FlagdCore;
   readRoute(key: EntityKey, consumer: string): ReadRoute;
-  writeRoute(key: EntityKey, consumer: string): WriteRoute;
+  writeRoute(): WriteRoute;
   fence(): FencePolicy;
 }
 
 /** Parses and checks a routing document for `entity`; throws ConsumerConfigError naming the problem. */
 export function parseRoutingDocument(text: string, entity: string, where: string): RoutingDocument {
-  let json: { metadata?: Record<string, unknown>; flags?: Record<string, { metadata?: Record<string, unknown> }> };
+  let evaluator: RoutingEvaluator;
+  let raw: { flags: Record<string, { metadata?: Record<string, unknown> }> };
   try {
-    json = JSON.parse(text) as typeof json;
+    const doc = parseDocument(text, where);
+    raw = doc as unknown as typeof raw;
+    evaluator = new RoutingEvaluator(doc);
   } catch (e) {
-    throw new ConsumerConfigError(`${where}: the routing document is not JSON (${(e as Error).message})`, 'Point `routing` at the URL or file `migrate` publishes the document to.');
+    if (e instanceof RoutingDocumentError) throw new ConsumerConfigError(e.message, 'Point `routing` at the URL or file `migrate` publishes this entity\'s routing document to.');
+    throw e;
   }
-  const meta = json.metadata ?? {};
-  const epoch = meta.tracerEpoch;
-  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) {
-    throw new ConsumerConfigError(`${where}: metadata.tracerEpoch must be a whole number, got ${JSON.stringify(epoch)}`);
+  if (evaluator.entity !== entity) {
+    throw new ConsumerConfigError(`${where}: the document routes "${evaluator.entity}", not "${entity}"`, "Use the routing document of this consumer's entity.");
   }
-  if (meta.tracerEntity !== undefined && meta.tracerEntity !== entity) {
-    throw new ConsumerConfigError(`${where}: the document routes "${String(meta.tracerEntity)}", not "${entity}"`, 'Use the routing document of this consumer\'s entity.');
-  }
-  const core = new FlagdCore();
-  try {
-    core.setConfigurations(text);
-  } catch (e) {
-    throw new ConsumerConfigError(`${where}: not a valid flagd document: ${(e as Error).message}`);
-  }
-  const readsFlag = `${entity}.reads`;
-  const writesFlag = `${entity}.writes`;
-  for (const f of [readsFlag, writesFlag]) {
-    if (core.getFlag(f) === undefined) throw new ConsumerConfigError(`${where}: flags.${f} is missing`);
-  }
-  const fenceMeta = json.flags?.[writesFlag]?.metadata ?? {};
+  // Optional, on the writes flag's flagd metadata: `tracerFence` ("hold" | "reject") and `tracerFenceHoldMs`.
+  const meta = raw.flags[writesFlagKey(entity)]?.metadata ?? {};
   const fence: FencePolicy = {
-    mode: fenceMeta.tracerFence === 'hold' ? 'hold' : 'reject',
-    holdMs: typeof fenceMeta.tracerFenceHoldMs === 'number' ? fenceMeta.tracerFenceHoldMs : 5000,
+    mode: meta.tracerFence === 'hold' ? 'hold' : 'reject',
+    holdMs: typeof meta.tracerFenceHoldMs === 'number' && meta.tracerFenceHoldMs >= 0 ? meta.tracerFenceHoldMs : DEFAULT_HOLD_MS,
   };
-  const evaluate = (flag: string, allowed: readonly string[], key: EntityKey, consumer: string, fallback: string): string => {
-    const r = core.resolveStringEvaluation(flag, fallback, { targetingKey: routingKey(key), consumer });
-    return r.errorCode === undefined && allowed.includes(r.value) ? r.value : fallback;
-  };
+  const core = new FlagdCore();
+  core.setConfigurations(text);
   return {
     entity,
-    epoch,
-    plan: typeof meta.tracerPlan === 'string' ? meta.tracerPlan : undefined,
+    epoch: evaluator.epoch,
+    plan: evaluator.plan,
     text,
     core,
-    // A read that cannot be evaluated goes to legacy (harmless); a write is fenced instead, because
-    // after the write switch sending it to legacy would split the source of truth.
-    readRoute: (key, consumer) => evaluate(readsFlag, READS, key, consumer, 'legacy') as ReadRoute,
-    writeRoute: (key, consumer) => evaluate(writesFlag, WRITES, key, consumer, 'fenced') as WriteRoute,
+    readRoute(key, consumer) {
+      try {
+        return evaluator.read(key, consumer);
+      } catch (e) {
+        // A read the document cannot answer goes to legacy: harmless, legacy is the source of truth until writes switch.
+        // (A key routingKey refuses is the caller's bug and is thrown.)
+        if (e instanceof RoutingDocumentError) return 'legacy';
+        throw e;
+      }
+    },
+    writeRoute() {
+      try {
+        return evaluator.writes();
+      } catch (e) {
+        // A write is fenced instead: after the switch, sending it to legacy would split the source of truth.
+        if (e instanceof RoutingDocumentError) return 'fenced';
+        throw e;
+      }
+    },
     fence: () => fence,
   };
 }

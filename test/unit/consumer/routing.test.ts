@@ -66,8 +66,17 @@ describe('routing', () => {
     expect(moved).toBeGreaterThan(0);
   });
 
-  it('given a composite key, when it is routed, then its targetingKey joins the parts with U+001F', () => {
-    expect(routingKey([7, 'x,y'])).toBe('7\u001fx,y');
-    expect(routingKey(42n)).toBe('42');
+  it('given composite keys, when they are routed for billing, then each equals flagd-core with the parts joined by |', async () => {
+    const doc = ordersDocument(7);
+    const { file, dir } = routingFile(doc);
+    const reference = new FlagdCore();
+    reference.setConfigurations(JSON.stringify(doc));
+    const c = consumerFor('billing', file, dir);
+    await c.ready();
+    for (let id = 1; id <= 2000; id++) {
+      const expected = reference.resolveStringEvaluation('orders.reads', 'legacy', { targetingKey: `${id}|EU`, consumer: 'billing' }).value;
+      expect(c.readRoute([id, 'EU'])).toBe(expected);
+    }
+    expect(routingKey([7, 'EU'])).toBe('7|EU');
   });
 });
