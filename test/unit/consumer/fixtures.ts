@@ -64,3 +64,23 @@ export function memorySink(): { send(r: unknown): Promise<void>; reports: unknow
   const reports: unknown[] = [];
   return { reports, send: async (r) => void reports.push(r) };
 }
+
+type Counts = Record<string, number>;
+
+/** The sum of every report's counts for one epoch (reports carry deltas): shadow, writes, reads and per-field mismatches. */
+export function sumEpoch(reports: readonly { epochs: readonly { epoch: number; reads: Counts; shadow: Counts; writes: Counts; mismatchFields: Counts }[] }[], epoch: number): { reads: Counts; shadow: Counts; writes: Counts; mismatchFields: Counts } {
+  const out = { reads: {} as Counts, shadow: {} as Counts, writes: {} as Counts, mismatchFields: {} as Counts };
+  const add = (into: Counts, from: Counts): void => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  for (const r of reports) {
+    for (const e of r.epochs) {
+      if (e.epoch !== epoch) continue;
+      add(out.reads, e.reads);
+      add(out.shadow, e.shadow);
+      add(out.writes, e.writes);
+      add(out.mismatchFields, e.mismatchFields);
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsumer, type Consumer, type ConsumerReport } from '../../../src/consumer/index.js';
 import { getJson, scriptedServer, type Scripted } from './scriptedServer.js';
-import { memorySink, ORDERS_RULES, ordersDocument, routingFile } from './fixtures.js';
+import { memorySink, ORDERS_RULES, ordersDocument, routingFile, sumEpoch } from './fixtures.js';
 
 const LEGACY_ORDER = { id: 1, status: 'paid', total: 1250, email: 'ann@example.com' };
 
@@ -34,8 +34,9 @@ async function setup(nextHandler: Parameters<typeof scriptedServer>[2], shadow: 
     consumer.read(id, { legacy: () => getJson(`${legacy.url}/orders/${id}`), next: (signal) => getJson(`${next.url}/orders/${id}`, signal) });
   const counts = async () => {
     await consumer.flush();
-    const epochs = (sink.reports as ConsumerReport[]).flatMap((r) => r.epochs);
-    return { epochs, shadow: epochs.find((e) => e.epoch === 3)!.shadow, fields: epochs.find((e) => e.epoch === 3)!.mismatchFields, samples: epochs.flatMap((e) => e.samples), text: JSON.stringify(sink.reports) };
+    const reports = sink.reports as ConsumerReport[];
+    const sum = sumEpoch(reports, 3);
+    return { shadow: sum.shadow, fields: sum.mismatchFields, samples: reports.flatMap((r) => r.epochs.flatMap((e) => e.samples)), text: JSON.stringify(reports) };
   };
   return { events, consumer, legacy, next: next as Scripted, read, counts };
 }
