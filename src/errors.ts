@@ -46,6 +46,9 @@ export class EnvironmentError extends MigrateError {
   readonly exitCode = 3 as const;
 }
 
+/** Problems printed for one error; the rest are counted ("and N more"). */
+export const MAX_PRINTED_PROBLEMS = 50;
+
 export function formatProblem(p: Problem): string {
   const path = p.path ? ` ${p.path}:` : '';
   const hint = p.hint ? `\n    hint: ${p.hint}` : '';

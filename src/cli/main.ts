@@ -3,7 +3,7 @@
  * 0 ok, 1 a problem found, 2 invalid input, 3 environment, 70 a bug (with where to report it).
  */
 import { CommanderError } from 'commander';
-import { BUG_REPORT_URL, MigrateError, formatProblem } from '../errors.js';
+import { BUG_REPORT_URL, MAX_PRINTED_PROBLEMS, MigrateError, formatProblem } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { buildProgram } from './program.js';
 
@@ -38,7 +38,10 @@ function reportError(e: unknown, verbose: boolean): number {
   }
   if (e instanceof MigrateError) {
     write(`error: ${e.message}`);
-    for (const p of e.problems) write(formatProblem(p));
+    // Thousands of problems help no one and scroll the first ones away: the first few, then a count.
+    for (const p of e.problems.slice(0, MAX_PRINTED_PROBLEMS)) write(formatProblem(p));
+    const more = e.problems.length - MAX_PRINTED_PROBLEMS;
+    if (more > 0) write(`  … and ${more.toLocaleString('en-US')} more problem${more === 1 ? '' : 's'} (fix these first and run again to see them)`);
     if (e.hint) write(`hint: ${e.hint}`);
     if (verbose) writeCauses(e);
     return e.exitCode;

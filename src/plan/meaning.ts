@@ -26,10 +26,11 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
   checkUnits(plan, add);
   const entityNames = Object.keys(plan.entities);
   const flagOwners = new Map<string, string>();
+  const suggest = suggester();
   for (const [name, entity] of Object.entries(plan.entities)) {
     const at: PlanPath = ['entities', name];
-    checkReferences(plan, name, entity, at, entityNames, add);
-    checkMap(entity, at, add);
+    checkReferences(plan, name, entity, at, entityNames, add, suggest);
+    checkMap(entity, at, add, suggest);
     checkRestProfile(entity, at, add);
     checkPhases(entity, at, add);
     entity.phases.forEach((phase, i) => {
@@ -72,20 +73,20 @@ function positive(n: number | undefined): boolean {
   return n !== undefined && n > 0;
 }
 
-function checkReferences(plan: Plan, name: string, entity: Entity, at: PlanPath, entityNames: string[], add: Add): void {
+function checkReferences(plan: Plan, name: string, entity: Entity, at: PlanPath, entityNames: string[], add: Add, suggest: Suggest): void {
   const sources = Object.keys(plan.sources);
   const targets = Object.keys(plan.targets);
   if (!plan.sources[entity.source.db]) {
-    add([...at, 'source', 'db'], `source "${entity.source.db}" is not defined in sources`, suggestion(entity.source.db, sources, 'sources'));
+    add([...at, 'source', 'db'], `source "${entity.source.db}" is not defined in sources`, suggest(entity.source.db, sources, 'sources'));
   }
   if (!plan.targets[entity.target.service]) {
-    add([...at, 'target', 'service'], `target "${entity.target.service}" is not defined in targets`, suggestion(entity.target.service, targets, 'targets'));
+    add([...at, 'target', 'service'], `target "${entity.target.service}" is not defined in targets`, suggest(entity.target.service, targets, 'targets'));
   }
   const seen = new Set<string>();
   entity.dependsOn.forEach((dep, i) => {
     const path = [...at, 'dependsOn', i];
     if (dep === name) add(path, `entity "${name}" depends on itself`, 'remove it from its own dependsOn');
-    else if (!plan.entities[dep]) add(path, `dependsOn names "${dep}", which is not an entity of this plan`, suggestion(dep, entityNames.filter((n) => n !== name), 'entities'));
+    else if (!plan.entities[dep]) add(path, `dependsOn names "${dep}", which is not an entity of this plan`, suggest(dep, entityNames, 'entities', name));
     else if (seen.has(dep)) add(path, `"${dep}" is listed twice in dependsOn`);
     seen.add(dep);
   });
@@ -96,9 +97,28 @@ function checkReferences(plan: Plan, name: string, entity: Entity, at: PlanPath,
   });
 }
 
-function suggestion(input: string, candidates: string[], section: string): string {
-  const c = closest(input, candidates);
+/** Candidates listed in a hint at most; a longer list would be repeated in every such problem. */
+const MAX_LISTED = 10;
+
+/** Problems that get a "did you mean": enough for every problem printed, few enough that thousands of problems among thousands of names stay fast. */
+const MAX_SUGGESTIONS = 200;
+
+type Suggest = (input: string, candidates: string[], section: string, exclude?: string) => string;
+
+/** A `suggestion` that stops looking for close names after MAX_SUGGESTIONS problems. */
+function suggester(): Suggest {
+  let left = MAX_SUGGESTIONS;
+  // The filter is linear too, so it is spent from the same budget.
+  return (input, candidates, section, exclude) => {
+    if (left-- <= 0) return suggestion(input, candidates, section, false);
+    return suggestion(input, exclude === undefined ? candidates : candidates.filter((c) => c !== exclude), section);
+  };
+}
+
+function suggestion(input: string, candidates: string[], section: string, lookForTypo = true): string {
+  const c = lookForTypo ? closest(input, candidates) : undefined;
   if (c) return `did you mean "${c}"?`;
+  if (candidates.length > MAX_LISTED) return `see the names defined under ${section}:`;
   return candidates.length ? `defined ${section}: ${candidates.join(', ')}` : `define it under ${section}:`;
 }
 
@@ -115,7 +135,7 @@ export function normaliseFieldPath(field: string): string {
   return field.split('.').map((s) => s.trim()).join('.');
 }
 
-function checkMap(entity: Entity, at: PlanPath, add: Add): void {
+function checkMap(entity: Entity, at: PlanPath, add: Add, suggest: Suggest): void {
   const byNormal = new Map<string, string>();
   for (const [field, spec] of Object.entries(entity.map)) {
     const path = [...at, 'map', field];
@@ -140,7 +160,13 @@ function checkMap(entity: Entity, at: PlanPath, add: Add): void {
   }
   const normals = [...byNormal.keys()];
   for (const n of normals) {
-    const parent = normals.find((p) => n.startsWith(`${p}.`));
+    // The shortest mapped prefix, looked up part by part (a map can hold thousands of fields).
+    const parts = n.split('.');
+    let parent: string | undefined;
+    for (let i = 1; i < parts.length && parent === undefined; i++) {
+      const prefix = parts.slice(0, i).join('.');
+      if (byNormal.has(prefix)) parent = prefix;
+    }
     if (parent !== undefined) {
       add([...at, 'map', byNormal.get(n)!], `target field "${n}" is nested inside "${parent}", which is mapped to a value`, `map either "${parent}" or the fields inside it, not both`, 'key');
     }
@@ -148,7 +174,7 @@ function checkMap(entity: Entity, at: PlanPath, add: Add): void {
   const targetKey = entity.target.key;
   if (targetKey) {
     targetKey.forEach((k, i) => {
-      if (!byNormal.has(normaliseFieldPath(k))) add([...at, 'target', 'key', i], `target key field "${k}" is not a mapped field`, suggestion(k, normals, 'mapped fields'));
+      if (!byNormal.has(normaliseFieldPath(k))) add([...at, 'target', 'key', i], `target key field "${k}" is not a mapped field`, suggest(k, normals, 'mapped fields'));
     });
   } else {
     const mappedColumns = new Set(Object.entries(entity.map).map(([f, s]) => sourceColumnOf(f, s)));
@@ -280,17 +306,77 @@ function findCycles(plan: Plan): string[][] {
   return cycles;
 }
 
-/** Entity names so that every entity comes after those it depends on; plan order breaks ties. */
+/**
+ * Entity names so that every entity comes after those it depends on; plan order breaks ties (of
+ * the entities ready, the first in the plan goes next). Kahn's algorithm over a heap of plan
+ * positions: n log n, for plans of thousands of entities.
+ */
 export function topologicalOrder(plan: Pick<Plan, 'entities'>): string[] {
   const names = Object.keys(plan.entities);
+  const index = new Map(names.map((n, i) => [n, i]));
+  const waitingOn = names.map(() => 0);
+  const dependents: number[][] = names.map(() => []);
+  names.forEach((n, i) => {
+    for (const d of new Set(plan.entities[n]!.dependsOn ?? [])) {
+      const j = index.get(d);
+      if (j === undefined || j === i) continue;
+      waitingOn[i]!++;
+      dependents[j]!.push(i);
+    }
+  });
+  const ready = new MinHeap();
+  waitingOn.forEach((w, i) => w === 0 && ready.push(i));
+  const placed = names.map(() => false);
   const order: string[] = [];
-  const placed = new Set<string>();
+  let nextUnplaced = 0;
   while (order.length < names.length) {
-    const ready = names.find((n) => !placed.has(n) && (plan.entities[n]!.dependsOn ?? []).every((d) => placed.has(d) || d === n || !plan.entities[d]));
-    // A cycle (only in an unchecked plan) must not hang: take the rest in plan order.
-    const next = ready ?? names.find((n) => !placed.has(n))!;
-    order.push(next);
-    placed.add(next);
+    let i = ready.pop();
+    if (i === undefined) {
+      // A cycle (only in an unchecked plan) must not hang: take the first unplaced in plan order.
+      while (placed[nextUnplaced]) nextUnplaced++;
+      i = nextUnplaced;
+    }
+    if (placed[i]) continue;
+    placed[i] = true;
+    order.push(names[i]!);
+    for (const k of dependents[i]!) if (--waitingOn[k]! === 0 && !placed[k]) ready.push(k);
   }
   return order;
+}
+
+/** A binary min-heap of plan positions. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(n: number): void {
+    const a = this.items;
+    a.push(n);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= a[i]!) break;
+      [a[up], a[i]] = [a[i]!, a[up]!];
+      i = up;
+    }
+  }
+
+  pop(): number | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

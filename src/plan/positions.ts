@@ -2,7 +2,7 @@
  * Maps plan paths (`['entities', 'orders', 'source', 'key']`) back to `file:line:column` through
  * the YAML document's node ranges, so every problem points at the text the user has to change.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export type PlanPath = readonly (string | number)[];
 
@@ -33,6 +33,8 @@ export function pairKey(pair: Pair): string | undefined {
 
 /** Positions inside one parsed plan file. */
 export class PlanPositions {
+  private readonly pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     readonly display: string,
     private readonly doc: Document,
@@ -54,7 +56,7 @@ export class PlanPositions {
       if (isAlias(node)) node = node.resolve(this.doc);
       let next: unknown;
       if (isMap(node)) {
-        const pair = node.items.find((p) => pairKey(p) === String(seg));
+        const pair = this.pairOf(node, String(seg));
         if (!pair) break;
         next = pair.value;
         const isLast = i === path.length - 1;
@@ -72,6 +74,20 @@ export class PlanPositions {
       node = next;
     }
     return offset;
+  }
+
+  /** The first pair of `map` with key `key`; maps are indexed on first use, so locating many problems stays linear. */
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.pairIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items as Pair[]) {
+        const k = pairKey(pair);
+        if (k !== undefined && !index.has(k)) index.set(k, pair);
+      }
+      this.pairIndex.set(map, index);
+    }
+    return index.get(key);
   }
 
   /** `file:line:column` of the deepest node along `path`. */

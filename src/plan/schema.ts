@@ -6,10 +6,21 @@
  */
 import { z } from 'zod';
 import { REPRESENTATIONS } from '../values/special.js';
+import { MAX_FLAG_LENGTH, MAX_IDENTIFIER_LENGTH, MAX_NAME_LENGTH } from './limits.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
 
-const name = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case name: letters, digits, "-" and "_", starting with a letter');
-const identifier = z.string().min(1).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a SQL identifier: letters, digits, "_" and "$", not starting with a digit');
+// Lengths first: a name of 10,000 characters is refused as too long, not matched against a pattern.
+const name = z
+  .string()
+  .max(MAX_NAME_LENGTH, `a name of at most ${MAX_NAME_LENGTH} characters`)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'a lower-case name: letters, digits, "-" and "_", starting with a letter');
+const identifier = z
+  .string()
+  .min(1)
+  .max(MAX_IDENTIFIER_LENGTH, `a SQL identifier of at most ${MAX_IDENTIFIER_LENGTH} characters`)
+  .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a SQL identifier: letters, digits, "_" and "$", not starting with a digit');
+/** Lists whose items are compared with each other; a bound keeps those checks fast. */
+const list = <T extends z.ZodType>(item: T, max: number) => z.array(item).max(max, `at most ${max} items`);
 export const duration = z.string().regex(new RegExp(DURATION_PATTERN), 'a duration such as "500ms", "10s", "30m", "1h" or "7d"');
 export const rate = z.string().regex(new RegExp(RATE_PATTERN), 'a rate such as "2000/s", "100/m" or "5000/h"');
 const percent = z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100');
@@ -23,7 +34,7 @@ export const stateSchema = z.strictObject({
 export const temporalSchema = z.strictObject({
   address: z.string().optional(),
   namespace: z.string().optional(),
-  taskQueue: z.string().min(1).default('migrate'),
+  taskQueue: z.string().min(1).max(200, 'a task queue name of at most 200 characters').default('migrate'),
   /** Temporal web UI base, for links; defaults to the dev server's UI when it is local. */
   uiUrl: z.string().optional(),
 });
@@ -47,7 +58,7 @@ export const sourceSchema = z.strictObject({
   db: name,
   schema: identifier.optional(),
   table: identifier,
-  key: z.array(identifier).min(1, 'at least one key column'),
+  key: list(identifier, 32).min(1, 'at least one key column'),
   updatedAt: identifier.optional(),
   /** A SQL boolean expression over the table's columns, ANDed into every read. */
   where: z.string().min(1).optional(),
@@ -55,7 +66,7 @@ export const sourceSchema = z.strictObject({
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH']);
 
-const targetKey = z.array(z.string().min(1)).min(1).optional();
+const targetKey = list(z.string().min(1), 32).min(1).optional();
 /** Where something is in a JSON answer: a dotted path (`data.items`); empty for the whole body. */
 const bodyPath = z.string().regex(/^$|^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dotted path into the JSON answer, such as "data" or "meta.next" ("" for the whole body)');
 const httpStatus = z.number().int().min(100).max(599);
@@ -169,7 +180,11 @@ export const mapFieldSchema = z.union([
 export const backfillPhaseSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(10_000).default(500),
   partitions: z.number().int().min(1).max(256).default(4),
-  flag: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
+  flag: z
+    .string()
+    .min(1)
+    .max(MAX_FLAG_LENGTH, `a flag name of at most ${MAX_FLAG_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
 });
 
 export const fieldRuleSchema = z.strictObject({
@@ -208,13 +223,13 @@ export const stageSchema = z.strictObject({
   name,
   reads: routing.optional(),
   writes: routing.optional(),
-  consumers: z.array(name).min(1).optional(),
+  consumers: list(name, 1000).min(1).optional(),
   gate: gateSchema.default({}),
 });
 
 export const cutoverPhaseSchema = z.strictObject({
-  consumers: z.array(name).min(1, 'at least one consumer'),
-  stages: z.array(stageSchema).min(1, 'at least one stage'),
+  consumers: list(name, 1000).min(1, 'at least one consumer'),
+  stages: list(stageSchema, 100).min(1, 'at least one stage'),
 });
 
 export const phaseSchema = z.union([
@@ -224,14 +239,14 @@ export const phaseSchema = z.union([
 ]);
 
 export const entitySchema = z.strictObject({
-  dependsOn: z.array(name).default([]),
+  dependsOn: list(name, 1000).default([]),
   source: sourceSchema,
   target: targetEndpointSchema,
   map: z.record(z.string().min(1), mapFieldSchema).refine((m) => Object.keys(m).length > 0, 'at least one mapped field'),
   /** A module (path relative to the plan) whose default export transforms a mapped item. */
   transform: z.string().min(1).optional(),
   failures: z.strictObject({ retention: duration.default('30d') }).default({ retention: '30d' }),
-  phases: z.array(phaseSchema).min(1, 'at least one phase'),
+  phases: list(phaseSchema, 10).min(1, 'at least one phase'),
 });
 
 export const planSchema = z.strictObject({

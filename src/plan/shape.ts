@@ -39,8 +39,14 @@ export function shapeProblems(
 ): PositionedProblem[] {
   const out: PositionedProblem[] = [];
   const seen = new Set<string>();
+  // A set of the skipped paths, so each problem costs its own depth, not the number of skipped paths.
+  const skipped = new Set(skip.map((s) => s.map(String).join('\u0000')));
+  const isSkipped = (p: PlanPath) => {
+    for (let n = 0; n <= p.length; n++) if (skipped.has(p.slice(0, n).map(String).join('\u0000'))) return true;
+    return false;
+  };
   const emit: Emit = (p, part, message, hint, reported = p) => {
-    if (skip.some((s) => startsWith(p, s))) return;
+    if (skipped.size > 0 && isSkipped(p)) return;
     const offset = positions.offsetOf(p, part);
     const problem: PositionedProblem = { where: positions.at(offset), message, offset };
     if (reported.length > 0) problem.path = formatPath(reported);
@@ -226,10 +232,6 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
   return typeof value;
-}
-
-function startsWith(path: PlanPath, prefix: PlanPath): boolean {
-  return prefix.length <= path.length && prefix.every((seg, i) => String(seg) === String(path[i]));
 }
 
 function unique<T>(xs: T[]): T[] {

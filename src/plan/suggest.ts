@@ -17,12 +17,17 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+const MAX_TYPO_LENGTH = 128;
+
 /** The candidate closest to `input`, when it is close enough to be a plausible typo; else undefined. */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  // No name is that long, so it is no typo of one; and the distance would cost length × length.
+  if (input.length > MAX_TYPO_LENGTH) return undefined;
   const lower = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    if (Math.abs(c.length - input.length) > bestDistance || c.length > MAX_TYPO_LENGTH) continue;
     // Case slips ("BatchSize") count as no distance at all.
     const dist = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (dist < bestDistance) {
