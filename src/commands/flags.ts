@@ -6,8 +6,10 @@
 import { Command, Option } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { withStateStore } from './withStateStore.js';
-import { createStateStoreFlagProvider, currentActor, entityForFlagChange, exportFlagd, listingFor, NO_REASON, parseOnOff } from '../flags/index.js';
-import { planFlags } from '../flags/planFlags.js';
+import { NO_REASON } from '../flags/noReason.js';
+
+/** What the actions need, imported when they run: `--help` must not pay for pg and zod. */
+const load = () => import('../flags/index.js');
 
 const word = (enabled: boolean, set = true): string => (set ? (enabled ? 'on' : 'off') : 'off (never set)');
 
@@ -19,6 +21,7 @@ const register: RegisterCommand = (program, context): Command => {
     .description('every flag with its value, entity and last change')
     .action(() =>
       withStateStore(context(), async (store, { plan }) => {
+        const { createStateStoreFlagProvider, listingFor } = await load();
         const ctx = context();
         const rows = listingFor(plan, await createStateStoreFlagProvider(store).listFlags());
         if (ctx.options.json) return ctx.output.outJson(rows);
@@ -36,7 +39,7 @@ const register: RegisterCommand = (program, context): Command => {
         const ctx = context();
         const value = await store.getFlag(name);
         if (ctx.options.json) {
-          const entity = planFlags(plan).get(name) ?? null;
+          const entity = (await load()).planFlags(plan).get(name) ?? null;
           return ctx.output.outJson({ name, enabled: value?.enabled ?? null, entity, updatedAt: value?.updatedAt ?? null, updatedBy: value?.updatedBy ?? null });
         }
         ctx.output.out(value === undefined ? 'unset' : word(value.enabled));
@@ -49,6 +52,7 @@ const register: RegisterCommand = (program, context): Command => {
     .option('--reason <text>', `why, for the audit log (default: "${NO_REASON}")`)
     .action((name: string, raw: string, opts: { reason?: string }) =>
       withStateStore(context(), async (store, { plan }) => {
+        const { createStateStoreFlagProvider, currentActor, entityForFlagChange, parseOnOff } = await load();
         const ctx = context();
         const enabled = parseOnOff(raw);
         const provider = createStateStoreFlagProvider(store);
@@ -69,6 +73,7 @@ const register: RegisterCommand = (program, context): Command => {
     .addOption(new Option('--format <format>', 'output format').choices(['flagd']).default('flagd'))
     .action(() =>
       withStateStore(context(), async (store, { plan }) => {
+        const { exportFlagd, listingFor } = await load();
         const rows = listingFor(plan, await store.listFlags());
         context().output.outJson(exportFlagd(rows));
       }),

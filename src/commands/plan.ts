@@ -1,13 +1,17 @@
 /** `migrate plan [--check]`: each entity in dependency order, its phases, state and next step; --check asks the live systems. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli/context.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { describePlan, renderPlanText } from '../plan/describe.js';
-import { preflightError, renderPreflightText, runPreflight } from '../plan/preflight.js';
-import { openSource } from '../sources/index.js';
-import { openTargetClient } from '../target/open.js';
 import type { RegisterCommand } from './index.js';
-import { liveStatuses } from '../ops/liveStatuses.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../plan/describe.js')),
+  ...(await import('../plan/preflight.js')),
+  ...(await import('../sources/index.js')),
+  ...(await import('../target/open.js')),
+  ...(await import('../ops/liveStatuses.js')),
+});
 
 const register: RegisterCommand = (program: Command, context: () => CommandContext) =>
   program
@@ -15,6 +19,7 @@ const register: RegisterCommand = (program: Command, context: () => CommandConte
     .description('show what the plan will do, entity by entity; --check also checks it against the live databases and services (writes nothing)')
     .option('--check', 'connect to every source and target and check the plan against them', false)
     .action(async (opts: { check: boolean }) => {
+      const { loadPlanForCommand, describePlan, renderPlanText, preflightError, renderPreflightText, runPreflight, openSource, openTargetClient, liveStatuses } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       const doc = describePlan(loaded.plan, await liveStatuses(loaded, ctx), loaded.display);

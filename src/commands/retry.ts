@@ -6,12 +6,17 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { createPlanResources } from '../activities/resources.js';
-import { checkEntity, parseKeyArg } from '../ops/failures.js';
-import { retryFailures, type RetryOutcome } from '../ops/retry.js';
-import { currentActor } from '../flags/index.js';
+import type { RetryOutcome } from '../ops/retry.js';
 import { UserError } from '../errors.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for pg, mysql2 and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../activities/resources.js')),
+  ...(await import('../ops/failures.js')),
+  ...(await import('../ops/retry.js')),
+  ...(await import('../flags/index.js')),
+});
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -25,6 +30,7 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--dry-run', 'list what would be retried; write nothing', false)
     .option('--yes', 'do not ask before retrying --all', false)
     .action(async (opts: { entity: string; key: string[]; all: boolean; dryRun: boolean; yes: boolean }) => {
+      const { loadPlanForCommand, createPlanResources, checkEntity, parseKeyArg, retryFailures, currentActor } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       checkEntity(loaded.plan, loaded.file, opts.entity);

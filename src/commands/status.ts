@@ -5,16 +5,20 @@
  */
 import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { openSession } from '../ops/session.js';
-import { collectStatus } from '../ops/status.js';
-import { statusSources } from '../ops/statusSources.js';
-import { setBackfillRunning } from '../ops/backfill.js';
-import { startedNotes } from '../ops/attachInfo.js';
-import { currentActor } from '../flags/index.js';
-import { chooseRenderer, isCi } from '../ui/renderers/choose.js';
-import { createPlainRenderer, renderPlainLine } from '../ui/renderers/plain.js';
-import { renderJsonLine } from '../ui/renderers/json.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../ops/session.js')),
+  ...(await import('../ops/status.js')),
+  ...(await import('../ops/statusSources.js')),
+  ...(await import('../ops/backfill.js')),
+  ...(await import('../ops/attachInfo.js')),
+  ...(await import('../flags/index.js')),
+  ...(await import('../ui/renderers/choose.js')),
+  ...(await import('../ui/renderers/plain.js')),
+  ...(await import('../ui/renderers/json.js')),
+});
 import type { DashboardSnapshot } from '../progress.js';
 
 const register: RegisterCommand = (program, context): Command =>
@@ -25,6 +29,7 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'display mode with --watch').choices(['auto', 'plain', 'ink']).default('auto'))
     .option('--interval <ms>', 'poll interval with --watch (at least 1000)', (v) => Number.parseInt(v, 10), 1000)
     .action(async (opts: { watch?: boolean; progress: 'auto' | 'plain' | 'ink'; interval: number }) => {
+      const { loadPlanForCommand, openSession, collectStatus, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine } = await load();
       const ctx = context();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       try {

@@ -7,14 +7,8 @@ import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { RegisterCommand } from './index.js';
 import type { CommandContext } from '../cli/context.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { createProgressSink } from '../cli/progressSink.js';
 import { withStateStore } from './withStateStore.js';
-import { openSession } from '../ops/session.js';
-import { ensureWorker } from '../ops/workers.js';
-import { follow } from '../ops/follow.js';
-import { assertRepairAllowed, repairCandidates, runRepair, startVerify, verifyOutcome, verifyProgress, type VerificationReport } from '../ops/verify.js';
-import { currentActor } from '../flags/index.js';
+import type { VerificationReport } from '../ops/verify.js';
 import { ProblemFoundError, UserError } from '../errors.js';
 import { reportLines } from './verifyReport.js';
 
@@ -30,6 +24,17 @@ interface Options {
   progress: 'auto' | 'bar' | 'plain';
   waitForWorker: boolean;
 }
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../cli/progressSink.js')),
+  ...(await import('../ops/session.js')),
+  ...(await import('../ops/workers.js')),
+  ...(await import('../ops/follow.js')),
+  ...(await import('../ops/verify.js')),
+  ...(await import('../flags/index.js')),
+});
 
 function print(ctx: CommandContext, id: string, report: VerificationReport, extra: Record<string, unknown> = {}): void {
   if (ctx.options.json) ctx.output.outJson({ id, ...report, ...extra });
@@ -81,6 +86,7 @@ const register: RegisterCommand = (program, context): Command =>
       if (opts.repair && !opts.yes && !opts.dryRun && !process.stdin.isTTY) {
         throw new UserError('--repair overwrites the service\'s copy of rows and needs confirmation, but there is no terminal to ask on', { hint: 'Pass --yes to repair without asking, or --dry-run to list what would be repaired.' });
       }
+      const { loadPlanForCommand, createProgressSink, openSession, ensureWorker, follow, assertRepairAllowed, repairCandidates, runRepair, startVerify, verifyOutcome, verifyProgress, currentActor } = await load();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       try {

@@ -2,8 +2,12 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import type { RegisterCommand } from './index.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { runWorkerUntilSignalled } from '../ops/worker.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../ops/worker.js')),
+});
 
 const register: RegisterCommand = (program, context): Command =>
   program
@@ -12,6 +16,7 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--identity <name>', 'worker identity shown in Temporal', `${hostname()}:${process.pid}`)
     .option('--max-activities <n>', 'concurrent activity slots', (v) => Number.parseInt(v, 10), 64)
     .action(async (opts: { identity: string; maxActivities: number }) => {
+      const { loadPlanForCommand, runWorkerUntilSignalled } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       await runWorkerUntilSignalled({ loaded, env: ctx.env, cwd: ctx.cwd, identity: opts.identity, maxActivities: opts.maxActivities, log: ctx.output.err });

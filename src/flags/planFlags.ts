@@ -4,8 +4,7 @@ import { phaseOf, type Plan } from '../plan/schema.js';
 import { didYouMean } from '../plan/suggest.js';
 import type { FlagValue } from '../state/types.js';
 
-/** Recorded when `flags set` is given no --reason, so the audit log says so rather than staying blank. */
-export const NO_REASON = 'no reason given';
+export { NO_REASON } from './noReason.js';
 
 /** Flag name → entity, for every flag the plan's phases name. */
 export function planFlags(plan: Plan): Map<string, string> {

@@ -24,8 +24,9 @@ export async function loadTransform(planFile: string, modulePath: string): Promi
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importModule(file);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`transform module ${file} failed to load: ${(e as Error)?.message ?? String(e)}`, {
       hint: 'Fix the error in the module; `node --check` or `npx tsc --noEmit` shows where it is.',
       cause: e,
@@ -37,4 +38,26 @@ export async function loadTransform(planFile: string, modulePath: string): Promi
     });
   }
   return mod.default as Transform;
+}
+
+let tsxRegistered = false;
+
+/**
+ * Imports a transform module. Node runs .js/.mjs itself; a TypeScript module (.ts/.mts/.cts) needs
+ * tsx, registered here (once) only when such a module is met, since the CLI ships compiled JavaScript.
+ */
+async function importModule(file: string): Promise<{ default?: unknown }> {
+  if (/\.[cm]?tsx?$/i.test(file) && !tsxRegistered) {
+    let tsx: { register: () => unknown };
+    try {
+      tsx = (await import('tsx/esm/api')) as { register: () => unknown };
+    } catch {
+      throw new UserError(`transform module ${file} is TypeScript, and loading TypeScript needs the tsx package, which is not installed`, {
+        hint: 'Install it beside tracer-migrate (`npm install tsx`), or compile the transform to JavaScript and name the .js file in the plan.',
+      });
+    }
+    tsx.register();
+    tsxRegistered = true;
+  }
+  return (await import(pathToFileURL(file).href)) as { default?: unknown };
 }

@@ -12,13 +12,13 @@ const SRC = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [join(dir, d.name)] : []))
+    .flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : /\.(tsx?|js)$/.test(d.name) ? [join(dir, d.name)] : []))
     .sort();
 }
 
 let cached: string | undefined;
 
-/** 12 hex characters that change whenever any file under src/ changes. */
+/** 12 hex characters that change whenever any file under src/ (or, installed, dist/) changes. */
 export function codeVersion(): string {
   if (!cached) {
     const h = createHash('sha256');

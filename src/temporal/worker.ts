@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -13,10 +13,13 @@ import { secrets } from '../secrets.js';
 import type { TemporalSettings } from './settings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The workflows are bundled from wherever this module runs: src/*.ts in development (tsx), the
+// compiled dist/*.js in the package. The extension of this very file says which.
+const EXT = extname(fileURLToPath(import.meta.url));
 const WORKFLOWS_DIR = join(here, '..', 'workflows');
-const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, 'index.ts');
+const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, `index${EXT}`);
 // Files the bundle is built from (workflows import these besides their own folder).
-const BUNDLE_INPUTS = [join(here, '..', 'progress.ts')];
+const BUNDLE_INPUTS = [join(here, '..', `progress${EXT}`)];
 
 let runtimeInstalled = false;
 
