@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { fieldSpecs } from '../mapping/compile.js';
-import { castSchema, fieldRuleSchema, type Entity, type VerifyPhase } from '../plan/schema.js';
+import type { Entity, VerifyPhase } from '../plan/schema.js';
+import { castSchema, fieldRuleSchema } from './ruleSchema.js';
 import { compileRules, type Comparator, type ComparisonRules } from './compile.js';
 
 export const RULE_SET_FORMAT = 'tracer-comparison-rules/v1';

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { REPRESENTATIONS } from '../values/special.js';
 import { MAX_FLAG_LENGTH, MAX_IDENTIFIER_LENGTH, MAX_NAME_LENGTH } from './limits.js';
 import { DURATION_PATTERN, RATE_PATTERN } from './units.js';
+import { castSchema, fieldRuleSchema } from '../compare/ruleSchema.js';
+
+export { castSchema, fieldRuleSchema };
 
 // Lengths first: a name of 10,000 characters is refused as too long, not matched against a pattern.
 const name = z
@@ -150,8 +153,6 @@ export const restTargetSchema = z.strictObject({
 
 export const targetEndpointSchema = z.union([batchTargetSchema, restTargetSchema]);
 
-export const castSchema = z.enum(['string', 'integer', 'number', 'decimal', 'boolean', 'timestamp', 'json']);
-
 export const mapFieldSchema = z.union([
   z.string().min(1),
   z.strictObject({
@@ -185,18 +186,6 @@ export const backfillPhaseSchema = z.strictObject({
     .min(1)
     .max(MAX_FLAG_LENGTH, `a flag name of at most ${MAX_FLAG_LENGTH} characters`)
     .regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
-});
-
-export const fieldRuleSchema = z.strictObject({
-  ignore: z.boolean().optional(),
-  tolerance: z.number().min(0).optional(),
-  timestampPrecision: z.enum(['ms', 's', 'm']).optional(),
-  timeZone: z.string().optional(),
-  caseInsensitive: z.boolean().optional(),
-  trim: z.boolean().optional(),
-  json: z.boolean().optional(),
-  /** Compared but never printed, logged or stored in reports (like `sensitive` on a map entry). */
-  sensitive: z.boolean().optional(),
 });
 
 export const verifyPhaseSchema = z.strictObject({
