@@ -564,7 +564,7 @@ export function keyIdOfRow(e: Entity, mapping: Pick<Mapping, 'targetKeyFields' |
     const f = e.map[field];
     if (f === undefined || field.includes('.')) return undefined;
     if (typeof f === 'string') cols.push(f);
-    else if (f.as === undefined && f.values === undefined && f.const === undefined && f.default === undefined) cols.push(f.from ?? field);
+    else if (f.as === undefined && f.values === undefined && f.const === undefined && f.default === undefined && f.compute === undefined) cols.push(f.from ?? field);
     else return undefined;
   }
   const fields = mapping.targetKeyFields;
@@ -581,13 +581,20 @@ export function keyIdOfRow(e: Entity, mapping: Pick<Mapping, 'targetKeyFields' |
 
 /**
  * How to turn a service item back into a source key tuple: each source key column must be mapped
- * plainly (a `from` with no `values` table) to one of the target key fields. Undefined otherwise
- * (a transform or value table can't be inverted), and extras are then not looked for.
+ * plainly (a `from` with no `values` table) to a field of the item — one of the target key fields
+ * preferably, else any mapped field (a computed key such as `film_id-store_id` cannot be inverted,
+ * but the item usually carries the parts too). Undefined otherwise (a transform or value table
+ * can't be inverted), and extras are then not looked for. Whether the row found is really the
+ * item's is decided by comparing key ids afterwards, so a case-insensitive match does not hide an
+ * item left behind under the old spelling of a key.
  */
 export function sourceKeyFromItem(e: Entity, targetKeyFields: readonly string[]): ((item: TargetItem) => KeyTuple | undefined) | undefined {
   const paths: string[][] = [];
+  const plain = (col: string) => ([, f]: [string, Entity['map'][string]]) =>
+    typeof f === 'string' ? f === col : f.from === col && f.values === undefined && f.const === undefined && f.compute === undefined;
   for (const col of e.source.key) {
-    const entry = Object.entries(e.map).find(([target, f]) => targetKeyFields.includes(target) && (typeof f === 'string' ? f === col : f.from === col && f.values === undefined && f.const === undefined));
+    const entries = Object.entries(e.map).filter(plain(col));
+    const entry = entries.find(([target]) => targetKeyFields.includes(target)) ?? (e.transform === undefined ? entries[0] : undefined);
     if (!entry) return undefined;
     paths.push(entry[0].split('.'));
   }

@@ -9,6 +9,7 @@ import type { TargetItem, TargetKey } from '../target/types.js';
 import { CastFailure, castFor, castString } from './casts.js';
 import { stringifyJsonExact } from '../values/json.js';
 import { CLASS_WORDS, representSpecial, SpecialValue, SpecialValueRefused, type Represent } from '../values/special.js';
+import { compileExpression, ExpressionError, type CompiledExpression } from './compute.js';
 import { MappingError } from './errors.js';
 import { compileGetter, compileSetter, splitPath, type Getter, type Setter } from './paths.js';
 
@@ -31,6 +32,8 @@ export interface FieldSpec {
   default?: Literal;
   /** How values without a faithful JSON form are sent (values/special.ts); absent classes refuse the row. */
   represent?: Represent;
+  /** A JsonLogic rule over the row (src/mapping/compute.ts); present only for computed entries. */
+  compute?: unknown;
   sensitive: boolean;
 }
 
@@ -76,6 +79,13 @@ function toSpec(target: string, field: MapField, name: string | undefined, probl
   if (field.values !== undefined) spec.values = field.values;
   if (field.default !== undefined) spec.default = field.default;
   if (field.represent !== undefined) spec.represent = field.represent;
+  if (field.compute !== undefined) {
+    spec.compute = field.compute;
+    if (field.from !== undefined || field.values !== undefined || field.const !== undefined) {
+      problems.push(problem(name, target, 'a computed field cannot also have `from`, `values` or `const`', 'Read columns inside the rule with { var: <column> }; keep `as` and `default` if needed.'));
+    }
+    return spec;
+  }
   if (field.const !== undefined) {
     spec.const = field.const;
     if (field.from !== undefined || field.values !== undefined || field.default !== undefined) {
@@ -141,6 +151,17 @@ function lookupKey(value: unknown): string | undefined {
   }
 }
 
+/** The compiled rule of a computed entry, or undefined (with a problem) when the rule cannot be used. */
+function expressionOf(spec: FieldSpec, name: string | undefined, problems: Problem[]): CompiledExpression | undefined {
+  try {
+    return compileExpression(spec.compute);
+  } catch (e) {
+    if (!(e instanceof ExpressionError)) throw e;
+    problems.push(problem(name, spec.target, `the rule ${e.message}`, 'Write a JsonLogic rule such as { cat: [{ var: film_id }, "-", { var: store_id }] } (docs/mapping-and-comparison.md, "Computed fields").'));
+    return undefined;
+  }
+}
+
 /** Raised inside a field getter for a value `values:` does not list. */
 class UnmappedValue extends CastFailure {}
 
@@ -160,6 +181,15 @@ function compileField(spec: FieldSpec, name: string | undefined, problems: Probl
   if (spec.const !== undefined) {
     const v = atCompile('const', spec.const);
     return () => v;
+  }
+  if (spec.compute !== undefined) {
+    const expr = expressionOf(spec, name, problems);
+    const fallback = spec.default !== undefined ? atCompile('default', spec.default) : null;
+    if (!expr) return () => null;
+    return (row) => {
+      const v = expr.evaluate(row);
+      return v === null || v === undefined ? fallback : cast(v);
+    };
   }
   const col = spec.from!;
   const hasDefault = spec.default !== undefined;
@@ -259,7 +289,10 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
   if (problems.length > 0) throw planError(problems);
 
   const sourceColumns: string[] = [];
-  for (const s of specs) if (s.from !== undefined && !sourceColumns.includes(s.from)) sourceColumns.push(s.from);
+  for (const s of specs) {
+    const reads = s.compute !== undefined ? (safeColumns(s.compute) ?? []) : s.from !== undefined ? [s.from] : [];
+    for (const c of reads) if (!sourceColumns.includes(c)) sourceColumns.push(c);
+  }
   for (const c of sourceKey) if (!sourceColumns.includes(c)) sourceColumns.push(c);
   const sensitive = specs.filter((s) => s.sensitive);
   const sensitiveFields = sensitive.map((s) => s.target);
@@ -276,7 +309,11 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
     const spec = specs[i]!;
     if (e instanceof SpecialValueRefused) return refusal(spec, e, row);
     const reason = e instanceof CastFailure ? e.reason : `could not be mapped (${(e as Error)?.message ?? String(e)})`;
-    const shown = spec.sensitive ? 'the value (hidden: sensitive field)' : `value ${formatValue(spec.from === undefined ? undefined : row[spec.from])}`;
+    const shown = spec.sensitive
+      ? 'the value (hidden: sensitive field)'
+      : spec.compute !== undefined
+        ? `computed from ${(safeColumns(spec.compute) ?? []).map((c) => `${c}=${formatValue(row[c])}`).join(', ') || 'constants'}`
+        : `value ${formatValue(spec.from === undefined ? undefined : row[spec.from])}`;
     const what = spec.as !== undefined && !(e instanceof UnmappedValue) ? ` (as ${spec.as})` : '';
     return new MappingError(
       `field "${spec.target}"${what}: ${shown} ${reason}`,
@@ -376,6 +413,15 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
   const keyId = (item: TargetItem): string => JSON.stringify(keyGetters.map((g) => keyIdPart(g(item))));
 
   return { map, targetKeyFields, keyOfItem, keyId, keyOfRow, sourceColumns, readsWholeRow: hasTransform, sensitiveFields, fields: specs };
+}
+
+/** The columns a computed rule reads; undefined for a rule already reported as unusable. */
+function safeColumns(rule: unknown): string[] | undefined {
+  try {
+    return compileExpression(rule).columns;
+  } catch {
+    return undefined;
+  }
 }
 
 function formatPlain(v: unknown): string {

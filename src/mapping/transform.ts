@@ -8,10 +8,14 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import type { Transform } from './compile.js';
 
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
 /**
  * Imports `modulePath` (relative to the plan file's directory, or absolute) and returns its default
- * export, which must be a function. Throws UserError naming the file when it is missing, fails to
- * load or exports no function.
+ * export, which must be a function. `.ts`, `.mts`, `.js` and `.mjs` load wherever the plan lives:
+ * through tsx's own loader, so a `.ts` or `.js` file outside an ES-module folder (no
+ * `"type": "module"` above it) loads too — Node would treat it as CommonJS and refuse its `export`.
+ * Throws UserError naming the file when it is missing, fails to load or exports no function.
  */
 export async function loadTransform(planFile: string, modulePath: string): Promise<Transform> {
   const file = resolve(dirname(resolve(planFile)), modulePath);
@@ -20,6 +24,11 @@ export async function loadTransform(planFile: string, modulePath: string): Promi
   } catch {
     throw new UserError(`transform module ${file} (named in ${planFile}) does not exist`, {
       hint: 'The transform path is relative to the plan file; fix it or create the module.',
+    });
+  }
+  if (!EXTENSIONS.some((x) => file.endsWith(x))) {
+    throw new UserError(`transform module ${file} (named in ${planFile}) is not a .ts, .mts, .js or .mjs file`, {
+      hint: 'Write the transform as a TypeScript or JavaScript module with `export default function (item, row) { …; return item; }`.',
     });
   }
   let mod: { default?: unknown };
@@ -40,24 +49,25 @@ export async function loadTransform(planFile: string, modulePath: string): Promi
   return mod.default as Transform;
 }
 
-let tsxRegistered = false;
-
 /**
- * Imports a transform module. Node runs .js/.mjs itself; a TypeScript module (.ts/.mts/.cts) needs
- * tsx, registered here (once) only when such a module is met, since the CLI ships compiled JavaScript.
+ * Imports a transform module. Node runs .js/.mjs itself (a .js outside an ES-module folder is
+ * detected as a module by its syntax); a TypeScript module (.ts/.mts) needs tsx, loaded here only
+ * when such a module is met, since the CLI ships compiled JavaScript. tsx's `tsImport` loads the
+ * file through a loader of its own, so a .ts file outside an ES-module folder loads too.
  */
 async function importModule(file: string): Promise<{ default?: unknown }> {
-  if (/\.[cm]?tsx?$/i.test(file) && !tsxRegistered) {
-    let tsx: { register: () => unknown };
-    try {
-      tsx = (await import('tsx/esm/api')) as { register: () => unknown };
-    } catch {
-      throw new UserError(`transform module ${file} is TypeScript, and loading TypeScript needs the tsx package, which is not installed`, {
-        hint: 'Install it beside tracer-migrate (`npm install tsx`), or compile the transform to JavaScript and name the .js file in the plan.',
-      });
-    }
-    tsx.register();
-    tsxRegistered = true;
+  if (!/\.[cm]?tsx?$/i.test(file)) return (await import(pathToFileURL(file).href)) as { default?: unknown };
+  let tsx: { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+  try {
+    tsx = (await import('tsx/esm/api')) as typeof tsx;
+  } catch {
+    throw new UserError(`transform module ${file} is TypeScript, and loading TypeScript needs the tsx package, which is not installed`, {
+      hint: 'Install it beside tracer-migrate (`npm install tsx`), or compile the transform to JavaScript and name the .js file in the plan.',
+    });
   }
-  return (await import(pathToFileURL(file).href)) as { default?: unknown };
+  const mod = (await tsx.tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+  // A file tsx read as CommonJS (outside an ES-module folder) has its exports object as the default.
+  const inner = mod.default as { default?: unknown } | undefined;
+  if (typeof mod.default !== 'function' && inner !== null && typeof inner === 'object' && typeof inner.default === 'function') return inner;
+  return mod;
 }

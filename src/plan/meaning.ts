@@ -7,6 +7,7 @@ import { parseDuration, parseRate } from './units.js';
 import { isRestTarget, type CutoverPhase, type Entity, type MapField, type Plan, type Stage } from './schema.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { closest } from './suggest.js';
+import { compileExpression, ExpressionError } from '../mapping/compute.js';
 
 const PHASE_ORDER = ['backfill', 'verify', 'cutover'] as const;
 type PhaseKind = (typeof PHASE_ORDER)[number];
@@ -127,7 +128,7 @@ export function sourceColumnOf(field: string, spec: MapField): string | undefine
   if (typeof spec === 'string') return spec;
   if (spec.from !== undefined) return spec.from;
   // Without `from`, a plain field reads the column of its own name (as src/mapping does).
-  return spec.const === undefined && !field.includes('.') ? field : undefined;
+  return spec.const === undefined && spec.compute === undefined && !field.includes('.') ? field : undefined;
 }
 
 /** A target field path with its dotted segments trimmed: `customer . id` and `customer.id` are one field. */
@@ -151,7 +152,18 @@ function checkMap(entity: Entity, at: PlanPath, add: Add, suggest: Suggest): voi
     }
     byNormal.set(normal, field);
     if (typeof spec === 'object') {
-      if (spec.const !== undefined && (spec.from !== undefined || spec.values !== undefined || spec.default !== undefined)) {
+      if (spec.compute !== undefined) {
+        if (spec.from !== undefined || spec.values !== undefined || spec.const !== undefined) {
+          add(path, `target field "${field}" is computed and also has ${spec.from !== undefined ? '`from`' : spec.values !== undefined ? '`values`' : '`const`'}`, 'read columns inside the rule with { var: <column> }; `as` and `default` may stay', 'key');
+        } else {
+          try {
+            compileExpression(spec.compute);
+          } catch (e) {
+            if (!(e instanceof ExpressionError)) throw e;
+            add([...path, 'compute'], `the rule ${e.message}`, 'write a JsonLogic rule such as { cat: [{ var: film_id }, "-", { var: store_id }] }');
+          }
+        }
+      } else if (spec.const !== undefined && (spec.from !== undefined || spec.values !== undefined || spec.default !== undefined)) {
         add(path, `target field "${field}" is a constant and also reads a column`, 'keep `const` alone, or drop it to read a column with `from`', 'key');
       } else if (spec.const === undefined && spec.from === undefined && normal.includes('.')) {
         add(path, `nested target field "${field}" needs \`from\` (the source column)`, `write { from: <column> } for "${field}"`, 'key');

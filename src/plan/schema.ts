@@ -161,6 +161,8 @@ export const mapFieldSchema = z.union([
     values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     const: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
     default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    /** A JsonLogic rule over the row's columns (src/mapping/compute.ts), instead of `from`: joined key parts, split SET columns… */
+    compute: z.unknown().optional(),
     /** Compared in verification but never printed, logged or stored in reports. */
     sensitive: z.boolean().optional(),
     /** How values without a faithful JSON form are sent; a class not listed refuses the row. See docs/mapping-and-comparison.md. */
