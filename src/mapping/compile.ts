@@ -6,7 +6,7 @@ import { UserError, type Problem } from '../errors.js';
 import type { Cast, Entity, MapField } from '../plan/schema.js';
 import type { KeyPart, KeyTuple, SourceRow } from '../sources/types.js';
 import type { TargetItem, TargetKey } from '../target/types.js';
-import { CastFailure, castFor, castString } from './casts.js';
+import { CastFailure, castFor, castString, jsonSafe } from './casts.js';
 import { stringifyJsonExact } from '../values/json.js';
 import { CLASS_WORDS, representSpecial, SpecialValue, SpecialValueRefused, type Represent } from '../values/special.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from './compute.js';
@@ -153,8 +153,10 @@ function lookupKey(value: unknown): string | undefined {
 
 /** The compiled rule of a computed entry, or undefined (with a problem) when the rule cannot be used. */
 function expressionOf(spec: FieldSpec, name: string | undefined, problems: Problem[]): CompiledExpression | undefined {
+  // A value without a faithful JSON form (NaN, -0, …) reaches a rule only as the plan's `represent` says; else the row is refused.
+  const prepare = (v: unknown) => (v instanceof SpecialValue ? representSpecial(v, spec.represent) : jsonSafe(v));
   try {
-    return compileExpression(spec.compute);
+    return compileExpression(spec.compute, prepare);
   } catch (e) {
     if (!(e instanceof ExpressionError)) throw e;
     problems.push(problem(name, spec.target, `the rule ${e.message}`, 'Write a JsonLogic rule such as { cat: [{ var: film_id }, "-", { var: store_id }] } (docs/mapping-and-comparison.md, "Computed fields").'));

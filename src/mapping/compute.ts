@@ -48,15 +48,18 @@ export interface CompiledExpression {
 /** Why a rule cannot be used; the message says where in the rule. */
 export class ExpressionError extends Error {}
 
-/** Checks `rule` and compiles it; throws ExpressionError naming the first problem. */
-export function compileExpression(rule: unknown): CompiledExpression {
+/**
+ * Checks `rule` and compiles it; throws ExpressionError naming the first problem. `prepare` turns a
+ * column's value into what the rule sees (default: made JSON-safe).
+ */
+export function compileExpression(rule: unknown, prepare: (value: unknown) => unknown = jsonSafe): CompiledExpression {
   const columns: string[] = [];
   walk(rule, 'row', columns, 'compute');
   return {
     columns,
     evaluate(row) {
       const data: Record<string, unknown> = {};
-      for (const c of columns) data[c] = jsonSafe(row[c]);
+      for (const c of columns) data[c] = prepare(row[c]);
       return jsonLogic.apply(rule as never, data);
     },
   };

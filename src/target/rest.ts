@@ -14,6 +14,7 @@
  * throw for Temporal's retry policy or the pause, other 4xx on an item are that item's failure.
  */
 import type { RestTarget, TargetServiceConfig } from '../plan/schema.js';
+import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
 import { durationMs } from '../plan/units.js';
 import { SecretRegistry } from '../secrets.js';
 import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
@@ -43,9 +44,10 @@ interface Answer {
 
 const PROBE_VALUE = '__tracer_probe__';
 
+// Bodies are read and written with every digit of every number (values/json.ts), as the batch client does.
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text, 'last');
   } catch {
     return undefined;
   }
@@ -97,7 +99,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
         const res = await doFetch(base + path, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? undefined : stringifyJsonExact(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
         const text = await res.text();
