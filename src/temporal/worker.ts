@@ -3,7 +3,8 @@
  * takes seconds and workers restart often), activities built from the plan's resources.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
@@ -11,15 +12,16 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { EnvironmentError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import type { TemporalSettings } from './settings.js';
+import { workflowSourceFiles } from './workflowSources.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The workflows are bundled from wherever this module runs: src/*.ts in development (tsx), the
 // compiled dist/*.js in the package. The extension of this very file says which.
 const EXT = extname(fileURLToPath(import.meta.url));
-const WORKFLOWS_DIR = join(here, '..', 'workflows');
-const WORKFLOWS_ENTRY = join(WORKFLOWS_DIR, `index${EXT}`);
-// Files the bundle is built from (workflows import these besides their own folder).
-const BUNDLE_INPUTS = [join(here, '..', `progress${EXT}`)];
+const WORKFLOWS_ENTRY = join(here, '..', 'workflows', `index${EXT}`);
+// Package versions end up in the bundle too: the lockfile in a checkout, the workflow SDK's version anywhere.
+const LOCKFILE = join(here, '..', '..', 'package-lock.json');
+const SDK_PACKAGE = createRequire(import.meta.url).resolve('@temporalio/workflow/package.json');
 
 let runtimeInstalled = false;
 
@@ -34,9 +36,10 @@ export function installRuntime(level: LogLevel = 'WARN'): void {
   });
 }
 
+/** Changes whenever a file the bundle is built from changes, found by following the workflows' imports. */
 function bundleKey(): string {
   const h = createHash('sha256');
-  for (const f of [...readdirSync(WORKFLOWS_DIR).map((f) => join(WORKFLOWS_DIR, f)).sort(), ...BUNDLE_INPUTS]) {
+  for (const f of [...workflowSourceFiles(WORKFLOWS_ENTRY), SDK_PACKAGE, ...(existsSync(LOCKFILE) ? [LOCKFILE] : [])]) {
     h.update(f).update(readFileSync(f));
   }
   return h.digest('hex').slice(0, 16);

@@ -40,6 +40,8 @@ export interface SweepInput {
   verify?: VerifyRunOptions;
   /** Set only by continue-as-new. */
   carried?: CarriedState;
+  /** History length at which the run continues as new (default 4,000); workflow tests set it low to roll early. */
+  rollAfterEvents?: number;
 }
 
 export interface VerifyRunOptions {

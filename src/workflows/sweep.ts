@@ -88,7 +88,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     };
   });
 
-  const shouldRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_ROLL;
+  const shouldRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.rollAfterEvents ?? HISTORY_EVENTS_BEFORE_ROLL);
 
   const roll = () =>
     continueAsNew<typeof sweepWorkflow>({ ...input, carried: { partitions, startedAt, samples, pausedReason: authPaused ? reason : undefined } });
