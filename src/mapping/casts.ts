@@ -349,11 +349,14 @@ export function castJson(value: unknown): unknown {
     if (value instanceof Date) return castTimestamp(value);
     return value;
   }
+  let parsed: unknown;
   try {
-    return parseJsonColumn(text);
+    parsed = parseJsonColumn(text);
   } catch {
     throw new CastFailure(`is ${describe(value)} that is not valid JSON`);
   }
+  // A string document is, once parsed, just that string.
+  return parsed instanceof JsonString ? parsed.value : parsed;
 }
 
 /**

@@ -114,7 +114,7 @@ describe('as: json and as: string on JSON column values', () => {
 
   it('Given JSON text from a text column, when cast to json, then it is parsed once, exactly', () => {
     expect(stringifyJsonExact(castJson('{"b":12345678901234567890123,"a":"x"}'))).toBe('{"b":12345678901234567890123,"a":"x"}');
-    expect(castJson('"{\\"a\\":1}"')).toEqual(new JsonString('{"a":1}'));
+    expect(castJson('"{\\"a\\":1}"')).toBe('{"a":1}');
   });
 
   it('Given a parsed document with exact numbers, when cast to string, then the text keeps every digit', () => {
