@@ -7,6 +7,7 @@
 // stale). `npm run build` brings the fast start back. The package ships dist/ without src/, so an
 // installed `migrate` always runs dist/ and never needs tsx.
 import { distIsFresh } from './dist-fresh.js';
+import './broken-pipe.js';
 
 const root = new URL('../', import.meta.url);
 let entry = new URL('dist/cli/main.js', root);

@@ -61,12 +61,14 @@ export async function startVerify(session: Session, entity: string, actor: strin
   const plan = session.loaded.plan.name;
   const run = newRunId();
   const input: VerifyInput = { plan, entity, run, options: { ...(req.sample !== undefined ? { sample: req.sample } : {}), ...(req.since !== undefined ? { since: new Date(req.since).toISOString() } : {}) } };
+  // The store is opened before the run starts: an unreachable store refuses the run, rather than
+  // leaving a run started with no audit record of who asked for it.
+  const store = await session.resources.stateStore();
   const handle = await session.temporal.client.workflow.start<typeof verifyWorkflow>('verifyWorkflow', {
     workflowId: verifyWorkflowId(plan, entity, run),
     taskQueue: session.temporal.settings.taskQueue,
     args: [input],
   });
-  const store = await session.resources.stateStore();
   await store.appendAudit({ plan, entity, action: 'verify.requested', actor, detail: { run, ...input.options } });
   return { handle, run };
 }

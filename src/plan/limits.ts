@@ -54,7 +54,12 @@ export function structureProblems(doc: Document, positions: PlanPositions): Posi
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);
-      const size = target === undefined ? 1 : (sizes.get(target) ?? (sizes.has(target) ? 1 : sizeOf(target, depth)));
+      if (target === undefined) {
+        const offset = at(node);
+        problems.push({ where: positions.at(offset), message: `alias *${node.source} names no anchor (&${node.source}) before it`, hint: `define &${node.source} on an earlier value, or write the value out`, offset });
+        return 1;
+      }
+      const size = sizes.get(target) ?? sizeOf(target, depth);
       aliasNodes += size;
       if (aliasNodes > MAX_ALIAS_NODES && !aliasReported) {
         aliasReported = true;

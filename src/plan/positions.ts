@@ -12,10 +12,14 @@ export type Part = 'key' | 'value';
 /** Turns plan paths into `file:line:column`. */
 export type Locate = (path: PlanPath, part?: Part) => string;
 
+const MAX_SHOWN_KEY = 80;
+
 /** `entities.orders.phases[2].cutover`, quoting keys that are not plain words. */
 export function formatPath(path: PlanPath): string {
   let out = '';
-  for (const seg of path) {
+  for (const whole of path) {
+    // A key of thousands of characters is shown by its start and length, not repeated in full.
+    const seg = typeof whole === 'string' && whole.length > MAX_SHOWN_KEY ? `${whole.slice(0, MAX_SHOWN_KEY - 20)}…(${whole.length} characters)` : whole;
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
     else out += `[${JSON.stringify(seg)}]`;

@@ -31,6 +31,11 @@ describe('plan limits', () => {
     expect(plan.entities.orders!.map).toEqual({ id: 'id', email: 'email' });
   });
 
+  it('Given an alias with no anchor before it, When parsed, Then it is refused at the alias', () => {
+    const e = thrown(() => parsePlan(planWith('      email: email', '      email: *mail'), 'p.yaml', {}));
+    expect(e.problems).toEqual([expect.objectContaining({ where: 'p.yaml:18:14', message: 'alias *mail names no anchor (&mail) before it' })]);
+  });
+
   it('Given nesting 100 levels deep, When parsed, Then it is refused as too deep where the limit is crossed', () => {
     const e = thrown(() => parsePlan(`${MINIMAL_PLAN}x: ${'['.repeat(100)}${']'.repeat(100)}\n`, 'p.yaml', {}));
     expect(e.problems).toHaveLength(1);
