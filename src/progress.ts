@@ -41,6 +41,53 @@ export interface SweepProgress {
   startedAt?: number;
   updatedAt: number;
   workflowId?: string;
+  /** When `done` last grew (epoch ms), as the workflow saw it; what "stalled since" is measured from. */
+  lastProgressAt?: number;
+  /**
+   * Set by the reader, not the workflow: a running sweep whose count has not grown for
+   * `STALL_AFTER_MS`. Its rate and ETA are dropped then, because they describe the past.
+   */
+  stalledSince?: number;
+  /** Why it is not progressing, from Temporal's record of its pending work (see `StallInfo`). */
+  stall?: StallInfo;
+  /** A running verification past its sweep: what it does now (re-checks, extras, report). */
+  step?: string;
+  /** No worker answered and no count was seen yet: `done`/`total` are placeholders, shown as `?`. */
+  countsUnknown?: boolean;
+}
+
+/** What kind of trouble holds a sweep up: picks the words and the fix, never the retry behaviour. */
+export type StallCause = 'source' | 'target' | 'state-store' | 'worker-lost' | 'no-worker' | 'other';
+
+/**
+ * Why a running sweep is not progressing, read from Temporal's own record: the last failure of a
+ * pending activity (redacted), its attempt and next retry, a worker that stopped heartbeating, or a
+ * task queue nobody polls. Absent while all goes well; it clears when the work recovers.
+ */
+export interface StallInfo {
+  cause: StallCause;
+  /** What happened, in words an operator can act on (already redacted by the worker). */
+  message: string;
+  /** What to do about it, or that Tracer retries by itself. */
+  fix?: string;
+  /** Attempt number of the failing activity (2 = first retry). */
+  attempt?: number;
+  /** When Temporal tries it again (epoch ms). */
+  nextRetryAt?: number;
+  /** Since when the trouble is known (epoch ms): last heartbeat, first failure. */
+  since?: number;
+  /** How many activities of the sweep are held up the same way. */
+  activities?: number;
+}
+
+/** A running sweep whose count has not grown for this long is shown as stalled, without rate or ETA. */
+export const STALL_AFTER_MS = 15_000;
+
+/** Marks a running sweep stalled (and drops its stale rate and ETA) when it has not progressed lately. */
+export function markStalled(p: SweepProgress, now: number): SweepProgress {
+  if (p.state !== 'running' || p.lastProgressAt === undefined || now - p.lastProgressAt < STALL_AFTER_MS) return p;
+  const { ratePerSec: _rate, etaMs: _eta, ...rest } = p;
+  return { ...rest, stalledSince: p.lastProgressAt };
 }
 
 export const RATE_WINDOW_MS = 30_000;
@@ -93,6 +140,7 @@ export function totals(partitions: readonly PartitionProgress[]): { done: number
 
 /** Lifecycle phase of one entity (DESIGN.md). */
 export type EntityPhase =
+  | 'unknown'
   | 'pending'
   | 'backfilling'
   | 'backfilled'
@@ -132,6 +180,8 @@ export interface EntityStatus {
   workflowUrl?: string;
   /** What the operator would run next, e.g. `migrate backfill --entity orders`. */
   next?: string;
+  /** Phase `unknown`: which system did not answer, so the state could not be read. */
+  unknownBecause?: string;
 }
 
 /** One frame of `migrate status`: plain data, no Temporal or database objects. */

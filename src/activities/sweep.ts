@@ -5,6 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { KeyRange, KeyTuple } from '../sources/types.js';
 import type { Checkpoint } from '../state/types.js';
+import { HEARTBEAT_EVERY_MS } from '../workflows/activityOptions.js';
 import type { PartitionState, SweepResult, VerifyRunOptions } from '../workflows/definitions.js';
 import type { SweepKind } from '../progress.js';
 import { phaseOf, writeBatchOf } from '../plan/schema.js';
@@ -48,8 +49,7 @@ export interface ChunkResult {
 /** Pause after a transient failure that followed progress (Temporal's initial retry interval). */
 const RETRY_PAUSE_MS = 500;
 
-/** Heartbeat period of chunk activities; the sweep workflow's heartbeat timeout is a few of these. */
-export const HEARTBEAT_EVERY_MS = 3_000;
+export { HEARTBEAT_EVERY_MS } from '../workflows/activityOptions.js';
 
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';

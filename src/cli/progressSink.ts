@@ -22,28 +22,46 @@ export function createProgressSink(ctx: CommandContext, progress: ProgressOption
   }
   if (mode === 'bar' || mode === 'ink') {
     const bar = createBarRenderer(stderr);
+    const say = onceEvery(30_000);
     return {
-      update: (p) => bar.update(p),
-      unreachable: () => undefined,
+      update: (p) => {
+        say.reset();
+        bar.update(p);
+      },
+      unreachable: (e) => {
+        if (say.due(e.message)) bar.note(`${label}: ${secrets.redact(e.message)}; retrying`);
+      },
       stop: () => bar.stop(),
     };
   }
   const plain = createPlainRenderer(stderr);
-  let lastProblem = '';
-  let lastProblemAt = 0;
+  const say = onceEvery(30_000);
   return {
     update: (p) => {
-      lastProblem = '';
+      say.reset();
       plain.update(p, label);
     },
     unreachable: (e) => {
-      // Say it once, and again every 30 s while it lasts: a log of identical lines hides what changed.
-      if (e.message === lastProblem && Date.now() - lastProblemAt < 30_000) return;
-      lastProblem = e.message;
-      lastProblemAt = Date.now();
-      const why = /Failed to query/i.test(e.message) ? 'no worker answered the progress query — is a `migrate worker` running for this task queue?' : e.message;
-      ctx.output.err(`${new Date().toISOString()} ${label}: Temporal did not answer (${why}); retrying`);
+      // The error names the system that did not answer (Temporal or the state store).
+      if (say.due(e.message)) ctx.output.err(`${new Date().toISOString()} ${label}: ${secrets.redact(e.message)}; retrying`);
     },
     stop: () => undefined,
+  };
+}
+
+/** Says a problem once, and again every `ms` while it lasts: a log of identical lines hides what changed. */
+function onceEvery(ms: number) {
+  let last = '';
+  let at = 0;
+  return {
+    due(message: string): boolean {
+      if (message === last && Date.now() - at < ms) return false;
+      last = message;
+      at = Date.now();
+      return true;
+    },
+    reset(): void {
+      last = '';
+    },
   };
 }

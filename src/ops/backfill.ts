@@ -2,10 +2,16 @@
  * Backfill operations behind `migrate backfill`: start-or-attach, pause and resume (through the
  * entity's flag, audited), and reading progress. Commands render; nothing here prints.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { secrets } from '../secrets.js';
+import { stallOf } from './stall.js';
+import { isTemporalUnreachable, temporalCall, temporalUnreachableError } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import { phaseOf } from '../plan/schema.js';
-import type { SweepProgress } from '../progress.js';
+import { markStalled, type StallInfo, type SweepProgress } from '../progress.js';
+
+const { temporal } = proto;
 import { backfillWorkflowId, progressQuery, resumeSignal, wakeSignal, type SweepInput } from '../workflows/definitions.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { Session } from './session.js';
@@ -90,35 +96,106 @@ export async function setBackfillRunning(session: Session, entity: string, run: 
   }
 }
 
+/** How long a progress query may wait for a worker before status answers from Temporal's record alone. */
+export const QUERY_DEADLINE_MS = 3_000;
+
+// The last progress each workflow answered in this process: a watcher keeps its counts on screen
+// while no worker can answer, instead of dropping to nothing.
+const lastAnswered = new Map<string, SweepProgress>();
+
+/** The innermost message of a failure chain (WorkflowFailedError → ActivityFailure → the activity's own words). */
+export function rootMessage(e: unknown): string {
+  let cur = e as (Error & { cause?: unknown }) | undefined;
+  let msg = cur?.message ?? String(e);
+  for (let i = 0; cur && i < 8; i++) {
+    if (cur.message) msg = cur.message;
+    cur = cur.cause as typeof cur;
+  }
+  return msg;
+}
+
+/** Who polls the task queue for workflow tasks (which is what answers queries). */
+async function workflowPollers(session: Session): Promise<number> {
+  const res = await session.temporal.client.workflowService.describeTaskQueue({
+    namespace: session.temporal.settings.namespace,
+    taskQueue: { name: session.temporal.settings.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  // A poller stays listed for minutes after it is gone; a live one polls at least every ~60 s.
+  const cutoff = Date.now() - 75_000;
+  return (res.pollers ?? []).filter((p) => !p.lastAccessTime?.seconds || Number(p.lastAccessTime.seconds) * 1000 >= cutoff).length;
+}
+
+/**
+ * A running workflow's progress: its own answer when a worker answers within QUERY_DEADLINE_MS,
+ * else what Temporal's record says (the last counts seen, and that no worker answers), plus why it
+ * is not progressing from its pending activities.
+ */
+export async function runningProgress(
+  session: Session,
+  workflowId: string,
+  described: Pick<WorkflowExecutionDescription, 'raw'>,
+  query: () => Promise<SweepProgress>,
+): Promise<SweepProgress> {
+  const now = Date.now();
+  const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
+  let progress: SweepProgress;
+  try {
+    progress = await session.temporal.connection.withDeadline(now + QUERY_DEADLINE_MS, query);
+    lastAnswered.set(workflowId, progress);
+  } catch (e) {
+    if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(session.temporal.settings.address, e);
+    const pollers = await temporalCall(session, () => workflowPollers(session)).catch(() => undefined);
+    const { taskQueue } = session.temporal.settings;
+    const stall: StallInfo =
+      pollers === 0
+        ? { cause: 'no-worker', message: `no worker polls task queue "${taskQueue}": the work waits in Temporal`, fix: `Start one with \`migrate worker --plan ${session.loaded.file}\`.` }
+        : { cause: 'worker-lost', message: `no worker answered within ${QUERY_DEADLINE_MS / 1000} s (${rootMessage(e)})`, fix: 'A worker may have crashed or be restarting; check the worker log.' };
+    const last = lastAnswered.get(workflowId);
+    progress = last
+      ? { ...last, ratePerSec: undefined, etaMs: undefined, stall, stalledSince: last.lastProgressAt ?? last.updatedAt }
+      : { kind, state: 'running', done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: now, workflowId, stall, countsUnknown: true };
+    return progress;
+  }
+  const stall = progress.state === 'running' ? stallOf(described.raw.pendingActivities, Date.now()) : undefined;
+  return markStalled(stall ? { ...progress, stall } : progress, Date.now());
+}
+
 /**
  * Progress of a sweep workflow, or undefined when it was never started. Closed workflows are
- * answered from their result, so no worker is needed to see a finished or failed one.
+ * answered from their result, so no worker is needed to see a finished or failed one; a running one
+ * whose worker does not answer is answered from Temporal's record (see runningProgress).
  */
 export async function sweepProgress(session: Session, workflowId: string): Promise<SweepProgress | undefined> {
   const handle = session.temporal.client.workflow.getHandle<typeof sweepWorkflow>(workflowId);
-  let status: string;
-  let closedAt = Date.now();
+  let d: WorkflowExecutionDescription;
   try {
-    const d = await handle.describe();
-    status = d.status.name;
-    closedAt = d.closeTime?.getTime() ?? closedAt;
+    d = await temporalCall(session, () => handle.describe());
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) return undefined;
     throw e;
   }
-  if (status === 'RUNNING') return await handle.query(progressQuery);
+  const status = d.status.name;
+  const closedAt = d.closeTime?.getTime() ?? Date.now();
+  if (status === 'RUNNING') return runningProgress(session, workflowId, d, () => handle.query(progressQuery));
   const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
   if (status === 'COMPLETED') {
-    const r = await handle.result();
-    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: kind === 'verify' ? r.mismatches : undefined, partitions: [], updatedAt: closedAt, workflowId };
+    const r = await temporalCall(session, () => handle.result());
+    // Every partition is complete when the sweep is: the final frame must not show one still running.
+    const partitions = (r.partitions ?? []).map((p) => ({ index: p.index, done: p.done, total: p.done, state: 'completed' as const }));
+    return { kind, state: 'completed', done: r.done, total: r.done, totalIsEstimate: false, failures: r.failures, mismatches: kind === 'verify' ? r.mismatches : undefined, partitions, updatedAt: closedAt, workflowId };
   }
-  let reason = `workflow ${status.toLowerCase()}`;
+  return { kind, state: 'failed', reason: await failureReason(session, handle, status), done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: closedAt, workflowId };
+}
+
+/** Why a closed workflow did not complete: its failure's own words (redacted by the worker), or its status. */
+export async function failureReason(session: Session, handle: WorkflowHandle, status: string): Promise<string> {
   try {
-    await handle.result();
+    await temporalCall(session, () => handle.result());
   } catch (e) {
-    reason = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+    if (!(e instanceof WorkflowNotFoundError) && !isTemporalUnreachable(e)) return secrets.redact(rootMessage(e));
   }
-  return { kind, state: 'failed', reason, done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: closedAt, workflowId };
+  return `workflow ${status.toLowerCase()}`;
 }
 
 /** The entity's backfill progress (see sweepProgress). */

@@ -1,25 +1,50 @@
 /** The verification parts of `migrate status`: the running verification, the latest report's summary. */
 import { summaryOf, type VerificationReport } from '../activities/verify.js';
+import { EnvironmentError, MigrateError } from '../errors.js';
+import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
+import type { Session } from './session.js';
 import type { StatusSources } from './status.js';
 import { verifyProgress } from './verify.js';
+
+/** How long a status read may wait for the state store. */
+export const STATE_STORE_DEADLINE_MS = 5_000;
+
+/** Runs one state-store read with a deadline; failures say it was the state store that did not answer. */
+export async function stateStoreCall<T>(fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`no answer within ${STATE_STORE_DEADLINE_MS / 1000} s`)), STATE_STORE_DEADLINE_MS);
+        timer.unref();
+      }),
+    ]);
+  } catch (e) {
+    if (e instanceof MigrateError) throw e;
+    throw new EnvironmentError(`the state store is not answering (${secrets.redact((e as Error)?.message ?? String(e))}); the state shown is unknown, not pending`, {
+      hint: 'Check that the database of `state.url` in the plan is up and reachable from here.',
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function statusSources(): StatusSources {
   return {
     async verifyProgress(session, entity) {
-      const store = await session.resources.stateStore();
       const plan = session.loaded.plan.name;
       // The newest run request says which workflow to ask; the audit log is where runs are recorded.
-      const latest = (await store.listAudit({ plan, entity, limit: 50 })).find((a) => a.action === 'verify.requested');
-      const run = latest?.detail?.run;
+      const audit = await stateStoreCall(async () => (await session.resources.stateStore()).listAudit({ plan, entity, limit: 50 }));
+      const run = audit.find((a) => a.action === 'verify.requested')?.detail?.run;
       if (typeof run !== 'string') return undefined;
       const progress = await verifyProgress(session, verifyWorkflowId(plan, entity, run));
       // A finished run is shown through its report, not as a sweep.
       return progress?.state === 'running' || progress?.state === 'paused' || progress?.state === 'failed' ? progress : undefined;
     },
     async lastVerification(session, entity) {
-      const store = await session.resources.stateStore();
-      const stored = await store.latestReport<VerificationReport>(session.loaded.plan.name, entity);
+      const stored = await stateStoreCall(async () => (await session.resources.stateStore()).latestReport<VerificationReport>(session.loaded.plan.name, entity));
       return stored ? summaryOf(stored.id, stored.report) : undefined;
     },
   };

@@ -4,7 +4,8 @@
  * here prints.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { temporalCall } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import type { SweepProgress } from '../progress.js';
 import type { StoredReport, VerifyEntry } from '../state/types.js';
@@ -12,7 +13,6 @@ import { writesFlagName, writesSwitched, type VerificationReport } from '../acti
 import { progressQuery, verifyWorkflowId } from '../workflows/definitions.js';
 import {
   repairWorkflowId,
-  verifyStatusQuery,
   verifySweepWorkflowId,
   type RepairWorkflowResult,
   type VerifyInput,
@@ -21,7 +21,7 @@ import {
   type verifyWorkflow,
 } from '../workflows/verify.js';
 import type { Session } from './session.js';
-import { sweepProgress } from './backfill.js';
+import { failureReason, runningProgress, sweepProgress } from './backfill.js';
 
 export { writesFlagName, writesSwitched, type VerificationReport };
 
@@ -75,36 +75,32 @@ export async function startVerify(session: Session, entity: string, actor: strin
 
 /**
  * Progress of a verification run: the sweep child's own progress while it sweeps (a workflow cannot
- * query its child, so the client does), the run's progress afterwards (re-checks, extras, report).
+ * query its child, so the client does), the run's progress afterwards (re-checks, extras, report),
+ * with the child's final partitions so they show as completed. No query needs a worker to decide
+ * which: a running child means the run is sweeping.
  */
 export async function verifyProgress(session: Session, workflowId: string): Promise<SweepProgress | undefined> {
   const handle = session.temporal.client.workflow.getHandle<typeof verifyWorkflow>(workflowId);
-  let status: string;
+  let d: WorkflowExecutionDescription;
   try {
-    status = (await handle.describe()).status.name;
+    d = await temporalCall(session, () => handle.describe());
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) return undefined;
     throw e;
   }
+  const status = d.status.name;
+  const child = status === 'RUNNING' || status === 'COMPLETED' ? await sweepProgress(session, verifySweepWorkflowId(workflowId)) : undefined;
   if (status === 'RUNNING') {
-    const s = await handle.query(verifyStatusQuery);
-    if (s.phase === 'sweep') {
-      const child = await sweepProgress(session, verifySweepWorkflowId(workflowId)).catch(() => undefined);
-      if (child && child.state !== 'completed') return { ...child, workflowId };
-    }
-    return await handle.query(progressQuery);
+    if (child && child.state !== 'completed') return { ...child, workflowId };
+    const run = await runningProgress(session, workflowId, d, () => handle.query(progressQuery));
+    return child ? { ...run, partitions: child.partitions } : run;
   }
+  const closedAt = d.closeTime?.getTime() ?? Date.now();
   if (status === 'COMPLETED') {
-    const r = await handle.result();
-    return { kind: 'verify', state: 'completed', done: r.compared, total: r.compared, totalIsEstimate: false, failures: 0, mismatches: r.summary.persistent, partitions: [], updatedAt: Date.now(), workflowId };
+    const r = await temporalCall(session, () => handle.result());
+    return { kind: 'verify', state: 'completed', done: r.compared, total: r.compared, totalIsEstimate: false, failures: 0, mismatches: r.summary.persistent, partitions: child?.partitions ?? [], updatedAt: closedAt, workflowId };
   }
-  let reason = `workflow ${status.toLowerCase()}`;
-  try {
-    await handle.result();
-  } catch (e) {
-    reason = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
-  }
-  return { kind: 'verify', state: 'failed', reason, done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: Date.now(), workflowId };
+  return { kind: 'verify', state: 'failed', reason: await failureReason(session, handle, status), done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: closedAt, workflowId };
 }
 
 /** The stored report of a finished run. */

@@ -143,7 +143,7 @@ export function describeStage(stage: Stage): string {
 }
 
 /** How far along the lifecycle a state is, for "has the dependency got far enough". */
-const RANK: Record<EntityPhase, number> = { pending: 0, backfilling: 1, paused: 1, failed: 1, backfilled: 2, verifying: 3, verified: 4, 'cut-over': 5, retired: 6 };
+const RANK: Record<EntityPhase, number> = { unknown: 0, pending: 0, backfilling: 1, paused: 1, failed: 1, backfilled: 2, verifying: 3, verified: 4, 'cut-over': 5, retired: 6 };
 
 function nextStep(name: string, e: Entity, status: EntityStatus | undefined, stateOf: (n: string) => EntityPhase): NextStep {
   const has = (k: string) => e.phases.some((p) => k in p);
@@ -158,6 +158,10 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
   const state = status?.phase ?? 'pending';
   let step: { command?: string; reason: string };
   switch (state) {
+    case 'unknown':
+      // No command: whatever we would suggest may be wrong, and the reason says what to fix first.
+      step = { reason: `state unknown: ${status?.unknownBecause ?? 'the live state could not be read'}` };
+      break;
     case 'pending':
       step = after('backfill');
       break;
@@ -212,7 +216,8 @@ export function renderPlanText(doc: PlanDescription): string[] {
       if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);
     }
     const wait = e.next.waitingFor.length ? `   (once ${e.next.waitingFor.join(', ')} ${e.next.waitingFor.length === 1 ? 'is' : 'are'} backfilled)` : '';
-    lines.push(`   next   ${e.next.command ?? `nothing: ${e.next.reason}`}${wait}`);
+    const none = e.state === 'unknown' ? e.next.reason : `nothing: ${e.next.reason}`;
+    lines.push(`   next   ${e.next.command ?? none}${wait}`);
   }
   return lines;
 }

@@ -6,6 +6,7 @@
 import type { KeyRange, KeyTuple, ReadOptions, SourceDb, SourceRow } from '../sources/types.js';
 import type { SourceConfig } from '../plan/schema.js';
 import type { Checkpoint } from '../state/types.js';
+import { sourceReadError } from '../sources/errors.js';
 
 /** What a visitor did with one page. */
 export interface PageOutcome {
@@ -48,7 +49,13 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
   if (cp.done) return { ...cp, flagOff: false };
   for (;;) {
     if (opts.isEnabled && !(await opts.isEnabled())) return { ...cp, flagOff: true };
-    const page = await opts.source.readPage(opts.sourceConfig, { after: cp.cursor ?? opts.range.after, upTo: opts.range.upTo }, opts.batchSize, opts.readOptions);
+    let page;
+    try {
+      page = await opts.source.readPage(opts.sourceConfig, { after: cp.cursor ?? opts.range.after, upTo: opts.range.upTo }, opts.batchSize, opts.readOptions);
+    } catch (e) {
+      // Name the source: "connection terminated" alone does not say which database went away.
+      throw sourceReadError(opts.sourceConfig.db, e);
+    }
     if (page.rows.length === 0 || !page.last) {
       cp = { ...cp, done: true };
       await opts.saveCheckpoint(cp);

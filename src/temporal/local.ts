@@ -44,6 +44,11 @@ function paths(env: NodeJS.ProcessEnv, cwd: string) {
 }
 
 /** The local server this folder started earlier, if it is still running. */
+/** Where the local dev server keeps its state: when it exists, workflows may exist although no server runs. */
+export function localDbFile(env: NodeJS.ProcessEnv, cwd: string): string {
+  return paths(env, cwd).dbFile;
+}
+
 export async function runningLocalServer(env: NodeJS.ProcessEnv, cwd: string): Promise<LocalServer | undefined> {
   const { stateFile, dbFile, logFile } = paths(env, cwd);
   if (!existsSync(stateFile)) return undefined;

@@ -57,6 +57,8 @@ export function DashboardApp({ poll, intervalMs, onTogglePause, onExit, color, w
   const columns = useColumns(width);
   const [snapshot, setSnapshot] = useState<DashboardSnapshot>();
   const [reconnecting, setReconnecting] = useState(false);
+  // Which system did not answer (Temporal or the state store), as the poll's error says it.
+  const [why, setWhy] = useState<string>();
   const [selected, setSelected] = useState<string>();
   const [pending, setPending] = useState<Record<string, Pending>>({});
   const [error, setError] = useState<string>();
@@ -82,9 +84,10 @@ export function DashboardApp({ poll, intervalMs, onTogglePause, onExit, color, w
           const kept = Object.entries(p).filter(([, v]) => !v.settled);
           return kept.length === Object.keys(p).length ? p : Object.fromEntries(kept);
         });
-      } catch {
+      } catch (e) {
         if (stopped) return;
         setReconnecting(true);
+        setWhy(e instanceof Error ? e.message : String(e));
       }
       if (!stopped) timer = setTimeout(() => void tick(), interval);
     };
@@ -157,6 +160,7 @@ export function DashboardApp({ poll, intervalMs, onTogglePause, onExit, color, w
       {...(current ? { selected: current } : {})}
       {...(error ? { error } : {})}
       reconnecting={reconnecting}
+      {...(reconnecting && why ? { reconnectReason: why } : {})}
       width={columns}
       color={colorEnabled(color)}
       pending={labels}

@@ -7,6 +7,7 @@ import {
   fractionDone,
   type EntityPhase,
   type EntityStatus,
+  type StallInfo,
   type SweepProgress,
   type VerificationSummary,
 } from '../progress.js';
@@ -35,8 +36,10 @@ export interface SweepView {
   eta?: string;
   failures: number;
   mismatches?: number;
-  /** Why it is not simply running: paused (with its flag) or failed (with its reason). */
+  /** Why it is not simply running: paused (with its flag), failed (with its reason), held up (with its cause), or the step after the sweep. */
   status?: ToneText;
+  /** "stalled since 12:03:04": no progress lately, so no rate or ETA is shown. */
+  stalled?: string;
 }
 
 /** Display form of one entity row. */
@@ -127,25 +130,46 @@ function pausedText(sweep: Pick<SweepProgress, 'flag' | 'reason'>): string {
   return sweep.reason ? `${text}: ${clean(sweep.reason)}` : text;
 }
 
+/**
+ * "held up: target … could not be reached … · attempt 4, next try 12:03:09 · Tracer retries by itself; …":
+ * what Temporal knows about why a running sweep does not move, and what to do.
+ */
+export function stallText(stall: StallInfo): string {
+  const parts = [`held up: ${clean(stall.message)}`];
+  if (stall.since !== undefined && (stall.cause === 'worker-lost' || stall.cause === 'no-worker')) parts[0] += ` since ${clock(stall.since)}`;
+  const retry: string[] = [];
+  if (stall.attempt !== undefined && stall.attempt > 1) retry.push(`attempt ${stall.attempt}`);
+  if (stall.nextRetryAt !== undefined) retry.push(`next try ${clock(stall.nextRetryAt)}`);
+  if (stall.activities !== undefined && stall.activities > 1) retry.push(`${stall.activities} chunks alike`);
+  if (retry.length > 0) parts.push(retry.join(', '));
+  if (stall.fix) parts.push(clean(stall.fix));
+  return parts.join(' · ');
+}
+
 /** Display form of a sweep; ETA only while running and only when a rate exists (never guessed). */
 export function viewSweep(sweep: SweepProgress): SweepView {
   const total = displayTotal(sweep);
-  const fraction = sweepFraction(sweep);
+  const fraction = sweep.countsUnknown ? 0 : sweepFraction(sweep);
   const estimate = sweep.totalIsEstimate && sweep.state !== 'completed';
   const view: SweepView = {
     kind: sweep.kind,
     state: sweep.state,
     fraction,
-    percent: formatPercent(fraction),
-    counts: `${formatCount(sweep.done)}/${estimate ? '~' : ''}${formatCount(total)}`,
+    percent: sweep.countsUnknown ? '?%' : formatPercent(fraction),
+    counts: sweep.countsUnknown ? '?/?' : `${formatCount(sweep.done)}/${estimate ? '~' : ''}${formatCount(total)}`,
     failures: sweep.failures,
   };
   if (sweep.mismatches !== undefined) view.mismatches = sweep.mismatches;
-  if (sweep.state === 'running' && sweep.ratePerSec !== undefined) view.rate = formatRate(sweep.ratePerSec);
-  if (sweep.state === 'running') {
+  const stalled = sweep.state === 'running' && sweep.stalledSince !== undefined;
+  if (stalled) view.stalled = `stalled since ${clock(sweep.stalledSince!)}`;
+  // A stalled sweep's rate and ETA describe the past: leave them out rather than show them stale.
+  if (sweep.state === 'running' && !stalled && sweep.ratePerSec !== undefined) view.rate = formatRate(sweep.ratePerSec);
+  if (sweep.state === 'running' && !stalled) {
     const ms = sweep.etaMs ?? eta(sweep.done, total, sweep.ratePerSec);
     if (ms !== undefined && Number.isFinite(ms) && fraction < 1) view.eta = formatDuration(ms);
   }
+  if (sweep.state === 'running' && sweep.stall) view.status = { text: stallText(sweep.stall), tone: 'bad' };
+  else if (sweep.state === 'running' && sweep.step) view.status = { text: clean(sweep.step), tone: 'active' };
   if (sweep.state === 'paused') view.status = { text: pausedText(sweep), tone: 'warn' };
   if (sweep.state === 'failed') {
     view.status = { text: `failed: ${sweep.reason ? clean(sweep.reason) : 'no reason recorded'}`, tone: 'bad' };
@@ -154,6 +178,7 @@ export function viewSweep(sweep: SweepProgress): SweepView {
 }
 
 const PHASE_TONE: Record<EntityPhase, Tone> = {
+  unknown: 'warn',
   pending: 'dim',
   backfilling: 'active',
   backfilled: 'ok',
@@ -196,7 +221,9 @@ export function viewEntity(status: EntityStatus): EntityView {
     started,
   };
   if (sweep && started) view.sweep = viewSweep(sweep);
-  if (!started && status.phase === 'pending') {
+  if (status.phase === 'unknown') {
+    view.status = { text: `state unknown: ${clean(status.unknownBecause ?? 'the live state could not be read')}`, tone: 'warn' };
+  } else if (!started && status.phase === 'pending') {
     const waits = status.dependsOn.length > 0 ? ` · after ${status.dependsOn.map(clean).join(', ')}` : '';
     view.status = { text: `not started${waits}`, tone: 'dim' };
   } else if (!started && (status.phase === 'backfilling' || status.phase === 'verifying')) {

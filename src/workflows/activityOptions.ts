@@ -6,6 +6,12 @@
  */
 import type { ActivityOptions } from '@temporalio/workflow';
 
+/**
+ * Heartbeat period of chunk activities (on a timer); the sweep's heartbeat timeout is a few of these,
+ * and `migrate status` calls a worker lost after two missed beats.
+ */
+export const HEARTBEAT_EVERY_MS = 3_000;
+
 /** Failure types no retry can mend, whatever the activity. */
 export const PERMANENT_FAILURES = ['TargetAuthError', 'PlanMismatchError'];
 

@@ -69,6 +69,8 @@ export interface SweepResult {
   mismatches: number;
   /** Verification only: the stored report's id. */
   reportId?: string;
+  /** Final rows done per partition (absent from results of older runs). */
+  partitions?: { index: number; done: number }[];
 }
 
 /** The operator flipped the flag or asked to resume: look again now instead of at the next poll. */

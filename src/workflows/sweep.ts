@@ -44,6 +44,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   let partitions: PartitionState[] = input.carried?.partitions ?? [];
   const startedAt = input.carried?.startedAt ?? Date.now();
   let samples: RateSample[] = input.carried?.samples ?? [];
+  // When the count last grew: readers call a sweep stalled when this gets old (its rate would lie).
+  let lastProgressAt = samples.length > 0 ? samples[samples.length - 1]!.at : startedAt;
   let state: SweepState = 'running';
   let reason: string | undefined = input.carried?.pausedReason;
   let flagName: string | undefined;
@@ -85,6 +87,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       startedAt,
       updatedAt: Date.now(),
       workflowId: info.workflowId,
+      lastProgressAt,
     };
   });
 
@@ -94,7 +97,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     continueAsNew<typeof sweepWorkflow>({ ...input, carried: { partitions, startedAt, samples, pausedReason: authPaused ? reason : undefined } });
 
   const record = () => {
-    samples = pushSample(samples, { at: Date.now(), done: partitions.reduce((n, p) => n + p.done, 0) });
+    const done = partitions.reduce((n, p) => n + p.done, 0);
+    const before = samples.length > 0 ? samples[samples.length - 1]!.done : 0;
+    samples = pushSample(samples, { at: Date.now(), done });
+    if (done > before) lastProgressAt = Date.now();
   };
 
   async function runPartition(p: PartitionState): Promise<'completed' | 'paused' | 'roll'> {
@@ -167,5 +173,6 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
   const result = await finishSweep({ plan, entity, kind, runKey, verify: input.verify, startedAt, partitions });
   state = 'completed';
-  return result;
+  // Per-partition counts go with the result, so a reader's final frame agrees with the totals.
+  return { ...result, partitions: partitions.map((p) => ({ index: p.index, done: p.done })) };
 }

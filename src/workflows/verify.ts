@@ -74,7 +74,7 @@ export async function verifyWorkflow(input: VerifyInput): Promise<VerifyResult> 
   setHandler(progressQuery, (): SweepProgress => ({
     kind: 'verify',
     state: status.phase === 'completed' ? 'completed' : 'running',
-    reason: status.phase === 'sweep' ? undefined : `${status.phase}${status.phase === 'recheck' ? ` round ${status.round}/${status.rounds}` : ''}`,
+    step: stepWords(status),
     done: status.compared,
     total: status.compared,
     totalIsEstimate: status.phase === 'sweep',
@@ -163,6 +163,22 @@ export async function verifyWorkflow(input: VerifyInput): Promise<VerifyResult> 
   status.reportId = reportId;
   status.phase = 'completed';
   return { reportId, summary, compared: sweep.done };
+}
+
+/** What a running verification does after its sweep, in an operator's words (shown instead of a bare 100%). */
+function stepWords(s: VerifyStatus): string | undefined {
+  switch (s.phase) {
+    case 'catch-up':
+      return 'comparing rows written during the sweep';
+    case 'recheck':
+      return `re-checking rows that differed (round ${s.round} of ${s.rounds}, after the plan's recheckAfter wait)`;
+    case 'extras':
+      return `looking for rows only the service has (${s.extras} found so far)`;
+    case 'report':
+      return 'writing the report';
+    default:
+      return undefined;
+  }
 }
 
 type Cursor = readonly (string | number)[];

@@ -17,6 +17,8 @@ export interface DashboardProps {
   error?: string;
   /** The source did not answer the last poll (before any snapshot, or beyond what it reports). */
   reconnecting?: boolean;
+  /** Why the last poll failed (which system did not answer), shown in the banner. */
+  reconnectReason?: string;
 }
 
 export const KEY_LEGEND = '↑/↓ select · p pause/resume · q detach';
@@ -26,7 +28,7 @@ const MAX_NAME = 20;
  * The whole-plan screen: header, reconnecting banner, one row per entity, key legend.
  * Finished entities are redrawn, not moved into <Static>: the selection must be able to reach them.
  */
-export function Dashboard({ snapshot, selected, width, color = true, pending = {}, error, reconnecting = false }: DashboardProps) {
+export function Dashboard({ snapshot, selected, width, color = true, pending = {}, error, reconnecting = false, reconnectReason }: DashboardProps) {
   const showBanner = reconnecting || snapshot?.connection === 'reconnecting';
   const nameWidth = Math.min(
     MAX_NAME,
@@ -45,6 +47,7 @@ export function Dashboard({ snapshot, selected, width, color = true, pending = {
       {showBanner ? (
         <Text wrap="wrap" {...toneProps('warn', color)}>
           ⚠ reconnecting… {snapshot ? `showing data from ${clock(snapshot.takenAt)}` : 'no data yet'}
+          {reconnectReason ? ` — ${clean(reconnectReason)}` : ''}
         </Text>
       ) : null}
       {snapshot?.message ? <Text wrap="wrap">{clean(snapshot.message)}</Text> : null}

@@ -37,7 +37,8 @@ function details(sweep: SweepView): { text: string; tone: 'normal' | 'bad' | 'di
   ];
   if (sweep.rate) parts.push({ text: sweep.rate, tone: 'normal' });
   // ETA is left out, not shown as 0 or a guess, until the rate window has enough data.
-  if (sweep.eta) parts.push({ text: `ETA ${sweep.eta}`, tone: 'normal' });
+  if (sweep.stalled) parts.push({ text: sweep.stalled, tone: 'bad' });
+  else if (sweep.eta) parts.push({ text: `ETA ${sweep.eta}`, tone: 'normal' });
   else if (sweep.state === 'running') parts.push({ text: 'ETA —', tone: 'dim' });
   parts.push({
     text: `${formatCount(sweep.failures)} ${sweep.failures === 1 ? 'failure' : 'failures'}`,

@@ -73,7 +73,7 @@ export function SweepView({ sweep, title, width, color = true, maxPartitions = 1
   const widest = Math.max(0, ...shown.map((p) => partitionCounts(p, sweep.totalIsEstimate).length));
   const labelWidth = Math.max(4, ...shown.map((p) => `p${p.index}`.length + 1));
   const partitionBar = Math.max(4, Math.min(20, width - 2 - labelWidth - 6 - 12 - 1 - widest));
-  const details = [view.rate, view.eta ? `ETA ${view.eta}` : view.state === 'running' ? 'ETA —' : undefined]
+  const details = [view.rate, view.stalled ?? (view.eta ? `ETA ${view.eta}` : view.state === 'running' ? 'ETA —' : undefined)]
     .filter((x): x is string => !!x);
   return (
     <Box flexDirection="column" width={width}>

@@ -21,6 +21,8 @@ import {
 export interface BarRenderer {
   /** Redraws from a snapshot or a sweep; bars appear for entities or partitions seen first. */
   update(data: DashboardSnapshot | SweepProgress): void;
+  /** A line printed above the bars (e.g. that Temporal does not answer). */
+  note(text: string): void;
   /** Final redraw, then leaves the cursor below the bars. Idempotent. */
   stop(): void;
 }
@@ -37,9 +39,10 @@ interface Line {
 }
 
 function sweepInfo(v: SweepView, withState = true): string {
-  if (v.status) return v.status.text;
+  if (v.status) return v.stalled ? `${v.stalled} · ${v.status.text}` : v.status.text;
   const parts: string[] = withState ? [v.state] : [];
   if (v.rate) parts.push(v.rate);
+  if (v.stalled) parts.push(v.stalled);
   if (v.eta) parts.push(`ETA ${v.eta}`);
   if (v.failures > 0) parts.push(`${formatCount(v.failures)} failed`);
   if (v.mismatches) parts.push(`${formatCount(v.mismatches)} differ`);
@@ -138,6 +141,14 @@ export function createBarRenderer(stream: NodeJS.WriteStream): BarRenderer {
       exactWidth = Math.max(exactWidth, ...[...lines.values()].map((l) => l.counts.length));
       shortWidth = Math.max(shortWidth, ...[...lines.values()].map((l) => l.short.length));
       infoWidth = Math.min(40, Math.max(infoWidth, ...[...lines.values()].map((l) => [...l.info].length)));
+      // A line the frame no longer has (partitions of an earlier frame) goes, rather than stay frozen
+      // at its last value under a total that moved on.
+      for (const [key, bar] of bars) {
+        if (!lines.has(key)) {
+          multibar.remove(bar);
+          bars.delete(key);
+        }
+      }
       for (const [key, line] of lines) {
         const bar = bars.get(key);
         if (bar) {
@@ -147,6 +158,10 @@ export function createBarRenderer(stream: NodeJS.WriteStream): BarRenderer {
           bars.set(key, multibar.create(line.total, Math.min(line.value, line.total), { line }));
         }
       }
+    },
+    note(text) {
+      if (stopped) return;
+      multibar.log(`${truncate(text.replace(/[\u0000-\u001f]/g, ' '), columns() - 1)}\n`);
     },
     stop() {
       if (stopped) return;

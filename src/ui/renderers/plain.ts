@@ -12,6 +12,7 @@ function isSnapshot(x: DashboardSnapshot | SweepProgress): x is DashboardSnapsho
 function detailParts(s: SweepView): string[] {
   const parts: string[] = [];
   if (s.rate) parts.push(s.rate);
+  if (s.stalled) parts.push(s.stalled);
   if (s.eta) parts.push(`ETA ${s.eta}`);
   parts.push(`${formatCount(s.failures)} ${s.failures === 1 ? 'failure' : 'failures'}`);
   if (s.mismatches !== undefined) parts.push(`${formatCount(s.mismatches)} differ so far`);
@@ -90,7 +91,8 @@ export function createPlainRenderer(stream: NodeJS.WritableStream, options: Plai
         emit(`sweep:${label ?? ''}`, body, `${ts} ${body}`, at);
         return;
       }
-      const plan = data.connection === 'reconnecting' ? `reconnecting… showing data from ${clock(data.takenAt)}` : 'connected';
+      // While reconnecting, say which system does not answer: that is what the operator goes to fix.
+      const plan = data.connection === 'reconnecting' ? `reconnecting… showing data from ${clock(data.takenAt)}${data.message ? ` — ${clean(data.message)}` : ''}` : 'connected';
       // Only say "connected" again after a reconnect, not on the first frame.
       if (last.has('plan') || data.connection === 'reconnecting') emit('plan', plan, `${ts} plan ${clean(data.plan)}: ${plan}`, at);
       for (const e of data.entities) {
