@@ -188,8 +188,11 @@ export interface EntityStatus {
 export interface DashboardSnapshot {
   plan: string;
   takenAt: number;
-  /** `reconnecting` while Temporal or the state store does not answer; the last data is kept. */
-  connection: 'ok' | 'reconnecting';
+  /**
+   * `reconnecting` while Temporal or the state store does not answer and the last data is kept;
+   * `unreachable` when there is no data to keep (every entity is `unknown`, `message` says which system).
+   */
+  connection: 'ok' | 'reconnecting' | 'unreachable';
   message?: string;
   entities: EntityStatus[];
 }

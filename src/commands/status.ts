@@ -18,6 +18,7 @@ const load = async () => ({
   ...(await import('../ui/renderers/choose.js')),
   ...(await import('../ui/renderers/plain.js')),
   ...(await import('../ui/renderers/json.js')),
+  ...(await import('../errors.js')),
 });
 import type { DashboardSnapshot } from '../progress.js';
 
@@ -29,9 +30,21 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'display mode with --watch').choices(['auto', 'plain', 'ink']).default('auto'))
     .option('--interval <ms>', 'poll interval with --watch (at least 1000)', (v) => Number.parseInt(v, 10), 1000)
     .action(async (opts: { watch?: boolean; progress: 'auto' | 'plain' | 'ink'; interval: number }) => {
-      const { loadPlanForCommand, openSession, collectStatus, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine } = await load();
+      const { loadPlanForCommand, openSession, collectStatus, unknownSnapshot, EnvironmentError, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine } = await load();
       const ctx = context();
-      const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
+      const loaded = await loadPlanForCommand(ctx);
+      let session;
+      try {
+        session = await openSession(loaded, ctx.env, ctx.cwd);
+      } catch (e) {
+        // Temporal cannot be reached at all: the one-shot frame still says unknown (and why), not nothing.
+        if (!opts.watch && e instanceof EnvironmentError) {
+          const snap = unknownSnapshot({ loaded }, e.message);
+          if (ctx.options.json) ctx.output.outJson(snap);
+          else ctx.output.out(renderPlainLine(snap, Date.now()));
+        }
+        throw e;
+      }
       try {
         for (const note of startedNotes(session)) ctx.output.err(note);
         const { settings } = session.temporal;
@@ -48,9 +61,19 @@ const register: RegisterCommand = (program, context): Command =>
           }
         };
         if (!opts.watch) {
-          const snap = await collectStatus(session, sources);
+          let snap: DashboardSnapshot;
+          let unreachable: Error | undefined;
+          try {
+            snap = await collectStatus(session, sources);
+          } catch (e) {
+            if (!(e instanceof EnvironmentError)) throw e;
+            // Unknown is not pending: every entity says so and why, and the exit code is 3.
+            unreachable = e;
+            snap = unknownSnapshot(session, e.message);
+          }
           if (ctx.options.json) ctx.output.outJson(snap);
           else ctx.output.out(renderPlainLine(snap, Date.now()));
+          if (unreachable) throw unreachable;
           return;
         }
         const mode = chooseRenderer({ isTTY: Boolean(ctx.output.stderr.isTTY), json: ctx.options.json, progress: opts.progress, ci: isCi(ctx.env) });

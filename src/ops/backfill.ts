@@ -147,10 +147,11 @@ export async function runningProgress(
     if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(session.temporal.settings.address, e);
     const pollers = await temporalCall(session, () => workflowPollers(session)).catch(() => undefined);
     const { taskQueue } = session.temporal.settings;
+    // Nobody polls: that is the news. Otherwise what the pending chunks say is more precise than "no answer".
     const stall: StallInfo =
       pollers === 0
         ? { cause: 'no-worker', message: `no worker polls task queue "${taskQueue}": the work waits in Temporal`, fix: `Start one with \`migrate worker --plan ${session.loaded.file}\`.` }
-        : { cause: 'worker-lost', message: `no worker answered within ${QUERY_DEADLINE_MS / 1000} s (${rootMessage(e)})`, fix: 'A worker may have crashed or be restarting; check the worker log.' };
+        : (stallOf(described.raw.pendingActivities, Date.now()) ?? { cause: 'worker-lost', message: `no worker answered within ${QUERY_DEADLINE_MS / 1000} s (${secrets.redact(rootMessage(e))})`, fix: 'A worker may have crashed or be restarting; check the worker log.' });
     const last = lastAnswered.get(workflowId);
     progress = last
       ? { ...last, ratePerSec: undefined, etaMs: undefined, stall, stalledSince: last.lastProgressAt ?? last.updatedAt }

@@ -46,27 +46,44 @@ export interface StatusSources {
   lastVerification?(session: Session, entity: string): Promise<VerificationSummary | undefined>;
 }
 
-/** Reads every entity's state; throws when Temporal or the state store does not answer (the UI shows reconnecting). */
+/**
+ * Reads every entity's state (entities in parallel, so one slow answer does not add up); throws an
+ * EnvironmentError naming Temporal or the state store when one does not answer (the UI shows
+ * reconnecting, a one-shot status shows every entity unknown).
+ */
 export async function collectStatus(session: Session, sources: StatusSources = {}): Promise<DashboardSnapshot> {
   const { plan } = session.loaded;
-  const entities: EntityStatus[] = [];
-  for (const name of topologicalOrder(plan)) {
-    const [backfill, verify, lastVerification] = await Promise.all([
-      backfillProgress(session, name),
-      sources.verifyProgress?.(session, name),
-      sources.lastVerification?.(session, name),
-    ]);
-    const phase = entityPhase(backfill, verify, lastVerification);
-    entities.push({
-      entity: name,
-      phase,
-      dependsOn: plan.entities[name]!.dependsOn,
-      backfill,
-      verify,
-      lastVerification,
-      workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
-      next: nextCommand(name, phase),
-    });
-  }
+  const entities = await Promise.all(
+    topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
+      const [backfill, verify, lastVerification] = await Promise.all([
+        backfillProgress(session, name),
+        sources.verifyProgress?.(session, name),
+        sources.lastVerification?.(session, name),
+      ]);
+      const phase = entityPhase(backfill, verify, lastVerification);
+      return {
+        entity: name,
+        phase,
+        dependsOn: plan.entities[name]!.dependsOn,
+        backfill,
+        verify,
+        lastVerification,
+        workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
+        next: nextCommand(name, phase),
+      };
+    }),
+  );
   return { plan: plan.name, takenAt: Date.now(), connection: 'ok', entities };
+}
+
+/** The frame to show when the state could not be read: every entity unknown, saying which system did not answer. */
+export function unknownSnapshot(session: Pick<Session, 'loaded'>, because: string): DashboardSnapshot {
+  const { plan } = session.loaded;
+  return {
+    plan: plan.name,
+    takenAt: Date.now(),
+    connection: 'unreachable',
+    message: because,
+    entities: topologicalOrder(plan).map((name) => ({ entity: name, phase: 'unknown', dependsOn: plan.entities[name]!.dependsOn, unknownBecause: because })),
+  };
 }
