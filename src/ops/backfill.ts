@@ -140,12 +140,19 @@ export async function runningProgress(
   const now = Date.now();
   const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
   let progress: SweepProgress;
+  // Asked side by side: when nobody polls the queue, no query can be answered, so do not wait for it.
+  const pollersAsked = temporalCall(session, () => workflowPollers(session)).catch(() => undefined);
+  const asked = session.temporal.connection.withDeadline(now + QUERY_DEADLINE_MS, query);
+  asked.catch(() => undefined);
   try {
-    progress = await session.temporal.connection.withDeadline(now + QUERY_DEADLINE_MS, query);
+    progress = await Promise.race([
+      asked,
+      pollersAsked.then((n) => (n === 0 ? Promise.reject(new Error('no workflow poller')) : asked)),
+    ]);
     lastAnswered.set(workflowId, progress);
   } catch (e) {
     if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(session.temporal.settings.address, e);
-    const pollers = await temporalCall(session, () => workflowPollers(session)).catch(() => undefined);
+    const pollers = await pollersAsked;
     const { taskQueue } = session.temporal.settings;
     // Nobody polls: that is the news. Otherwise what the pending chunks say is more precise than "no answer".
     const stall: StallInfo =
