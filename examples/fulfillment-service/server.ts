@@ -73,6 +73,8 @@ export interface RequestLog {
   lastWriteRequestAt?: number;
   /** Write requests carrying an Idempotency-Key already seen: re-sent batches. */
   repeatedIdempotencyKeys: number;
+  /** Items removed by batch deletes. */
+  deletes: number;
 }
 
 export interface CollectionConfig {
@@ -140,6 +142,7 @@ function emptyLog(): RequestLog {
     itemStatuses: {},
     injected: { '503': 0, '429': 0, '401': 0 },
     repeatedIdempotencyKeys: 0,
+    deletes: 0,
   };
 }
 
@@ -283,13 +286,13 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
 
   async function handleV1(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams) {
     const method = req.method ?? 'GET';
-    const m = /^\/v1\/([^/:]+)(?::(batchUpsert|batchGet))?(?:\/([^/]+))?$/.exec(path);
+    const m = /^\/v1\/([^/:]+)(?::(batchUpsert|batchGet|batchDelete))?(?:\/([^/]+))?$/.exec(path);
     if (!m || (m[2] && m[3])) throw new HttpError(404, `no route ${method} ${path}`);
     const collection = decodeURIComponent(m[1]!);
     const action = m[2];
     const keySegment = m[3];
     const isWrite =
-      (action === 'batchUpsert' && method === 'POST') ||
+      ((action === 'batchUpsert' || action === 'batchDelete') && method === 'POST') ||
       (keySegment !== undefined && (method === 'PUT' || method === 'POST' || method === 'DELETE'));
     if (isWrite) {
       log.writes += 1;
@@ -326,6 +329,24 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       noteWrite(req);
       countItems(collection, body.items);
       return send(res, 200, { results: await upsertItems(collection, body.items) });
+    }
+    if (action === 'batchDelete') {
+      if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${path}`);
+      const body = (await readBody(req)) as { keys?: unknown } | undefined;
+      if (!body || !Array.isArray(body.keys)) throw new HttpError(400, 'body must be {"keys": [...]}');
+      const fields = keyFieldsOf(collection);
+      noteWrite(req);
+      const results: { status: number; error?: string }[] = [];
+      for (const k of body.keys) {
+        if (k === null || typeof k !== 'object') {
+          results.push({ status: 400, error: 'a key must be an object of key fields' });
+          continue;
+        }
+        const key = canonicalKey(fields, k as Record<string, unknown>);
+        results.push((await store.delete(collection, key)) ? { status: 200 } : { status: 404, error: `no item ${key} in ${collection}` });
+      }
+      log.deletes += results.filter((r) => r.status === 200).length;
+      return send(res, 200, { results });
     }
     if (action === 'batchGet') {
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${path}`);

@@ -1,6 +1,7 @@
 /** The worker's activities, built from injected dependencies (pools are opened once, by the caller). */
 import { createSweepActivities, type SweepActivityDeps } from './sweep.js';
 import { createVerifyActivities } from './verify.js';
+import { createSyncActivities } from './syncActivities.js';
 import { withFailureMapping } from './failures.js';
 
 export type ActivityDeps = SweepActivityDeps;
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...createSweepActivities(deps),
     ...createVerifyActivities(deps),
+    ...createSyncActivities(deps),
   });
 }
 

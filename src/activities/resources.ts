@@ -16,6 +16,7 @@ import { createRateLimiter, type RateLimiter } from '../target/rateLimiter.js';
 import type { TargetClient } from '../target/types.js';
 import { compileMapping, loadTransform, type Mapping, type Transform } from '../mapping/index.js';
 import { parseRate } from '../plan/units.js';
+import { openChangeLog, type ChangeLog } from '../capture/changeLog.js';
 
 export interface PlanResources {
   readonly plan: Plan;
@@ -25,6 +26,8 @@ export interface PlanResources {
   source(db: string): Promise<SourceDb>;
   target(entity: string): TargetClient;
   mapping(entity: string): Mapping;
+  /** The entity's change capture on its legacy table (sync with `capture: triggers`). */
+  changeLog(entity: string): ChangeLog;
   /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
   acquire(entity: string, items: number): Promise<void>;
   /** Imports every entity's `transform` module; call once before `mapping()` (workers and commands do). */
@@ -41,6 +44,7 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
   const gates = new Map<string, Gate>();
   const mappings = new Map<string, Mapping>();
   const transforms = new Map<string, Transform>();
+  const changeLogs = new Map<string, ChangeLog>();
   let store: Promise<StateStore> | undefined;
 
   const entity = (name: string): Entity => {
@@ -94,6 +98,17 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
       }
       return m;
     },
+    changeLog(name) {
+      let log = changeLogs.get(name);
+      if (!log) {
+        const e = entity(name);
+        const cfg = plan.sources[e.source.db];
+        if (!cfg) throw new UserError(`source "${e.source.db}" is not in plan ${plan.name}`);
+        log = openChangeLog(cfg.url, e.source);
+        changeLogs.set(name, log);
+      }
+      return log;
+    },
     target(name) {
       let t = targets.get(name);
       if (!t) {
@@ -125,6 +140,7 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
     async close() {
       const all = [...sources.values()].map(async (s) => (await s).close());
       if (store) all.push((await store).close());
+      for (const log of changeLogs.values()) all.push(log.close());
       await Promise.allSettled(all);
     },
   };

@@ -96,8 +96,9 @@ export function installStatements(dialect: DialectName, source: Pick<SourceConfi
 
   const skipOwn = `COALESCE(${ORIGIN_MARKER.mysql}, '') <> '${ORIGIN_MARKER.value}'`;
   const [ai, au, ad] = objects.triggers.map(q);
-  // MySQL has no IS DISTINCT FROM; <=> is its null-safe equality.
-  const keyChangedMysql = source.key.map((k) => `NOT (OLD.${q(k)} <=> NEW.${q(k)})`).join(' OR ');
+  // MySQL has no IS DISTINCT FROM; <=> is its null-safe equality. BINARY makes a change of case
+  // under a case-insensitive collation a key change too: the service holds the old spelling.
+  const keyChangedMysql = source.key.map((k) => `NOT (BINARY OLD.${q(k)} <=> BINARY NEW.${q(k)})`).join(' OR ');
   return [
     `CREATE TABLE ${changes} AS SELECT ${keyCols} FROM ${legacy} LIMIT 0`,
     `ALTER TABLE ${changes} ADD COLUMN ${pos} BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST, ADD COLUMN ${op} CHAR(1) NOT NULL, ADD COLUMN ${at} TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)`,

@@ -5,17 +5,17 @@
 import type { EntityPhase, EntityStatus } from '../progress.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
-import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type TargetEndpoints, type VerifyPhase } from './schema.js';
+import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type SyncPhase, type TargetEndpoints, type VerifyPhase } from './schema.js';
 
 /** Version of the `migrate plan --json` document; bumped only on incompatible changes. */
 export const PLAN_DOCUMENT_VERSION = 1;
 
 export interface PhaseDescription {
-  kind: 'backfill' | 'verify' | 'cutover';
+  kind: 'backfill' | 'sync' | 'verify' | 'cutover';
   /** One line of the phase's key settings. */
   summary: string;
   /** The phase's settings with defaults applied, as validated. */
-  settings: BackfillPhase | VerifyPhase | CutoverPhase;
+  settings: BackfillPhase | SyncPhase | VerifyPhase | CutoverPhase;
 }
 
 export interface NextStep {
@@ -107,6 +107,11 @@ function describePhase(phase: Entity['phases'][number]): PhaseDescription {
   if ('backfill' in phase) {
     const b = phase.backfill;
     return { kind: 'backfill', settings: b, summary: `batchSize ${b.batchSize} · partitions ${b.partitions} · flag ${b.flag}` };
+  }
+  if ('sync' in phase) {
+    const y = phase.sync;
+    const capture = y.capture === 'triggers' ? 'capture triggers (inserts, updates, deletes)' : 'capture updatedAt (inserts and updates only: hard deletes are not seen)';
+    return { kind: 'sync', settings: y, summary: `${capture} · batchSize ${y.batchSize} · maxLag ${y.maxLag} · flag ${y.flag}` };
   }
   if ('verify' in phase) {
     const v = phase.verify;

@@ -94,6 +94,14 @@ export const batchTargetSchema = z.strictObject({
   list: z.strictObject({ path: httpPath }).optional(),
   /** The service may hold items of its own that the legacy never had: verification does not count them. */
   ownItems: z.boolean().optional(),
+  /** Removes items; sync sends the legacy's deletes here (batch: `{keys}` body; single: `{key}` in the path, DELETE). */
+  delete: z
+    .strictObject({
+      method: z.enum(['POST', 'DELETE']).default('POST'),
+      path: httpPath,
+      batch: z.number().int().min(1).max(10_000).optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -201,6 +209,18 @@ export const verifyPhaseSchema = z.strictObject({
   partitions: z.number().int().min(1).max(256).optional(),
 });
 
+export const syncPhaseSchema = z.strictObject({
+  /** triggers: a change table filled by triggers (sees deletes); updatedAt: a cursor over source.updatedAt (no deletes). */
+  capture: z.enum(['triggers', 'updatedAt']).default('triggers'),
+  /** Changes applied per batch. */
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** How long to wait when no change is pending before looking again. */
+  poll: duration.default('1s'),
+  /** The lag (age of the oldest unsent change) the cutover's write switch waits for. */
+  maxLag: duration.default('30s'),
+  flag: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
+});
+
 const routing = z.union([z.enum(['legacy', 'shadow', 'new']), z.strictObject({ new: percent })]);
 
 export const gateSchema = z.strictObject({
@@ -225,6 +245,7 @@ export const cutoverPhaseSchema = z.strictObject({
 
 export const phaseSchema = z.union([
   z.strictObject({ backfill: backfillPhaseSchema }),
+  z.strictObject({ sync: syncPhaseSchema }),
   z.strictObject({ verify: verifyPhaseSchema }),
   z.strictObject({ cutover: cutoverPhaseSchema }),
 ]);
@@ -265,6 +286,7 @@ export type MapField = z.output<typeof mapFieldSchema>;
 export type Cast = z.output<typeof castSchema>;
 export type BackfillPhase = z.output<typeof backfillPhaseSchema>;
 export type VerifyPhase = z.output<typeof verifyPhaseSchema>;
+export type SyncPhase = z.output<typeof syncPhaseSchema>;
 export type CutoverPhase = z.output<typeof cutoverPhaseSchema>;
 export type FieldRule = z.output<typeof fieldRuleSchema>;
 export type Phase = z.output<typeof phaseSchema>;
@@ -272,6 +294,7 @@ export type Stage = z.output<typeof stageSchema>;
 
 interface PhaseConfigs {
   backfill: BackfillPhase;
+  sync: SyncPhase;
   verify: VerifyPhase;
   cutover: CutoverPhase;
 }

@@ -159,6 +159,34 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     throw fail(singleWriteMethod, path, a);
   }
 
+  /** Deleting what is already gone is the goal reached: 404 is success for deletes. */
+  const deleted = (status: number) => statusClass(status) === 'ok' || status === 404;
+
+  async function removeBatch(keys: readonly TargetKey[], idempotencyKey: string, method: string, path: string): Promise<ItemResult[]> {
+    const a = await request(method, path, { keys }, idempotencyKey, keys.length);
+    if (statusClass(a.status) !== 'ok') throw fail(method, path, a);
+    const results = (parseJson(a.text) as { results?: unknown } | undefined)?.results;
+    if (!Array.isArray(results) || results.length !== keys.length) {
+      throw new TargetPermanentError(service, a.status, `target "${service}" answered ${method} ${path} without one result per key (sent ${keys.length}, got ${Array.isArray(results) ? results.length : 'none'})`);
+    }
+    return keys.map((key, i) => {
+      const r = (results[i] ?? {}) as { status?: unknown; error?: unknown };
+      const status = typeof r.status === 'number' ? r.status : a.status;
+      if (deleted(status)) return { key, ok: true, status };
+      const cls = statusClass(status);
+      if (cls === 'retryable' || cls === 'auth') throw responseError(service, status, `${method} ${path} (key ${i})`, typeof r.error === 'string' ? r.error : '', a.retryAfter, local);
+      return { key, ok: false, status, error: reason(r.error, `HTTP ${status}`) };
+    });
+  }
+
+  async function removeOne(key: TargetKey, idempotencyKey: string, path: string): Promise<ItemResult> {
+    const p = withKey(path, key);
+    const a = await request('DELETE', p, undefined, idempotencyKey);
+    if (deleted(a.status)) return { key, ok: true, status: a.status };
+    if (statusClass(a.status) === 'item') return { key, ok: false, status: a.status, error: reason(parseJson(a.text) ?? a.text, a.text) };
+    throw fail('DELETE', p, a);
+  }
+
   async function readBatch(keys: readonly TargetKey[]): Promise<TargetItem[]> {
     const path = endpoints.read.path;
     const a = await request(batchReadMethod, path, { keys }, undefined, keys.length);
@@ -182,8 +210,21 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     return item as TargetItem;
   }
 
+  const del = endpoints.delete;
+  const remove = del
+    ? async (keys: readonly TargetKey[], idempotencyKey = 'delete'): Promise<ItemResult[]> => {
+        if (keys.length === 0) return [];
+        if (del.path.includes(KEY_PLACEHOLDER)) return mapLimit(keys, concurrency, (key, i) => removeOne(key, keys.length === 1 ? idempotencyKey : `${idempotencyKey}-${i}`, del.path));
+        const size = del.batch ?? keys.length;
+        const out: ItemResult[] = [];
+        for (let i = 0; i < keys.length; i += size) out.push(...(await removeBatch(keys.slice(i, i + size), `${idempotencyKey}-${i}`, del.method, del.path)));
+        return out;
+      }
+    : undefined;
+
   return {
     service,
+    ...(remove ? { remove } : {}),
 
     async write(items, idempotencyKey) {
       if (items.length === 0) return [];

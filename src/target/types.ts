@@ -5,7 +5,10 @@
  * batch read   `POST {read.path}` body `{ "keys": [{…}] }`, answer `{ "items": [item…] }` (missing keys absent);
  * single write `PUT {write.path}` with `{key}` in the path replaced by the URL-encoded key, body the item;
  * single read  `GET {read.path}` with `{key}`; 404 means missing;
- * list         `GET {list.path}?cursor=…&limit=…`, answer `{ "items": […], "nextCursor"?: "…" }`.
+ * list         `GET {list.path}?cursor=…&limit=…`, answer `{ "items": […], "nextCursor"?: "…" }`;
+ * batch delete `POST {delete.path}` body `{ "keys": [{…}] }`, header `Idempotency-Key`, answer
+ *              `{ "results": [{ "status": 200|204|404|4xx, "error"?: "…" }] }` in key order;
+ * single delete `DELETE {delete.path}` with `{key}`; 404 means already gone, which is success.
  */
 
 /** Target key fields → values, e.g. `{ id: 42 }` or `{ orderId: 1, lineNo: 3 }`. */
@@ -37,10 +40,10 @@ export interface TargetClient {
   /** Proves reachability and auth by calling the read endpoint with an empty or unlikely key. */
   probe(): Promise<void>;
   /**
-   * Deletes items by key (verification's repair of extras); an item already gone counts as deleted.
-   * Absent when the plan declares no way to delete.
+   * Deletes items by key (sync's deletes, verification's repair of extras); an item already gone
+   * counts as deleted. Absent when the plan declares no way to delete.
    */
-  remove?(keys: readonly TargetKey[]): Promise<ItemResult[]>;
+  remove?(keys: readonly TargetKey[], idempotencyKey?: string): Promise<ItemResult[]>;
   /**
    * Checks the write path without writing (an OPTIONS request per write endpoint); absent when the
    * profile cannot. Never creates, changes or deletes an item.
