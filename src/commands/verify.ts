@@ -4,9 +4,9 @@
  * from the legacy after confirmation; `--report <id>` reprints a stored report.
  */
 import { Option, type Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import type { RegisterCommand } from './index.js';
 import type { CommandContext } from '../cli/context.js';
+import { confirm } from '../cli/confirm.js';
 import { withStateStore } from './withStateStore.js';
 import type { VerificationReport } from '../ops/verify.js';
 import { ProblemFoundError, UserError } from '../errors.js';
@@ -46,15 +46,6 @@ function verdict(id: string, report: VerificationReport): void {
   throw new ProblemFoundError(`verification of ${report.entity} failed: ${report.totals.persistent} persistent mismatches of ${report.totals.compared} rows (rate ${report.persistentRate}, threshold ${report.threshold})`, {
     hint: `See report ${id}; \`migrate verify --entity ${report.entity} --repair\` re-pushes missing and different rows from the legacy.`,
   });
-}
-
-async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: ctx.output.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 const register: RegisterCommand = (program, context): Command =>

@@ -9,7 +9,7 @@ import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { closest } from './suggest.js';
 import { compileExpression, ExpressionError } from '../mapping/compute.js';
 
-const PHASE_ORDER = ['backfill', 'verify', 'cutover'] as const;
+const PHASE_ORDER = ['backfill', 'sync', 'verify', 'cutover'] as const;
 type PhaseKind = (typeof PHASE_ORDER)[number];
 
 /** Without a file, problems point at the plan itself. */
@@ -41,6 +41,15 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
           add([...at, 'phases', i, 'backfill', 'flag'], `flag "${phase.backfill.flag}" is already the backfill flag of entity "${owner}"`, `give each entity its own flag, e.g. ${name}.backfill — one flag must stop one backfill`);
         } else flagOwners.set(phase.backfill.flag, name);
       }
+      if ('sync' in phase) {
+        const owner = flagOwners.get(phase.sync.flag);
+        if (owner !== undefined) {
+          add([...at, 'phases', i, 'sync', 'flag'], `flag "${phase.sync.flag}" already controls another phase (of entity "${owner}")`, `give the sync its own flag, e.g. ${name}.sync — pausing sync must not pause a backfill`);
+        } else flagOwners.set(phase.sync.flag, name);
+        if (phase.sync.capture === 'triggers' && !('rest' in entity.target) && !entity.target.delete) {
+          add([...at, 'target'], 'sync captures deletes, but the target has no delete endpoint, so rows deleted in the legacy would stay in the service', 'add `delete: { method: POST, path: /v1/<items>:batchDelete, batch: 500 }` (or a DELETE path with {key}) to the target', 'key');
+        }
+      }
       if ('cutover' in phase) checkCutover(phase.cutover, [...at, 'phases', i, 'cutover'], add);
     });
   }
@@ -60,6 +69,11 @@ function checkUnits(plan: Plan, add: Add): void {
   for (const [name, e] of Object.entries(plan.entities)) {
     if (parseDuration(e.failures.retention) === undefined) add(['entities', name, 'failures', 'retention'], `expected a duration, got "${e.failures.retention}"`);
     e.phases.forEach((phase, i) => {
+      if ('sync' in phase) {
+        for (const f of ['poll', 'maxLag'] as const) {
+          if (!positive(parseDuration(phase.sync[f]))) add(['entities', name, 'phases', i, 'sync', f], `expected a duration above zero, got "${phase.sync[f]}"`);
+        }
+      }
       if ('verify' in phase && parseDuration(phase.verify.recheckAfter) === undefined) add(['entities', name, 'phases', i, 'verify', 'recheckAfter'], `expected a duration, got "${phase.verify.recheckAfter}"`);
       if ('cutover' in phase) {
         phase.cutover.stages.forEach((s, j) => {
@@ -245,7 +259,7 @@ function checkPhases(entity: Entity, at: PlanPath, add: Add): void {
     firstAt.set(kind, i);
     const rank = PHASE_ORDER.indexOf(kind);
     if (rank < highest) {
-      add(path, `${kind} comes after ${highestKind}; phases run in the order backfill → verify → cutover`, `move ${kind} before ${highestKind}`, 'key');
+      add(path, `${kind} comes after ${highestKind}; phases run in the order backfill → sync → verify → cutover`, `move ${kind} before ${highestKind}`, 'key');
     } else {
       highest = rank;
       highestKind = kind;
