@@ -79,11 +79,6 @@ export function createSyncActivities(deps: { resources: PlanResources }) {
       const keepAlive = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const settings = syncSettings(res, input.entity);
-        if (settings.capture !== 'triggers') {
-          throw new UserError(`entity "${input.entity}": sync with capture: ${settings.capture} is not available in this version`, {
-            hint: 'Use `capture: triggers` and install them with `migrate sync --entity ' + input.entity + ' --install`.',
-          });
-        }
         const e = res.entity(input.entity);
         const store = await res.stateStore();
         const source = await res.source(e.source.db);

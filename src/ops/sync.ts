@@ -26,13 +26,9 @@ export interface CaptureReport {
   syncRunning: boolean;
 }
 
+/** Throws UserError when the entity has no sync phase (trigger capture is the only kind so far). */
 function requireTriggers(session: Session, entity: string): void {
-  const settings = syncSettings(session.resources, entity);
-  if (settings.capture !== 'triggers') {
-    throw new UserError(`entity "${entity}" syncs with capture: ${settings.capture}, which installs nothing on the legacy table`, {
-      hint: `Set \`capture: triggers\` in entities.${entity}.phases[].sync of ${session.loaded.file} to capture changes (and deletes) with triggers.`,
-    });
-  }
+  syncSettings(session.resources, entity);
 }
 
 /** What capture looks like on the legacy table now, and how far sync is behind it. */

@@ -110,7 +110,7 @@ function describePhase(phase: Entity['phases'][number]): PhaseDescription {
   }
   if ('sync' in phase) {
     const y = phase.sync;
-    const capture = y.capture === 'triggers' ? 'capture triggers (inserts, updates, deletes)' : 'capture updatedAt (inserts and updates only: hard deletes are not seen)';
+    const capture = 'capture triggers (inserts, updates, deletes)';
     return { kind: 'sync', settings: y, summary: `${capture} · batchSize ${y.batchSize} · maxLag ${y.maxLag} · flag ${y.flag}` };
   }
   if ('verify' in phase) {

@@ -210,8 +210,8 @@ export const verifyPhaseSchema = z.strictObject({
 });
 
 export const syncPhaseSchema = z.strictObject({
-  /** triggers: a change table filled by triggers (sees deletes); updatedAt: a cursor over source.updatedAt (no deletes). */
-  capture: z.enum(['triggers', 'updatedAt']).default('triggers'),
+  /** triggers: a change table filled by triggers in the legacy database (sees inserts, updates and deletes). */
+  capture: z.enum(['triggers']).default('triggers'),
   /** Changes applied per batch. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
   /** How long to wait when no change is pending before looking again. */
