@@ -7,13 +7,17 @@ import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import type { CommandContext } from '../cli/context.js';
 import { assertCanConfirm, confirm } from '../cli/confirm.js';
-import { loadPlanForCommand } from '../cli/resolvePlan.js';
-import { openSession } from '../ops/session.js';
-import { ensureWorker } from '../ops/workers.js';
-import { startedNotes } from '../ops/attachInfo.js';
-import { captureReport, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture } from '../ops/sync.js';
 import type { SyncProgress } from '../workflows/syncWorkflow.js';
-import { currentActor } from '../flags/index.js';
+
+/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
+const load = async () => ({
+  ...(await import('../cli/resolvePlan.js')),
+  ...(await import('../ops/session.js')),
+  ...(await import('../ops/workers.js')),
+  ...(await import('../ops/attachInfo.js')),
+  ...(await import('../ops/sync.js')),
+  ...(await import('../flags/index.js')),
+});
 
 interface Options {
   entity: string;
@@ -69,6 +73,7 @@ const register: RegisterCommand = (program, context): Command =>
     .action(async (opts: Options) => {
       const ctx = context();
       if (opts.install || opts.uninstall) assertCanConfirm(`--${opts.install ? 'install' : 'uninstall'} changes the legacy schema and`, opts, '--dry-run to see the DDL');
+      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, captureReport, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture, currentActor } = await load();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       const entity = opts.entity;
