@@ -36,7 +36,7 @@ const cases: { fixture: string; at: string; message: string; hint?: string; env?
   { fixture: 'bad-url-scheme', at: '6:18', message: 'expected a postgres:// or mysql:// URL, got "pgsql://postgres@127.0.0.1:5432/legacy"' },
   { fixture: 'wrong-version', at: '2:10', message: 'expected 1, got 2' },
   { fixture: 'unknown-cast', at: '18:33', message: 'expected one of "string", "integer", "number", "decimal", "boolean", "timestamp", "json", got "text"' },
-  { fixture: 'phases-out-of-order', at: '21:9', message: 'backfill comes after verify; phases run in the order backfill → verify → cutover' },
+  { fixture: 'phases-out-of-order', at: '21:9', message: 'backfill comes after verify; phases run in the order backfill → sync → verify → cutover' },
   { fixture: 'two-phases-of-a-kind', at: '40:9', message: 'a second backfill phase' },
   { fixture: 'missing-phases', at: '38:13', message: 'expected at least one phase, got an empty list' },
   { fixture: 'stage-consumer-unknown', at: '25:58', message: `consumer "report" is not one of the cutover's consumers (api, reports)`, hint: 'did you mean "reports"?' },

@@ -140,7 +140,7 @@ describe('shape problems', () => {
 
   it('Given a phase item with two kinds, When parsed, Then it says to split them', () => {
     const e = thrown(() => parsePlan(planWith('      - backfill: { flag: orders.backfill }', '      - { backfill: { flag: orders.backfill }, verify: {} }'), 'p.yaml', {}));
-    expect(e.problems[0]!.message).toBe('expected exactly one of backfill, verify, cutover per item, got backfill, verify');
+    expect(e.problems[0]!.message).toBe('expected exactly one of backfill, sync, verify, cutover per item, got backfill, verify');
   });
 
   it('Given a map field that is a number, When parsed, Then it says a string or a mapping was expected', () => {
