@@ -9,6 +9,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveStack } from '../support/harness.js';
+import { EXPECTED } from '../fixtures/fidelity/mysql.js';
 import { backfill, emptyCollection, failureLog, repair, setStoredText, setWorkerTimeZone, startCorpusStack, storedText, verify } from '../support/fidelity.js';
 
 const COLUMNS = `id int primary key, ti tinyint, si smallint, mi mediumint, i int, bi bigint, bu bigint unsigned, dc decimal(65,30),
@@ -28,14 +29,6 @@ const ROWS: [string, (string | null)[]][] = [
   ['5' + ', NULL'.repeat(22), []],
 ];
 
-// Written by hand from the value table (docs/mapping-and-comparison.md), not by the code under test.
-const EXPECTED: Record<string, string> = {
-  '1': '{"id":1,"ti":-128,"si":-32768,"mi":-8388608,"i":-2147483648,"bi":"9007199254740993","bu":"18446744073709551615","dc":"12345678901234567890123456789012345.123456789012345678901234567890","fl":16777216,"db":0.1,"bt":"pQ==","vc":"é😀","tx":"line\\nbreak \\"q\\" \\\\","en":"a","bn":"AP8Q","bl":"","d":"2024-01-15","dt":"2024-01-15T10:11:12.123456","ts":"2024-01-15T10:11:12.000001Z","tm":"838:59:59.000000","yr":2024,"js":"{\\"int\\": 9007199254740993}","jsc":{"int":9007199254740993,"big":12345678901234567890123,"prec":0.1000000000000000055511151231257827}}',
-  '2': '{"id":2,"ti":127,"si":32767,"mi":8388607,"i":2147483647,"bi":"-9223372036854775808","bu":0,"dc":"-0.000000000000000000000000000001","fl":1.1,"db":0.30000000000000004,"bt":"AA==","vc":"","tx":"","en":"b","bn":"","bl":"AA==","d":"1000-01-01","dt":"1000-01-01T00:00:00.000000","ts":"1970-01-01T00:00:01.000000Z","tm":"-838:59:59.000000","yr":1901,"js":"\\"123\\"","jsc":"123"}',
-  '3': '{"id":3,"ti":0,"si":0,"mi":0,"i":0,"bi":9007199254740991,"bu":"9007199254740992","dc":"0.000000000000000000000000000000","fl":3.40282e+38,"db":1.7976931348623157e+308,"bt":"/w==","vc":"x","tx":"y","en":"a","bn":"3q2+7w==","bl":"/w==","d":"9999-12-31","dt":"9999-12-31T23:59:59.999999","ts":"2038-01-19T03:14:07.999999Z","tm":"00:00:00.000001","yr":2155,"js":"[1.10, -0, 1e2]","jsc":[1.10,-0,1e2,"true",null,{"b":1,"a":2}]}',
-  '4': '{"id":4,"ti":1,"si":1,"mi":1,"i":1,"bi":-9007199254740991,"bu":1,"dc":"0.500000000000000000000000000000","fl":0.1,"db":2.2250738585072014e-308,"bt":"AQ==","vc":" ","tx":"tab\\there","en":"b","bn":"AA==","bl":"AQI=","d":"2000-02-29","dt":"2024-02-29T23:59:59.500000","ts":"2000-01-01T00:00:00.000000Z","tm":"12:34:56.789000","yr":2000,"js":"{}","jsc":{"a":"é😀","b":"{\\"x\\":1}","c":12345678901234567890.5}}',
-  '5': '{"id":5,"ti":null,"si":null,"mi":null,"i":null,"bi":null,"bu":null,"dc":null,"fl":null,"db":null,"bt":null,"vc":null,"tx":null,"en":null,"bn":null,"bl":null,"d":null,"dt":null,"ts":null,"tm":null,"yr":null,"js":null,"jsc":null}',
-};
 
 async function seed(url: string): Promise<void> {
   const c = await mysql.createConnection(url);
