@@ -8,6 +8,8 @@ import type { Entity, Plan } from '../plan/schema.js';
 import { UserError } from '../errors.js';
 import { openSource } from '../sources/index.js';
 import type { SourceDb } from '../sources/types.js';
+import { createStateStoreFlagProvider } from '../flags/stateStoreProvider.js';
+import type { FlagProvider } from '../flags/types.js';
 import { openStateStore } from '../state/index.js';
 import type { StateStore } from '../state/types.js';
 import { createGate, type Gate } from '../target/gate.js';
@@ -23,6 +25,8 @@ export interface PlanResources {
   readonly planFile: string;
   entity(name: string): Entity;
   stateStore(): Promise<StateStore>;
+  /** Where flags and routing documents are read and written; every caller goes through it. */
+  flags(): Promise<FlagProvider>;
   source(db: string): Promise<SourceDb>;
   target(entity: string): TargetClient;
   mapping(entity: string): Mapping;
@@ -76,6 +80,9 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
         return s;
       });
       return store;
+    },
+    async flags() {
+      return createStateStoreFlagProvider(await res.stateStore());
     },
     source(db) {
       let s = sources.get(db);

@@ -80,8 +80,8 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     checkPlan(ref.plan);
     const flag = phaseOf(res.entity(ref.entity), 'backfill')?.flag;
     if (ref.kind !== 'backfill' || !flag) return { enabled: true };
-    const value = await (await res.stateStore()).getFlag(flag);
-    return { name: flag, enabled: value?.enabled ?? false };
+    const value = await (await res.flags()).getFlag(flag);
+    return { name: flag, enabled: value ?? false };
   }
 
   return {

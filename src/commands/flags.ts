@@ -5,11 +5,12 @@
  */
 import { Command, Option } from 'commander';
 import type { RegisterCommand } from './index.js';
-import { withStateStore } from './withStateStore.js';
+import { withFlagProvider } from './withStateStore.js';
 import { NO_REASON } from '../flags/noReason.js';
 
-/** What the actions need, imported when they run: `--help` must not pay for pg and zod. */
-const load = () => import('../flags/index.js');
+/** What the actions need, imported when they run: `--help` must not pay for pg, zod and flagd-core. */
+const load = () => import('../ops/flags.js');
+const actorOf = async (env: NodeJS.ProcessEnv) => (await import('../flags/actor.js')).currentActor(env);
 
 const word = (enabled: boolean, set = true): string => (set ? (enabled ? 'on' : 'off') : 'off (never set)');
 
@@ -20,10 +21,9 @@ const register: RegisterCommand = (program, context): Command => {
     .command('list')
     .description('every flag with its value, entity and last change')
     .action(() =>
-      withStateStore(context(), async (store, { plan }) => {
-        const { createStateStoreFlagProvider, listingFor } = await load();
+      withFlagProvider(context(), async (provider, { plan }) => {
         const ctx = context();
-        const rows = listingFor(plan, await createStateStoreFlagProvider(store).listFlags());
+        const rows = await (await load()).listFlags(plan, provider);
         if (ctx.options.json) return ctx.output.outJson(rows);
         if (rows.length === 0) return ctx.output.out('no flags');
         const table = rows.map((r) => [r.name, word(r.enabled, r.set), r.entity ?? '-', r.updatedAt?.toISOString() ?? '', r.updatedBy ?? '']);
@@ -35,14 +35,11 @@ const register: RegisterCommand = (program, context): Command => {
     .command('get <name>')
     .description('print on, off or unset (scriptable)')
     .action((name: string) =>
-      withStateStore(context(), async (store, { plan }) => {
+      withFlagProvider(context(), async (provider, { plan }) => {
         const ctx = context();
-        const value = await store.getFlag(name);
-        if (ctx.options.json) {
-          const entity = (await load()).planFlags(plan).get(name) ?? null;
-          return ctx.output.outJson({ name, enabled: value?.enabled ?? null, entity, updatedAt: value?.updatedAt ?? null, updatedBy: value?.updatedBy ?? null });
-        }
-        ctx.output.out(value === undefined ? 'unset' : word(value.enabled));
+        const value = await (await load()).readFlag(plan, provider, name);
+        if (ctx.options.json) return ctx.output.outJson(value);
+        ctx.output.out(value.enabled === null ? 'unset' : word(value.enabled));
       }),
     );
 
@@ -51,19 +48,12 @@ const register: RegisterCommand = (program, context): Command => {
     .description('turn a flag on or off; a running backfill follows within one batch')
     .option('--reason <text>', `why, for the audit log (default: "${NO_REASON}")`)
     .action((name: string, raw: string, opts: { reason?: string }) =>
-      withStateStore(context(), async (store, { plan }) => {
-        const { createStateStoreFlagProvider, currentActor, entityForFlagChange, parseOnOff } = await load();
+      withFlagProvider(context(), async (provider, { plan }) => {
         const ctx = context();
-        const enabled = parseOnOff(raw);
-        const provider = createStateStoreFlagProvider(store);
-        const entity = entityForFlagChange(name, plan, await provider.listFlags());
-        const before = await provider.getFlag(name);
-        const actor = currentActor(ctx.env);
-        const reason = opts.reason?.trim() || NO_REASON;
-        await provider.setFlag(name, enabled, { plan: plan.name, actor, reason, ...(entity ? { entity } : {}) });
-        if (ctx.options.json) return ctx.output.outJson({ name, enabled, previous: before ?? null, entity: entity ?? null, actor, reason });
-        ctx.output.out(`${name}: ${before === undefined ? 'unset' : word(before)} → ${word(enabled)} (by ${actor}: ${reason})`);
-        if (!opts.reason) ctx.output.err('note: no --reason given; the audit log records "no reason given"');
+        const c = await (await load()).changeFlag(plan, provider, name, raw, await actorOf(ctx.env), opts.reason);
+        if (ctx.options.json) return ctx.output.outJson({ name: c.name, enabled: c.enabled, previous: c.previous, entity: c.entity, actor: c.actor, reason: c.reason });
+        ctx.output.out(`${name}: ${c.previous === null ? 'unset' : word(c.previous)} → ${word(c.enabled)} (by ${c.actor}: ${c.reason})`);
+        if (!c.reasonGiven) ctx.output.err(`note: no --reason given; the audit log records "${NO_REASON}"`);
       }),
     );
 
@@ -72,10 +62,8 @@ const register: RegisterCommand = (program, context): Command => {
     .description('print every flag as a flag-definition file for another flag system')
     .addOption(new Option('--format <format>', 'output format').choices(['flagd']).default('flagd'))
     .action(() =>
-      withStateStore(context(), async (store, { plan }) => {
-        const { exportFlagd, listingFor } = await load();
-        const rows = listingFor(plan, await store.listFlags());
-        context().output.outJson(exportFlagd(rows));
+      withFlagProvider(context(), async (provider, { plan }) => {
+        context().output.outJson(await (await load()).exportFlags(plan, provider));
       }),
     );
 

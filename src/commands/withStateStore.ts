@@ -1,5 +1,6 @@
 /** Shared by commands that only need the plan and its state store (flags, audit): no Temporal. */
 import type { CommandContext } from '../cli/context.js';
+import type { FlagProvider } from '../flags/types.js';
 import type { LoadedPlan } from '../plan/load.js';
 import type { StateStore } from '../state/types.js';
 
@@ -15,4 +16,12 @@ export async function withStateStore<T>(ctx: CommandContext, fn: (store: StateSt
   } finally {
     await store.close();
   }
+}
+
+/** Like withStateStore, handing over the plan's flag provider: flag commands never touch the store directly. */
+export function withFlagProvider<T>(ctx: CommandContext, fn: (flags: FlagProvider, loaded: LoadedPlan) => Promise<T>): Promise<T> {
+  return withStateStore(ctx, async (store, loaded) => {
+    const { createStateStoreFlagProvider } = await import('../flags/stateStoreProvider.js');
+    return fn(createStateStoreFlagProvider(store), loaded);
+  });
 }

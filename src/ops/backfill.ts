@@ -55,10 +55,10 @@ export async function startBackfill(session: Session, entity: string, actor: str
   if (prior === 'COMPLETED' && !restart) return { handle: existing, how: 'completed', flagTurnedOn: false };
 
   const store = await session.resources.stateStore();
-  const current = await store.getFlag(flag);
+  const flags = await session.resources.flags();
   let flagTurnedOn = false;
-  if (!current?.enabled) {
-    await store.setFlag(plan.name, flag, true, actor, 'backfill started', entity);
+  if (!(await flags.getFlag(flag))) {
+    await flags.setFlag(flag, true, { plan: plan.name, entity, actor, reason: 'backfill started' });
     flagTurnedOn = true;
   }
   if (prior === 'RUNNING') {
@@ -85,8 +85,8 @@ export async function startBackfill(session: Session, entity: string, actor: str
 /** Pauses (flag off) or resumes (flag on, and clears an auth pause); audited; wakes the workflow. */
 export async function setBackfillRunning(session: Session, entity: string, run: boolean, actor: string, reason?: string): Promise<void> {
   const flag = backfillFlag(session, entity);
-  const store = await session.resources.stateStore();
-  await store.setFlag(session.loaded.plan.name, flag, run, actor, reason ?? (run ? 'resume requested' : 'pause requested'), entity);
+  const flags = await session.resources.flags();
+  await flags.setFlag(flag, run, { plan: session.loaded.plan.name, entity, actor, reason: reason ?? (run ? 'resume requested' : 'pause requested') });
   const handle = session.temporal.client.workflow.getHandle(backfillWorkflowId(session.loaded.plan.name, entity));
   try {
     await handle.signal(run ? resumeSignal : wakeSignal);

@@ -108,8 +108,7 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
     });
   }
   if (selected.length > 0 && backfill?.flag) {
-    const flag = await store.getFlag(backfill.flag);
-    if (!flag?.enabled) {
+    if (!(await (await res.flags()).getFlag(backfill.flag))) {
       throw new UserError(`flag ${backfill.flag} is off, so Tracer writes nothing to the service for ${req.entity}`, {
         hint: `Turn it on first (\`migrate backfill --entity ${req.entity} --resume\` or \`migrate flags set ${backfill.flag} on\`); nothing was retried.`,
       });
