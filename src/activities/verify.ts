@@ -17,6 +17,7 @@ import type { Visitor } from '../sweep/engine.js';
 import type { TargetItem } from '../target/types.js';
 import { jsonSafe, type Mapping } from '../mapping/index.js';
 import { verifyPhaseSchema } from '../plan/schema.js';
+import { writesSwitched } from '../flags/writesSwitched.js';
 import type { VerifyRunOptions } from '../workflows/definitions.js';
 import type { PlanResources } from './resources.js';
 import type { SweepRef, VisitorFactory } from './sweep.js';
@@ -32,16 +33,6 @@ const WORKER_ACTOR = 'migrate-worker';
 export const CLOCK_SKEW_MS = 30_000;
 /** Rows per page of catch-up scans, re-checks, extras and repair. */
 const PAGE = 500;
-
-/** The flag the cutover sets once writes go to the new service; repair is refused from then on. */
-export function writesFlagName(entity: string): string {
-  return `${entity}.cutover.writes`;
-}
-
-/** True once writes have switched to the new service: the legacy is no longer the source of truth. */
-export async function writesSwitched(store: Pick<StateStore, 'getFlag'>, _plan: string, entity: string): Promise<boolean> {
-  return (await store.getFlag(writesFlagName(entity)))?.enabled === true;
-}
 
 export interface VerifyRef {
   plan: string;
@@ -477,11 +468,12 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
     async repairChunk(input: VerifyRef & { actor: string; after?: string; maxMs: number }): Promise<RepairResult & { after?: string; done: boolean }> {
       checkPlan(input.plan);
       const store = await res.stateStore();
-      if (await writesSwitched(store, input.plan, input.entity)) {
+      const switched = await writesSwitched(await res.flags(), input.plan, input.entity);
+      if (switched) {
         throw ApplicationFailure.create({
           type: 'RepairRefused',
           nonRetryable: true,
-          message: `writes of ${input.entity} have switched to the new service (flag ${writesFlagName(input.entity)} is on): the legacy is no longer the source of truth, so repair is refused`,
+          message: `writes of ${input.entity} have switched to the new service (${switched.because}): the legacy is no longer the source of truth, so repair is refused`,
         });
       }
       const ctx0 = Context.current();

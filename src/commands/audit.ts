@@ -34,6 +34,12 @@ export function describeEntry(e: AuditEntry): string {
   if (e.action === 'flag.set' && typeof d.flag === 'string') {
     const prev = d.previous === true ? 'on' : d.previous === false ? 'off' : 'unset';
     what = `flag ${d.flag}: ${prev} → ${d.enabled ? 'on' : 'off'}`;
+  } else if (e.action === 'routing.publish' && typeof d.epoch === 'number') {
+    // The routes in words, as the provider summarised them: `reporting shadow, billing new 10%; writes legacy`.
+    const reads = typeof d.reads === 'object' && d.reads !== null ? Object.entries(d.reads as Record<string, unknown>).map(([c, r]) => `${c} ${String(r)}`) : [];
+    if (typeof d.otherReads === 'string') reads.push(`others ${d.otherReads}`);
+    const routes = d.custom === true ? 'custom targeting' : `${reads.join(', ')}; writes ${String(d.writes)}`;
+    what = `routing epoch ${d.previousEpoch ?? 'none'} → ${d.epoch}: ${routes}`;
   } else if (Object.keys(d).length > 0) {
     what = `${e.action} ${JSON.stringify(d)}`;
   }

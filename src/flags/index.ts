@@ -1,7 +1,7 @@
 /** Feature flags: the provider interface, the built-in provider, routing documents, flagd export and the acting user. */
-export type { FlagChangeContext, FlagProvider, FlagValue } from './types.js';
+export type { FlagChangeContext, FlagProvider, FlagValue, PublishedRouting } from './types.js';
 export { createStateStoreFlagProvider } from './stateStoreProvider.js';
-export { exportFlagd, FLAGD_SCHEMA, type FlagdDocument, type FlagdFlag } from './flagd.js';
+export { exportFlagd, FLAGD_SCHEMA, type FlagdDocument, type FlagdFlag, type FlagdRoutingFlag } from './flagd.js';
 export { currentActor } from './actor.js';
 export { entityForFlagChange, listingFor, NO_REASON, parseOnOff, planFlags, type FlagListing } from './planFlags.js';
 export {
@@ -11,6 +11,7 @@ export {
   READ_VARIANTS,
   RoutingStageError,
   stageOf,
+  tidyRoutingDocument,
   writesFlagKey,
   WRITE_VARIANTS,
   type ReadRoute,
@@ -21,3 +22,4 @@ export {
 } from './routing.js';
 export { parseRoutingDocument, RoutingDocumentError, RoutingEvaluator } from './routingEvaluator.js';
 export { routingKey, type RoutingKeyPart } from './routingKey.js';
+export { writesSwitched, type SwitchedWrites } from './writesSwitched.js';

@@ -136,6 +136,33 @@ export function stageOf(doc: RoutingDocument): RoutingStage | undefined {
   return otherReads === undefined ? undefined : { plan, entity, epoch, reads, otherReads, writes };
 }
 
+/**
+ * The same document with keys in the order `buildRoutingDocument` writes them. A store may hand
+ * JSON back with keys reordered (PostgreSQL's jsonb does); meaning is unchanged, but exported
+ * files should read and diff the same whatever stored them.
+ */
+export function tidyRoutingDocument(doc: RoutingDocument): RoutingDocument {
+  const entity = doc.metadata.tracerEntity;
+  const first = [readsFlagKey(entity), writesFlagKey(entity)];
+  const flagNames = [...first.filter((k) => k in doc.flags), ...Object.keys(doc.flags).filter((k) => !first.includes(k)).sort(byCodePoint)];
+  const flags: Record<string, RoutingFlag<string>> = {};
+  for (const name of flagNames) {
+    const f = doc.flags[name]!;
+    const order = name === first[0] ? READ_VARIANTS : name === first[1] ? WRITE_VARIANTS : [];
+    const variants = ordered(f.variants, order) as Record<string, string>;
+    flags[name] = ordered({ ...f, variants }, ['state', 'variants', 'defaultVariant', 'targeting']) as unknown as RoutingFlag<string>;
+  }
+  const { tracerPlan, tracerEntity, tracerEpoch, ...moreMeta } = doc.metadata;
+  return { ...ordered(doc as unknown as Record<string, unknown>, ['$schema', 'metadata', 'flags']), metadata: { tracerPlan, tracerEntity, tracerEpoch, ...moreMeta }, flags } as RoutingDocument;
+}
+
+function ordered(obj: Record<string, unknown>, first: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of first) if (k in obj) out[k] = obj[k];
+  for (const k of Object.keys(obj).sort(byCodePoint)) if (!(k in out)) out[k] = obj[k];
+  return out;
+}
+
 /** `legacy`, `shadow`, `new` or `new 10%`, for listings. */
 export function describeRoute(route: ReadRoute): string {
   return typeof route === 'string' ? route : `new ${route.new}%`;

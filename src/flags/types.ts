@@ -9,8 +9,12 @@
  *   - `setFlag` → OpenFeature has no write API: call the flag system's admin API, or throw a
  *     UserError naming where the flag is managed; either way append the audit entry to the state store.
  *   - `listFlags` → the flag system's listing, or only the plan's flags evaluated one by one.
+ *   - routing documents are flagd files: serve them from wherever the flag system keeps files
+ *     (`getRouting`/`listRouting`), and publish by writing the next epoch there (`publishRouting`),
+ *     again with the audit entry in the state store.
  */
 import type { FlagValue } from '../state/types.js';
+import type { RoutingDocument } from './routing.js';
 
 export type { FlagValue } from '../state/types.js';
 
@@ -22,7 +26,17 @@ export interface FlagChangeContext {
   reason?: string;
 }
 
-/** A source of boolean feature flags. */
+/** One published epoch of an entity's routing document. */
+export interface PublishedRouting {
+  plan: string;
+  entity: string;
+  epoch: number;
+  document: RoutingDocument;
+  publishedAt: Date;
+  publishedBy: string;
+}
+
+/** A source of boolean feature flags and of per-entity routing documents. */
 export interface FlagProvider {
   /** Short name for messages, e.g. `state-store` or `openfeature:flagd`. */
   readonly name: string;
@@ -32,4 +46,13 @@ export interface FlagProvider {
   setFlag(name: string, enabled: boolean, ctx: FlagChangeContext): Promise<void>;
   /** Every flag the provider knows, in name order. */
   listFlags(): Promise<FlagValue[]>;
+  /** The entity's routing in force (newest epoch), or a given `epoch`; undefined before the first publish. */
+  getRouting(plan: string, entity: string, epoch?: number): Promise<PublishedRouting | undefined>;
+  /** The routing in force of every entity of the plan that has one, in entity order. */
+  listRouting(plan: string): Promise<PublishedRouting[]>;
+  /**
+   * Publishes `document`, whose `tracerEpoch` must be one more than the epoch in force (1 for the
+   * first), and records who and why in the audit log, together. A stale epoch is refused.
+   */
+  publishRouting(document: RoutingDocument, ctx: FlagChangeContext): Promise<PublishedRouting>;
 }

@@ -19,7 +19,7 @@ import { keyText } from '../state/common.js';
 import type { KeyTuple } from '../sources/types.js';
 import type { FailureRecord } from '../state/types.js';
 import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
-import { writesFlagName, writesSwitched } from '../activities/verify.js';
+import { writesSwitched } from '../flags/writesSwitched.js';
 import { displayKey, sameKey } from './failures.js';
 
 export interface RetryRequest {
@@ -102,8 +102,9 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
     return { ...base, dryRun: true, written: 0, stillFailing: 0, goneFromSource: 0, remaining: logged.length, keys: selected.slice(0, LISTED_KEYS).map((f) => displayKey(f.key)) };
   }
 
-  if (selected.length > 0 && (await writesSwitched(store, plan, req.entity))) {
-    throw new UserError(`retry of ${req.entity} is refused: writes have switched to the new service (flag ${writesFlagName(req.entity)} is on), so the legacy is no longer the source of truth`, {
+  const switched = selected.length > 0 ? await writesSwitched(await res.flags(), plan, req.entity) : undefined;
+  if (switched) {
+    throw new UserError(`retry of ${req.entity} is refused: writes have switched to the new service (${switched.because}), so the legacy is no longer the source of truth`, {
       hint: 'Fix these rows in the new service itself, or roll the write stage back first; nothing was retried.',
     });
   }

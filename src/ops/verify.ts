@@ -9,7 +9,8 @@ import { temporalCall } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import type { SweepProgress } from '../progress.js';
 import type { StoredReport, VerifyEntry } from '../state/types.js';
-import { writesFlagName, writesSwitched, type VerificationReport } from '../activities/verify.js';
+import { type VerificationReport } from '../activities/verify.js';
+import { writesSwitched } from '../flags/writesSwitched.js';
 import { progressQuery, verifyWorkflowId } from '../workflows/definitions.js';
 import {
   repairWorkflowId,
@@ -23,7 +24,7 @@ import {
 import type { Session } from './session.js';
 import { failureReason, runningProgress, sweepProgress } from './backfill.js';
 
-export { writesFlagName, writesSwitched, type VerificationReport };
+export { writesSwitched, type VerificationReport };
 
 export type VerifyHandle = WorkflowHandle<typeof verifyWorkflow>;
 
@@ -132,9 +133,9 @@ export async function repairCandidates(session: Session, entity: string, run: st
 
 /** Refuses repair (UserError) once writes have switched to the new service. */
 export async function assertRepairAllowed(session: Session, entity: string): Promise<void> {
-  const store = await session.resources.stateStore();
-  if (await writesSwitched(store, session.loaded.plan.name, entity)) {
-    throw new UserError(`repair of ${entity} is refused: writes have switched to the new service (flag ${writesFlagName(entity)} is on), so the legacy is no longer the source of truth`, {
+  const switched = await writesSwitched(await session.resources.flags(), session.loaded.plan.name, entity);
+  if (switched) {
+    throw new UserError(`repair of ${entity} is refused: writes have switched to the new service (${switched.because}), so the legacy is no longer the source of truth`, {
       hint: 'After the write cutover the legacy is kept in step from the new service; fix differences there, or roll the write stage back first.',
     });
   }

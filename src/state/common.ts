@@ -115,3 +115,9 @@ export function unreachable(url: string, e: unknown): EnvironmentError {
       : 'Check that the database is running and that state.url (usually $MIGRATE_STATE_URL) points at it.';
   return new EnvironmentError(`The state store at ${displayUrl(url)} cannot be used: ${reason}`, { hint, cause: e });
 }
+
+/** A unique or primary key refused the row: PostgreSQL 23505, MySQL/MariaDB ER_DUP_ENTRY (1062). */
+export function isDuplicateKey(e: unknown): boolean {
+  const err = e as { code?: unknown; errno?: unknown } | null;
+  return err?.code === '23505' || err?.code === 'ER_DUP_ENTRY' || err?.errno === 1062;
+}

@@ -86,6 +86,15 @@ export interface VerifyEntriesTable extends KeyedRow {
   updated_at: Moment;
 }
 
+export interface RoutingDocumentsTable {
+  plan: string;
+  entity: string;
+  epoch: Count;
+  document: StoredJson;
+  published_at: Moment;
+  published_by: string;
+}
+
 export interface Database {
   migrate_schema_version: SchemaVersionTable;
   migrate_flags: FlagsTable;
@@ -94,4 +103,5 @@ export interface Database {
   migrate_failures: FailuresTable;
   migrate_reports: ReportsTable;
   migrate_verify_entries: VerifyEntriesTable;
+  migrate_routing_documents: RoutingDocumentsTable;
 }

@@ -1,7 +1,7 @@
 /**
  * The state store: one implementation over kysely for PostgreSQL and MySQL/MariaDB. Its methods come
  * in groups, one file per table (`flag-store.ts`, `audit-log.ts`, `checkpoint-store.ts`,
- * `failure-log.ts`, `report-store.ts`, `verify-queue.ts`); what differs between the engines lives in
+ * `failure-log.ts`, `report-store.ts`, `verify-queue.ts`, `routing-store.ts`); what differs between the engines lives in
  * `dialects.ts` only. Adding a table: docs/state-store.md, "Adding a table".
  */
 import { auditLog } from './audit-log.js';
@@ -11,6 +11,7 @@ import { MigrationLockTimeout, type Dialect } from './dialects.js';
 import { failureLog } from './failure-log.js';
 import { flagStore } from './flag-store.js';
 import { reportStore } from './report-store.js';
+import { routingStore } from './routing-store.js';
 import { migrateSchema } from './schema-migrator.js';
 import type { StoreContext } from './store-context.js';
 import type { StateStore } from './types.js';
@@ -29,6 +30,7 @@ export function createStateStore(url: string, dialect: Dialect, poolSize = 4): S
     ...failureLog(ctx),
     ...reportStore(ctx),
     ...verifyQueue(ctx),
+    ...routingStore(ctx),
     async close() {
       await ctx.db.destroy();
     },

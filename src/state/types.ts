@@ -55,7 +55,7 @@ export interface StoredReport<T = unknown> {
 }
 
 /** Checkpoints are per sweep run (`runKey`, e.g. `backfill` or `verify/<run>`) and partition. */
-export interface StateStore extends VerifyEntryStore {
+export interface StateStore extends VerifyEntryStore, RoutingStore {
   /** Creates or migrates the tables; idempotent and safe to call from several processes. */
   migrate(): Promise<void>;
 
@@ -115,4 +115,29 @@ export interface VerifyEntryStore {
   /** Counts per class and state. */
   countVerifyEntries(plan: string, entity: string, runKey: string): Promise<{ class: VerifyEntryClass; state: VerifyEntryState; n: number }[]>;
   clearVerifyEntries(plan: string, entity: string, runKey: string): Promise<void>;
+}
+
+/** One published epoch of an entity's routing document (`migrate_routing_documents`). */
+export interface StoredRouting {
+  plan: string;
+  entity: string;
+  epoch: number;
+  /** The flagd document as published (src/flags/routing.ts says its shape; the store does not look inside). */
+  document: unknown;
+  publishedAt: Date;
+  publishedBy: string;
+}
+
+/** Routing documents: every epoch kept, the newest is in force. Additive to StateStore. */
+export interface RoutingStore {
+  /** The newest epoch of the entity's routing, or the given `epoch`; undefined when none. */
+  getRouting(plan: string, entity: string, epoch?: number): Promise<StoredRouting | undefined>;
+  /** The newest epoch of every entity of the plan, in entity order. */
+  listRouting(plan: string): Promise<StoredRouting[]>;
+  /**
+   * Stores `epoch` (one more than the newest, 1 for the first) and appends the audit entry
+   * (`routing.publish`, with `detail`) in one transaction. Any other epoch, including one another
+   * publisher claimed a moment earlier, is refused with a UserError and nothing is written.
+   */
+  publishRouting(entry: { plan: string; entity: string; epoch: number; document: unknown; actor: string; reason?: string; detail?: Record<string, unknown> }): Promise<void>;
 }

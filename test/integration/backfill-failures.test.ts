@@ -14,6 +14,8 @@ import { runMigrate, type RunResult } from '../support/processes.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import type { StateStore } from '../../src/state/types.js';
+import { createStateStoreFlagProvider } from '../../src/flags/index.js';
+import { publishWrites } from '../support/routing.js';
 
 const ROWS = 5_000;
 /** Ids that are multiples of 100: exactly 1% of the rows. */
@@ -115,7 +117,8 @@ describe.each(['postgres', 'mysql'] as const)('failure log and retry, source %s'
 
   it('given writes switched to the new service, when `migrate retry --all --yes` runs, then it is refused with exit 2 and writes nothing', async () => {
     const plan = session.loaded.plan.name;
-    await store.setFlag(plan, 'orders.cutover.writes', true, 'test', 'simulated write cutover', 'orders');
+    const flags = createStateStoreFlagProvider(store);
+    await publishWrites(flags, plan, 'orders', 'new', 'simulated write cutover');
     try {
       const writes = service.requestLog.writes;
       const r = await migrate('retry', '--entity', 'orders', '--all', '--yes');
@@ -123,7 +126,7 @@ describe.each(['postgres', 'mysql'] as const)('failure log and retry, source %s'
       expect(r.stderr).toContain('no longer the source of truth');
       expect(service.requestLog.writes).toBe(writes);
     } finally {
-      await store.setFlag(plan, 'orders.cutover.writes', false, 'test', 'back to legacy writes', 'orders');
+      await publishWrites(flags, plan, 'orders', 'legacy', 'back to legacy writes');
     }
   });
 

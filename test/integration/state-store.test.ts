@@ -3,7 +3,8 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { EnvironmentError } from '../../src/errors.js';
 import { secrets } from '../../src/secrets.js';
-import { createStateStoreFlagProvider } from '../../src/flags/index.js';
+import { buildRoutingDocument, createStateStoreFlagProvider, type RoutingStage } from '../../src/flags/index.js';
+import { UserError } from '../../src/errors.js';
 import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
@@ -92,6 +93,7 @@ describe.each([
         'migrate_failures',
         'migrate_flags',
         'migrate_reports',
+        'migrate_routing_documents',
         'migrate_schema_version',
         'migrate_verify_entries',
       ]);
@@ -172,6 +174,85 @@ describe.each([
       expect((await flags.listFlags()).find((f) => f.name === 'payments.backfill')?.enabled).toBe(true);
       const [entry] = await store.listAudit({ plan, entity: 'payments', limit: 1 });
       expect(entry).toMatchObject({ action: 'flag.set', actor: 'frank', reason: 'go', detail: { flag: 'payments.backfill', enabled: true } });
+    });
+  });
+
+  describe('routing documents', () => {
+    const doc = (entity: string, epoch: number, extra: Partial<RoutingStage> = {}) =>
+      buildRoutingDocument({ plan, entity, epoch, reads: { reporting: 'shadow', billing: { new: 10 } }, writes: 'legacy', ...extra });
+
+    it('Given epochs 1 and 2 published, when getRouting is asked, then it answers epoch 2, and epoch 1 on request', async () => {
+      await store.publishRouting({ plan, entity: 'r-orders', epoch: 1, document: doc('r-orders', 1), actor: 'alice' });
+      await store.publishRouting({ plan, entity: 'r-orders', epoch: 2, document: doc('r-orders', 2, { writes: 'dual' }), actor: 'bob', reason: 'dual writes' });
+      const newest = await store.getRouting(plan, 'r-orders');
+      expect(newest).toMatchObject({ plan, entity: 'r-orders', epoch: 2, publishedBy: 'bob' });
+      expect(newest?.document).toEqual(doc('r-orders', 2, { writes: 'dual' }));
+      expect(newest?.publishedAt).toBeInstanceOf(Date);
+      expect((await store.getRouting(plan, 'r-orders', 1))?.document).toEqual(doc('r-orders', 1));
+      expect(await store.getRouting(plan, 'r-never')).toBeUndefined();
+    });
+
+    it('Given an epoch already taken or one skipped, when published, then it is refused with a UserError and nothing is written or audited', async () => {
+      await store.publishRouting({ plan, entity: 'r-stale', epoch: 1, document: doc('r-stale', 1), actor: 'alice' });
+      const auditBefore = await store.listAudit({ plan, entity: 'r-stale' });
+      await expect(store.publishRouting({ plan, entity: 'r-stale', epoch: 1, document: doc('r-stale', 1, { writes: 'new' }), actor: 'mallory' })).rejects.toBeInstanceOf(UserError);
+      await expect(store.publishRouting({ plan, entity: 'r-stale', epoch: 3, document: doc('r-stale', 3), actor: 'mallory' })).rejects.toThrow(/at epoch 1, so epoch 3 cannot be published/);
+      expect((await store.getRouting(plan, 'r-stale'))?.document).toEqual(doc('r-stale', 1));
+      expect(await store.listAudit({ plan, entity: 'r-stale' })).toEqual(auditBefore);
+    });
+
+    it('Given two publishers of the same next epoch at once, when both publish, then exactly one succeeds and the other is refused', async () => {
+      await store.publishRouting({ plan, entity: 'r-race', epoch: 1, document: doc('r-race', 1), actor: 'alice' });
+      const other = await openStateStore(url());
+      try {
+        const results = await Promise.allSettled([
+          store.publishRouting({ plan, entity: 'r-race', epoch: 2, document: doc('r-race', 2, { writes: 'dual' }), actor: 'a' }),
+          other.publishRouting({ plan, entity: 'r-race', epoch: 2, document: doc('r-race', 2, { writes: 'new' }), actor: 'b' }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toBeInstanceOf(UserError);
+        const winner = results[0]!.status === 'fulfilled' ? 'a' : 'b';
+        expect((await store.getRouting(plan, 'r-race'))?.publishedBy).toBe(winner);
+        expect((await store.listAudit({ plan, entity: 'r-race' })).filter((e) => e.action === 'routing.publish')).toHaveLength(2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('Given a publish, when the audit log is read, then it holds the epochs, who and why', async () => {
+      await store.publishRouting({ plan, entity: 'r-audit', epoch: 1, document: doc('r-audit', 1), actor: 'carol', reason: 'shadow starts', detail: { writes: 'legacy' } });
+      const [entry] = await store.listAudit({ plan, entity: 'r-audit', limit: 1 });
+      expect(entry).toMatchObject({ action: 'routing.publish', actor: 'carol', reason: 'shadow starts', detail: { epoch: 1, previousEpoch: null, writes: 'legacy' } });
+    });
+
+    it('Given several entities with several epochs, when listRouting is asked, then each entity appears once at its newest epoch, in entity order', async () => {
+      const p = `${plan}-list`;
+      for (const [entity, epochs] of [['zeta', 3], ['alpha', 1], ['mid', 2]] as const) {
+        for (let e = 1; e <= epochs; e++) await store.publishRouting({ plan: p, entity, epoch: e, document: { ...doc(entity, e), metadata: { tracerPlan: p, tracerEntity: entity, tracerEpoch: e } }, actor: 'x' });
+      }
+      expect((await store.listRouting(p)).map((r) => [r.entity, r.epoch])).toEqual([['alpha', 1], ['mid', 2], ['zeta', 3]]);
+      expect(await store.listRouting(`${plan}-none`)).toEqual([]);
+    });
+
+    it('Given the built-in provider, when a document is published through it, then it reads back equal, keys in the built order, audited for the entity', async () => {
+      const flags = createStateStoreFlagProvider(store);
+      const d = buildRoutingDocument({ plan, entity: 'r-provider', epoch: 1, reads: { reporting: 'shadow', 'support-ui': 'shadow', billing: { new: 10 } }, writes: 'legacy' });
+      const published = await flags.publishRouting(d, { plan, entity: 'r-provider', actor: 'dana', reason: 'canary' });
+      expect(published).toMatchObject({ epoch: 1, publishedBy: 'dana' });
+      expect(JSON.stringify((await flags.getRouting(plan, 'r-provider'))?.document)).toBe(JSON.stringify(d));
+      const [entry] = await store.listAudit({ plan, entity: 'r-provider', limit: 1 });
+      expect(entry).toMatchObject({ action: 'routing.publish', reason: 'canary', detail: { epoch: 1, reads: { billing: 'new 10%', reporting: 'shadow', 'support-ui': 'shadow' }, writes: 'legacy' } });
+    });
+
+    it('Given a document that is not a routing document, when published through the provider, then it is refused and nothing is stored', async () => {
+      const flags = createStateStoreFlagProvider(store);
+      const bad = buildRoutingDocument({ plan, entity: 'r-bad', epoch: 1, reads: {}, writes: 'legacy' });
+      delete (bad.flags as Record<string, unknown>)['r-bad.writes'];
+      await expect(flags.publishRouting(bad, { plan, actor: 'x' })).rejects.toThrow(/flags\.r-bad\.writes is missing/);
+      const otherPlan = buildRoutingDocument({ plan: 'another-plan', entity: 'r-bad', epoch: 1, reads: {}, writes: 'legacy' });
+      await expect(flags.publishRouting(otherPlan, { plan, actor: 'x' })).rejects.toThrow(/names plan "another-plan"/);
+      expect(await store.getRouting(plan, 'r-bad')).toBeUndefined();
     });
   });
 

@@ -13,7 +13,7 @@ import { loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from
 import { ORDERS_ENTITY_YAML, expectedOrder, seedOrdersPg } from '../support/seed.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { writesFlagName } from '../../src/ops/verify.js';
+import { publishWrites } from '../support/routing.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
 const ROWS = 3_000;
@@ -129,8 +129,7 @@ describe('migrate verify (binary)', () => {
   });
 
   it('Given writes switched to the new service, when verify --repair --yes runs, then it is refused with exit 2', async () => {
-    const store = await session.resources.stateStore();
-    await store.setFlag(session.loaded.plan.name, writesFlagName('orders'), true, 'test', 'simulated cutover', 'orders');
+    await publishWrites(await session.resources.flags(), session.loaded.plan.name, 'orders', 'new');
     const r = await run(['--plan', planFile, 'verify', '--entity', 'orders', '--repair', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refused/);

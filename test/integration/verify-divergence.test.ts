@@ -10,7 +10,8 @@ import { loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from
 import { ORDERS_ENTITY_YAML, expectedOrder, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { assertRepairAllowed, runRepair, startVerify, verifyOutcome, writesFlagName } from '../../src/ops/verify.js';
+import { assertRepairAllowed, runRepair, startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { publishWrites } from '../support/routing.js';
 import { UserError } from '../../src/errors.js';
 import type { VerifyEntry } from '../../src/state/types.js';
 
@@ -99,13 +100,15 @@ describe.each(['postgres', 'mysql'] as const)('verification from %s', (engine) =
     for (const id of extras) expect(await service.getItem('orders', { id })).toBeDefined();
   });
 
-  it('Given writes switched to the new service (flag orders.cutover.writes on), when repair is asked for, then it is refused with a UserError', async () => {
-    const store = await session.resources.stateStore();
-    await store.setFlag(session.loaded.plan.name, writesFlagName('orders'), true, 'test', 'simulated cutover', 'orders');
+  it('Given writes switched to the new service (routing of orders sends writes to new), when repair is asked for, then it is refused with a UserError', async () => {
+    const flags = await session.resources.flags();
+    const epoch = await publishWrites(flags, session.loaded.plan.name, 'orders', 'new');
     try {
       await expect(assertRepairAllowed(session, 'orders')).rejects.toBeInstanceOf(UserError);
+      await expect(assertRepairAllowed(session, 'orders')).rejects.toThrow(`routing epoch ${epoch} of orders sends writes to new`);
     } finally {
-      await store.setFlag(session.loaded.plan.name, writesFlagName('orders'), false, 'test', 'undo', 'orders');
+      await publishWrites(flags, session.loaded.plan.name, 'orders', 'legacy', 'undo');
     }
+    await expect(assertRepairAllowed(session, 'orders')).resolves.toBeUndefined();
   });
 });

@@ -11,11 +11,13 @@ import type { Ddl } from '../dialects.js';
 import { initialTables } from './0001-initial-tables.js';
 import { checkpointMismatches } from './0002-checkpoint-mismatches.js';
 import { verifyEntries } from './0003-verify-entries.js';
+import { routingDocuments } from './0004-routing-documents.js';
 
 export function migrations(ddl: Ddl): Record<string, Migration> {
   return {
     '0001_initial_tables': initialTables(ddl),
     '0002_checkpoint_mismatches': checkpointMismatches(ddl),
     '0003_verify_entries': verifyEntries(ddl),
+    '0004_routing_documents': routingDocuments(ddl),
   };
 }

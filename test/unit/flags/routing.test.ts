@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildRoutingDocument, describeRoute, RoutingStageError, stageOf, type RoutingStage } from '../../../src/flags/routing.js';
+import { buildRoutingDocument, describeRoute, RoutingStageError, stageOf, tidyRoutingDocument, type RoutingStage } from '../../../src/flags/routing.js';
 import { parseRoutingDocument, RoutingDocumentError, RoutingEvaluator } from '../../../src/flags/routingEvaluator.js';
 import { routingKey } from '../../../src/flags/routingKey.js';
 
@@ -140,6 +140,15 @@ describe('buildRoutingDocument', () => {
     const doc = buildRoutingDocument(canary);
     doc.flags['orders.reads']!.targeting = { if: [{ '>': [{ var: 'region' }, 'eu'] }, 'new', 'legacy'] };
     expect(stageOf(doc)).toBeUndefined();
+  });
+
+  it('Given a document whose keys a store reordered (as jsonb does), when tidied, then it serialises exactly as built', () => {
+    const built = buildRoutingDocument(canary);
+    const shuffle = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(shuffle) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, shuffle(x)])) : v;
+    const reordered = shuffle(built) as typeof built;
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(built));
+    expect(JSON.stringify(tidyRoutingDocument(reordered))).toBe(JSON.stringify(built));
   });
 
   it('Given routes, when described for a listing, then a percent reads "new N%"', () => {
