@@ -116,6 +116,17 @@ function interpolateScalar(
       resolved = value;
       secrets.addIfSecretName(name, value);
       if (inHeader) secrets.add(value);
+      if (inHeader && /[\r\n\0]/.test(value)) {
+        // Named by header and variable, never by value: it is usually a credential.
+        failed = true;
+        result.problems.push({
+          where: at,
+          path: formatPath(path),
+          message: `header ${String(path[3])} takes a line break from environment variable ${name}; header values are one line`,
+          hint: `remove the line break from ${name} (a trailing newline read from a file is the usual cause, e.g. export ${name}="$(tr -d '\\n' < token.txt)")`,
+        });
+        continue;
+      }
     } else if (fallback !== undefined) {
       resolved = fallback;
     } else {

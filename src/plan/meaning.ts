@@ -7,6 +7,8 @@ import { parseDuration, parseRate } from './units.js';
 import { isRestTarget, type CutoverPhase, type Entity, type MapField, type Plan, type Stage } from './schema.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { closest } from './suggest.js';
+import { KEY_PLACEHOLDER } from '../target/keyPath.js';
+import { requestUrl } from '../target/requestUrl.js';
 import { compileExpression, ExpressionError } from '../mapping/compute.js';
 
 const PHASE_ORDER = ['backfill', 'sync', 'verify', 'cutover'] as const;
@@ -33,6 +35,7 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
     checkReferences(plan, name, entity, at, entityNames, add, suggest);
     checkMap(entity, at, add, suggest);
     checkRestProfile(entity, at, add);
+    checkPaths(plan, entity, at, add);
     checkPhases(entity, at, add);
     entity.phases.forEach((phase, i) => {
       if ('backfill' in phase) {
@@ -82,6 +85,27 @@ function checkUnits(plan: Plan, add: Add): void {
       }
     });
   }
+}
+
+/**
+ * Every request path of the entity stays under its service's base URL once normalised as fetch
+ * does: `/v1/../../admin/reset-log` would otherwise send even `plan --check`'s probe elsewhere.
+ */
+function checkPaths(plan: Plan, entity: Entity, at: PlanPath, add: Add): void {
+  const service = plan.targets[entity.target.service];
+  if (!service) return;
+  const visit = (value: unknown, path: PlanPath): void => {
+    if (typeof value !== 'object' || value === null) return;
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'path' && typeof v === 'string' && v.startsWith('/')) {
+        const r = requestUrl(service.baseUrl, v.split(KEY_PLACEHOLDER).join('k'));
+        if (!r.ok) {
+          add([...path, k], `path "${v.slice(0, 200)}" leaves targets.${entity.target.service}.baseUrl: it resolves to ${r.resolved.slice(0, 200)}`, 'write the path under the base URL without ".." segments that climb out of it');
+        }
+      } else visit(v, [...path, k]);
+    }
+  };
+  visit(entity.target, [...at, 'target']);
 }
 
 function positive(n: number | undefined): boolean {

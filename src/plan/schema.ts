@@ -50,7 +50,13 @@ export const sourceDbSchema = z.strictObject({
 
 export const targetServiceSchema = z.strictObject({
   baseUrl: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name: letters, digits and !#$%&\'*+.^_`|~-'),
+      // A line break in a value would end the header (or inject another); fetch refuses it at the first request.
+      z.string().regex(/^[^\r\n\0]*$/, 'a header value on one line (no line breaks)'),
+    )
+    .default({}),
   timeout: duration.default('10s'),
   rateLimit: rate.optional(),
   /** Requests in flight at once per worker, across partitions. */

@@ -8,6 +8,7 @@
  * unless `read.path` contains `{key}`. A `{key}` is the key values, each URL-encoded, joined by ",".
  */
 import type { BatchTarget, TargetServiceConfig } from '../plan/schema.js';
+import { assertUnderBase } from './requestUrl.js';
 import { durationMs } from '../plan/units.js';
 import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
 import { SecretRegistry } from '../secrets.js';
@@ -88,6 +89,8 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, config.headers);
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    // The plan's paths were checked at load; this also catches a key value that makes one climb out.
+    assertUnderBase(service, config.baseUrl, method, path);
     try {
       const res = await doFetch(base + path, {
         method,

@@ -14,6 +14,7 @@
  * throw for Temporal's retry policy or the pause, other 4xx on an item are that item's failure.
  */
 import type { RestTarget, TargetServiceConfig } from '../plan/schema.js';
+import { assertUnderBase } from './requestUrl.js';
 import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
 import { durationMs } from '../plan/units.js';
 import { SecretRegistry } from '../secrets.js';
@@ -95,6 +96,8 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
       if (body !== undefined) headers['content-type'] = 'application/json';
       Object.assign(headers, config.headers);
       if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+      // The plan's paths were checked at load; this also catches a key value that makes one climb out.
+      assertUnderBase(service, config.baseUrl, method, path);
       try {
         const res = await doFetch(base + path, {
           method,

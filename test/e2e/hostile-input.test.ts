@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +154,37 @@ describe('hostile plan files', () => {
     const r = await migrate(['plan', '--plan', file]);
     expectRefused(r);
     expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}:\\d+:\\d+ `));
+  });
+});
+
+describe('plan --check stays read-only and inside the base URL', () => {
+  it('Given a read path /v1/../../admin/reset-log, When checked against a live service, Then exit 2 at the path and the service receives no request', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const text = MINIMAL.replace('"http://127.0.0.1:8787"', `"${base}"`).replace('read: { path: "/v1/customers:batchGet" }', 'read: { path: "/v1/../../admin/reset-log" }');
+      const file = planFile('climb.yaml', text);
+      const r = await migrate(['plan', '--check', '--plan', file]);
+      expectRefused(r);
+      expect(r.stderr).toContain(`climb.yaml:15:21 entities.customers.target.read.path: path "/v1/../../admin/reset-log" leaves targets.svc.baseUrl: it resolves to ${base}/admin/reset-log`);
+      expect(r.stdout).not.toContain('All checks passed');
+      expect(seen).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('Given a header value from a variable holding a newline, When checked, Then exit 2 naming the header and the variable, not "not reachable" and not the value', async () => {
+    const text = MINIMAL.replace('{ baseUrl: "http://127.0.0.1:8787" }', '{ baseUrl: "http://127.0.0.1:8787", headers: { Authorization: "Bearer ${SVC_TOKEN}" } }');
+    const r = await migrate(['plan', '--check', '--plan', planFile('header.yaml', text)], { SVC_TOKEN: 'hunter2-token\n' });
+    expectRefused(r);
+    expect(r.stderr).toContain('header.yaml:8:78 targets.svc.headers.Authorization: header Authorization takes a line break from environment variable SVC_TOKEN; header values are one line');
+    expect(r.stderr + r.stdout).not.toMatch(/hunter2|not reachable/);
   });
 });
 
