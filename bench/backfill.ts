@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { loadPlanFile, type LoadedPlan } from '../src/plan/load.js';
-import { createPlanResources } from '../src/activities/resources.js';
+import { openPlanResources } from '../src/activities/resources.js';
 import { writeBatchOf } from '../src/plan/schema.js';
 import { createWorker } from '../src/temporal/worker.js';
 import { findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/devServer.js';
@@ -69,7 +69,7 @@ function writePlan(dir: string, name: string, sourceUrl: string, stateUrl: strin
 
 /** The hand-written copy: keyset pages per partition, map, POST, retry transient errors with backoff. */
 async function baseline(loaded: LoadedPlan): Promise<number> {
-  const res = createPlanResources(loaded);
+  const res = await openPlanResources(loaded);
   try {
     const e = res.entity('orders');
     const source = await res.source('legacy');
@@ -127,7 +127,7 @@ async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: 
 
 /** The real thing: the backfill workflow with an in-process worker, timed from start to result. */
 async function temporalBackfill(loaded: LoadedPlan, address: string): Promise<{ rows: number; ms: number; workerPeakRss?: number }> {
-  const resources = createPlanResources(loaded);
+  const resources = await openPlanResources(loaded);
   const { worker, connection } = await createWorker({
     settings: { address, namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
     deps: { resources },

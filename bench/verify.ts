@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { findTemporalCli, freePort, startDevServer } from '../src/temporal/devServer.js';
 import { loadPlanFile, type LoadedPlan } from '../src/plan/load.js';
-import { createPlanResources } from '../src/activities/resources.js';
+import { openPlanResources } from '../src/activities/resources.js';
 import { createWorker } from '../src/temporal/worker.js';
 import { verificationDeps } from '../src/ops/verifyDeps.js';
 import { openSession } from '../src/ops/session.js';
@@ -84,7 +84,7 @@ interface BaselineResult {
 
 /** The script a user would write for the same answer: compare loop, catch-up re-read, extras pass. */
 async function baseline(loaded: LoadedPlan): Promise<BaselineResult> {
-  const res = createPlanResources(loaded);
+  const res = await openPlanResources(loaded);
   try {
     const e = loaded.plan.entities.orders!;
     const source = await res.source('legacy');
@@ -164,7 +164,7 @@ async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
   let inproc: { stop(): Promise<void> } | undefined;
   if (args.worker === 'process') proc = await startWorkerProcess(loaded.file, WORKER_NODE_OPTIONS);
   else {
-    const wres = createPlanResources(loaded);
+    const wres = await openPlanResources(loaded);
     const { worker, connection } = await createWorker({
       settings: { address, namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
       deps: { resources: wres, ...verificationDeps() },

@@ -34,20 +34,30 @@ export interface PlanResources {
   changeLog(entity: string): ChangeLog;
   /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
   acquire(entity: string, items: number): Promise<void>;
-  /** Imports every entity's `transform` module; call once before `mapping()` (workers and commands do). */
-  loadTransforms(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Opens nothing until asked; every pool is shared by all activities of the process. */
-export function createPlanResources(loaded: LoadedPlan): PlanResources {
+/**
+ * The plan's resources with every entity's `transform` module already imported, so `mapping()` can
+ * stay synchronous and no caller can forget the import (retry once did, and failed on a transform).
+ * Pools open lazily on first use; every pool is shared by all activities of the process.
+ */
+export async function openPlanResources(loaded: LoadedPlan): Promise<PlanResources> {
+  const { plan, file } = loaded;
+  const transforms = new Map<string, Transform>();
+  for (const [name, e] of Object.entries(plan.entities)) {
+    if (e.transform) transforms.set(name, await loadTransform(file, e.transform));
+  }
+  return createPlanResources(loaded, transforms);
+}
+
+function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string, Transform>): PlanResources {
   const { plan, file } = loaded;
   const sources = new Map<string, Promise<SourceDb>>();
   const targets = new Map<string, TargetClient>();
   const limiters = new Map<string, RateLimiter | undefined>();
   const gates = new Map<string, Gate>();
   const mappings = new Map<string, Mapping>();
-  const transforms = new Map<string, Transform>();
   const changeLogs = new Map<string, ChangeLog>();
   let store: Promise<StateStore> | undefined;
 
@@ -98,9 +108,7 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
       let m = mappings.get(name);
       if (!m) {
         const e = entity(name);
-        const transform = transforms.get(name);
-        if (e.transform && !transform) throw new Error(`the transform of entity "${name}" was not loaded: call loadTransforms() first`);
-        m = compileMapping(e, { transform, name });
+        m = compileMapping(e, { transform: transforms.get(name), name });
         mappings.set(name, m);
       }
       return m;
@@ -138,11 +146,6 @@ export function createPlanResources(loaded: LoadedPlan): PlanResources {
     },
     async acquire(name, items) {
       await limiter(entity(name).target.service)?.acquire(items);
-    },
-    async loadTransforms() {
-      for (const [name, e] of Object.entries(plan.entities)) {
-        if (e.transform && !transforms.has(name)) transforms.set(name, await loadTransform(file, e.transform));
-      }
     },
     async close() {
       const all = [...sources.values()].map(async (s) => (await s).close());

@@ -30,7 +30,7 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--dry-run', 'list what would be retried; write nothing', false)
     .option('--yes', 'do not ask before retrying --all', false)
     .action(async (opts: { entity: string; key: string[]; all: boolean; dryRun: boolean; yes: boolean }) => {
-      const { loadPlanForCommand, createPlanResources, checkEntity, parseKeyArg, retryFailures, currentActor } = await load();
+      const { loadPlanForCommand, openPlanResources, checkEntity, parseKeyArg, retryFailures, currentActor } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       checkEntity(loaded.plan, loaded.file, opts.entity);
@@ -42,7 +42,7 @@ const register: RegisterCommand = (program, context): Command =>
       const keyColumns = loaded.plan.entities[opts.entity]!.source.key;
       const keys = opts.key.map((k) => parseKeyArg(k, keyColumns));
       if (opts.all && !opts.dryRun && !opts.yes) await confirm(ctx.output.stderr, `Retry every logged failure of ${opts.entity} against the service?`);
-      const res = createPlanResources(loaded);
+      const res = await openPlanResources(loaded);
       try {
         const outcome = await retryFailures(res, { entity: opts.entity, keys, all: opts.all, dryRun: opts.dryRun, actor: currentActor(ctx.env) });
         if (ctx.options.json) return ctx.output.outJson(outcome);

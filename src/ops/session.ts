@@ -3,7 +3,7 @@
  * what was started on the way (a local dev server), closed together.
  */
 import type { LoadedPlan } from '../plan/load.js';
-import { createPlanResources, type PlanResources } from '../activities/resources.js';
+import { openPlanResources, type PlanResources } from '../activities/resources.js';
 import { connectClient, type ConnectedTemporal } from '../temporal/connect.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 
@@ -17,8 +17,7 @@ export interface Session {
 /** Connects for one command; `startLocal: false` for read-only commands that must not start servers. */
 export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string, opts: { startLocal?: boolean } = {}): Promise<Session> {
   const temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd, opts.startLocal ?? true);
-  const resources = createPlanResources(loaded);
-  await resources.loadTransforms();
+  const resources = await openPlanResources(loaded);
   return {
     loaded,
     resources,

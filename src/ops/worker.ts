@@ -1,6 +1,6 @@
 /** Runs one worker for a plan until SIGINT/SIGTERM, then drains it and closes the pools. */
 import type { LoadedPlan } from '../plan/load.js';
-import { createPlanResources } from '../activities/resources.js';
+import { openPlanResources } from '../activities/resources.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 import { withAddress } from '../temporal/connect.js';
 import { migrateHome } from '../temporal/local.js';
@@ -17,8 +17,7 @@ export async function runWorkerUntilSignalled(opts: {
 }): Promise<void> {
   const { settings, startedLocal } = await withAddress(resolveTemporalSettings(opts.loaded.plan, opts.env), opts.env, opts.cwd);
   if (startedLocal) opts.log(`Started a local Temporal dev server at ${startedLocal.address} (state ${startedLocal.dbFile}, UI ${startedLocal.uiUrl}).`);
-  const resources = createPlanResources(opts.loaded);
-  await resources.loadTransforms();
+  const resources = await openPlanResources(opts.loaded);
   // The worker SDK is loaded only by the worker command: it is slow to import.
   const { createWorker } = await import('../temporal/worker.js');
   const { worker, connection } = await createWorker({

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadPlanFile, type LoadedPlan } from '../../src/plan/load.js';
-import { createPlanResources, type PlanResources } from '../../src/activities/resources.js';
+import { openPlanResources, type PlanResources } from '../../src/activities/resources.js';
 import { createWorker } from '../../src/temporal/worker.js';
 import { verificationDeps } from '../../src/ops/verifyDeps.js';
 import { openSession, type Session } from '../../src/ops/session.js';
@@ -65,8 +65,7 @@ export interface RunningWorker {
 
 /** Starts an in-process worker for the plan's task queue. */
 export async function startTestWorker(loaded: LoadedPlan): Promise<RunningWorker> {
-  const resources = createPlanResources(loaded);
-  await resources.loadTransforms();
+  const resources = await openPlanResources(loaded);
   const { worker, connection } = await createWorker({
     settings: { address: inject('temporalAddress'), namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
     deps: { resources, ...verificationDeps() },
