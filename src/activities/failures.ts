@@ -3,12 +3,15 @@
  * redacted messages (failures are stored in workflow history, which must never hold a secret).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
+import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../target/errors.js';
 import { MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import type { PlanResources } from './resources.js';
 
-/** Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours Retry-After. */
+/**
+ * Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours
+ * Retry-After, permanent refusals fail at once (non-retryable) with what to check.
+ */
 export function toFailure(e: unknown): unknown {
   if (e instanceof TargetAuthError) {
     return ApplicationFailure.create({ type: 'TargetAuthError', nonRetryable: true, message: secrets.redact(`${e.message}. ${e.hint ?? ''}`.trim()) });
@@ -18,6 +21,15 @@ export function toFailure(e: unknown): unknown {
       type: 'TargetRetryableError',
       message: secrets.redact(e.message),
       nextRetryDelay: e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, 100) : undefined,
+    });
+  }
+  if (e instanceof TargetPermanentError) {
+    // A 400 on the request itself, a 404 on the endpoint, an answer of the wrong shape: the same
+    // request gets the same answer, so retrying (unbounded for chunks) would spin forever.
+    return ApplicationFailure.create({
+      type: 'TargetPermanentError',
+      nonRetryable: true,
+      message: secrets.redact(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`),
     });
   }
   if (e instanceof MigrateError) {

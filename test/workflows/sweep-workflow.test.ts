@@ -3,7 +3,10 @@
  * so pauses, resumes and continue-as-new are driven step by step without databases or a service.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { withFailureMapping } from '../../src/activities/failures.js';
+import { TargetPermanentError } from '../../src/target/errors.js';
 import type { ChunkInput, ChunkResult, SweepRef } from '../../src/activities/sweep.js';
 import type { SweepProgress } from '../../src/progress.js';
 import { progressQuery, resumeSignal, wakeSignal, type PartitionState, type SweepInput, type SweepResult } from '../../src/workflows/definitions.js';
@@ -161,5 +164,31 @@ describe('sweep workflow with mocked activities', () => {
     await latest.signal(resumeSignal);
     expect((await latest.result()).done).toBe(ROWS);
     expect(acts.planSweep.calls.length).toBe(1);
+  });
+
+  it('Given the service refuses the write request itself (HTTP 404 on the endpoint), when a chunk fails, then the sweep fails after one attempt and says why instead of retrying forever', async () => {
+    const acts = sweepActivities();
+    const failing = withFailureMapping({
+      sweepChunk: async (chunk: ChunkInput): Promise<ChunkResult> => {
+        acts.sweepChunk.calls.push(chunk);
+        throw new TargetPermanentError('fulfillment', 404, 'target "fulfillment" refused POST /v1/orders:batchUpsert with HTTP 404');
+      },
+    });
+    mock = await startMockWorker({ ...acts, ...failing });
+    const handle = await start(mock, 'permanent', input());
+
+    const err = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const activity = (err as WorkflowFailedError).cause;
+    expect(activity).toBeInstanceOf(ActivityFailure);
+    const failure = (activity as ActivityFailure).cause as ApplicationFailure;
+    expect(failure.type).toBe('TargetPermanentError');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('refused POST /v1/orders:batchUpsert with HTTP 404');
+    expect(failure.message).toContain('Check targets.fulfillment');
+    expect(acts.sweepChunk.calls).toHaveLength(1);
   });
 });
