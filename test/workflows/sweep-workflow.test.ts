@@ -71,7 +71,7 @@ describe('sweep workflow with mocked activities', () => {
 
     on = true;
     await handle.signal(wakeSignal);
-    expect(await handle.result()).toEqual({ kind: 'backfill', done: ROWS, failures: 0, mismatches: 0 });
+    expect(await handle.result()).toEqual({ kind: 'backfill', done: ROWS, failures: 0, mismatches: 0, partitions: [{ index: 0, done: ROWS }] });
     expect(acts.sweepChunk.calls.map((c) => c.cursor)).toEqual([undefined, [10], [20], [30], [40], [50]]);
     await recordHistory(handle, 'sweep-flag-pause');
   });
