@@ -250,17 +250,22 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
   const seen = new Set([...e.source.key, ...(e.source.updatedAt === undefined ? [] : [e.source.updatedAt])]);
   for (const [field, spec] of Object.entries(e.map)) {
     const col = sourceColumnOf(field, spec);
-    if (col === undefined || seen.has(col)) continue;
-    seen.add(col);
+    if (col === undefined) continue;
     const c = find(col);
-    if (!c) missing(['entities', name, 'map', field], col, `mapped (${field})`);
-    else {
-      const lossy = lossyCast(c.dataType, typeof spec === 'string' ? undefined : spec.as);
-      if (lossy) {
-        ctx.report.warnings.push({ where: ctx.locate(['entities', name, 'map', field]), path: formatPath(['entities', name, 'map', field]), message: `entities.${name}.map.${field}: column "${col}" is ${c.dataType}, and as: number sends it through a double, which loses digits beyond 15–17`, hint: `use as: ${lossy} (exact) instead of as: number` });
-      }
+    const lossy = c === undefined ? undefined : lossyCast(c.dataType, typeof spec === 'string' ? undefined : spec.as);
+    if (lossy) {
+      ctx.report.warnings.push({
+        where: ctx.locate(['entities', name, 'map', field]),
+        path: formatPath(['entities', name, 'map', field]),
+        message: `entities.${name}.map.${field}: column "${col}" is ${c!.dataType}, and as: number sends it through a double, which loses digits beyond 15–17`,
+        hint: `use as: ${lossy} (exact) instead of as: number`,
+      });
     }
+    if (seen.has(col)) continue;
+    seen.add(col);
+    if (!c) missing(['entities', name, 'map', field], col, `mapped (${field})`);
   }
+
 
   check.estimatedRows = info.estimatedRows;
   if (keyOk || e.source.where !== undefined) {

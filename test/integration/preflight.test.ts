@@ -3,7 +3,7 @@
  * every mismatch found in one run, each with its fix, and the exit code that fits.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -159,6 +159,15 @@ describe('migrate plan --check on PostgreSQL', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.check).toMatchObject({ ok: true, problems: [], entities: [{ entity: 'customers', exists: true, keyUnique: true, estimatedRows: 25, targetReachable: true }] });
+  });
+
+  it('Given a bigint column mapped as: number, When checked, Then it passes with a warning that names the field and the exact cast to use', async () => {
+    const file = writePlan('pg-asnum', dbs.pgUrl, false);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('      id: id\n', '      id: { from: id, as: number }\n'));
+    const report = await runPreflight(await loadPlanFile(file, { SVC_TOKEN: TOKEN }), deps);
+    expect(report.ok).toBe(true);
+    expect(report.warnings.map((w) => [w.path, w.hint])).toEqual([['entities.customers.map.id', 'use as: integer (exact) instead of as: number']]);
+    expect(report.warnings[0]!.message).toContain('column "id" is bigint');
   });
 
   it('Given a wrong token, When checked, Then the refusal is an environment problem naming the headers', async () => {
