@@ -86,3 +86,20 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.setHeader('Cache-Control', 'no-cache');
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
+
+/** Serves until SIGINT/SIGTERM, then closes; the caller closes the provider's store. */
+export async function serveFlagsUntilSignalled(opts: { plan: Plan; flags: FlagProvider; host: string; port: number; log: (line: string) => void }): Promise<void> {
+  const server = await startFlagsServer(opts);
+  opts.log(`serving routing documents of plan ${opts.plan.name} read-only at ${server.url}/routing/<entity> (also ${server.url}/flags.json); Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  opts.log('flags serve stopped');
+}
