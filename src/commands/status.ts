@@ -14,6 +14,7 @@ const load = async () => ({
   ...(await import('../ops/statusSources.js')),
   ...(await import('../ops/backfill.js')),
   ...(await import('../ops/attachInfo.js')),
+  ...(await import('../ops/sleepUnlessAborted.js')),
   ...(await import('../flags/index.js')),
   ...(await import('../ui/renderers/choose.js')),
   ...(await import('../ui/renderers/plain.js')),
@@ -30,7 +31,7 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'display mode with --watch').choices(['auto', 'plain', 'ink']).default('auto'))
     .option('--interval <ms>', 'poll interval with --watch (at least 1000)', (v) => Number.parseInt(v, 10), 1000)
     .action(async (opts: { watch?: boolean; progress: 'auto' | 'plain' | 'ink'; interval: number }) => {
-      const { loadPlanForCommand, openSession, collectStatus, unknownSnapshot, EnvironmentError, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine } = await load();
+      const { loadPlanForCommand, openSession, collectStatus, unknownSnapshot, EnvironmentError, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine, sleepUnlessAborted } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       let session;
@@ -106,10 +107,7 @@ const register: RegisterCommand = (program, context): Command =>
             const snap = await poll().catch((e: Error) => ({ plan: session.loaded.plan.name, takenAt: Date.now(), connection: 'reconnecting' as const, message: e.message, entities: [] }));
             if (mode === 'json') ctx.output.stdout.write(renderJsonLine(snap) + '\n');
             else plain.update(snap);
-            await new Promise<void>((r) => {
-              const t = setTimeout(r, interval);
-              stop.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-            });
+            await sleepUnlessAborted(interval, stop.signal);
           }
         } finally {
           process.off('SIGINT', onSigint);

@@ -3,6 +3,7 @@
  * sink, until it completes or fails, or the caller detaches. Detaching never stops the work.
  */
 import type { SweepProgress } from '../progress.js';
+import { sleepUnlessAborted } from './sleepUnlessAborted.js';
 
 export interface ProgressSink {
   update(progress: SweepProgress): void;
@@ -44,13 +45,7 @@ export async function follow(poll: () => Promise<SweepProgress | undefined>, sin
       } catch (e) {
         sink.unreachable?.(e as Error);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval);
-        opts.signal?.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      await sleepUnlessAborted(interval, opts.signal);
     }
   } finally {
     sink.stop();
