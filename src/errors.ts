@@ -46,6 +46,17 @@ export class EnvironmentError extends MigrateError {
   readonly exitCode = 3 as const;
 }
 
+/**
+ * The command ran again in a child process (a worker under its heap cap), which has already printed
+ * whatever went wrong: the parent ends with the child's exit code and prints nothing more.
+ */
+export class ChildProcessExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`the child process exited with code ${exitCode}`);
+    this.name = 'ChildProcessExit';
+  }
+}
+
 /** Problems printed for one error; the rest are counted ("and N more"). */
 export const MAX_PRINTED_PROBLEMS = 50;
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
+import { DEFAULT_WORKER_HEAP_MB } from '../../src/ops/workerHeap.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const PG_ADMIN = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -184,7 +185,10 @@ export interface WorkerProcess {
  * NODE_OPTIONS (e.g. `--max-old-space-size=128`, the background worker's cap in src/ops/workers.ts).
  */
 export async function startWorkerProcess(planFile: string, nodeOptions?: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
+  // Without NODE_OPTIONS the worker gets the product's default cap as a node flag: left to itself it
+  // would run again as a child under the cap, and VmHWM would measure the wrong process.
+  const heapFlag = nodeOptions === undefined ? [`--max-old-space-size=${DEFAULT_WORKER_HEAP_MB}`] : [];
+  const child = spawn(process.execPath, [...heapFlag, join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },

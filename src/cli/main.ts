@@ -3,7 +3,7 @@
  * 0 ok, 1 a problem found, 2 invalid input, 3 environment, 70 a bug (with where to report it).
  */
 import { CommanderError } from 'commander';
-import { BUG_REPORT_URL, MAX_PRINTED_PROBLEMS, MigrateError, formatProblem } from '../errors.js';
+import { BUG_REPORT_URL, ChildProcessExit, MAX_PRINTED_PROBLEMS, MigrateError, formatProblem } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { buildProgram } from './program.js';
 
@@ -36,6 +36,7 @@ function reportError(e: unknown, verbose: boolean): number {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     return 2;
   }
+  if (e instanceof ChildProcessExit) return e.exitCode;
   if (e instanceof MigrateError) {
     write(`error: ${e.message}`);
     // Thousands of problems help no one and scroll the first ones away: the first few, then a count.

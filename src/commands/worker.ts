@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import type { RegisterCommand } from './index.js';
+import { ChildProcessExit } from '../errors.js';
 
 /** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
 const load = async () => ({
   ...(await import('../cli/resolvePlan.js')),
   ...(await import('../ops/worker.js')),
+  ...(await import('../ops/workerHeap.js')),
 });
 
 const register: RegisterCommand = (program, context): Command =>
@@ -15,9 +17,17 @@ const register: RegisterCommand = (program, context): Command =>
     .description('run a worker that executes backfills and verifications for the plan (stops on SIGINT/SIGTERM)')
     .option('--identity <name>', 'worker identity shown in Temporal', `${hostname()}:${process.pid}`)
     .option('--max-activities <n>', 'concurrent activity slots', (v) => Number.parseInt(v, 10), 64)
-    .action(async (opts: { identity: string; maxActivities: number }) => {
-      const { loadPlanForCommand, runWorkerUntilSignalled } = await load();
+    .option('--max-heap <mb>', 'V8 old-space cap in MB, 0 for none (default: $MIGRATE_WORKER_HEAP_MB, else 192)')
+    .action(async (opts: { identity: string; maxActivities: number; maxHeap?: string }) => {
+      const { loadPlanForCommand, runWorkerUntilSignalled, workerHeapMb, heapAlreadyLimited, runUnderHeapCap } = await load();
       const ctx = context();
+      const heapMb = workerHeapMb(opts.maxHeap, ctx.env);
+      if (heapMb > 0 && !heapAlreadyLimited(process.execArgv, ctx.env)) {
+        // A heap limit is set only when Node starts: run this command again under one.
+        const code = await runUnderHeapCap(heapMb, ctx.env);
+        if (code !== 0) throw new ChildProcessExit(code);
+        return;
+      }
       const loaded = await loadPlanForCommand(ctx);
       await runWorkerUntilSignalled({ loaded, env: ctx.env, cwd: ctx.cwd, identity: opts.identity, maxActivities: opts.maxActivities, log: ctx.output.err });
     });

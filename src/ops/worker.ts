@@ -6,6 +6,7 @@ import { withAddress } from '../temporal/connect.js';
 import { migrateHome } from '../temporal/local.js';
 import { join } from 'node:path';
 import { verificationDeps } from './verifyDeps.js';
+import { effectiveHeapLimitMb, stopWithParent } from './workerHeap.js';
 
 export async function runWorkerUntilSignalled(opts: {
   loaded: LoadedPlan;
@@ -30,7 +31,8 @@ export async function runWorkerUntilSignalled(opts: {
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  opts.log(`worker ${opts.identity} polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}) for plan ${opts.loaded.plan.name}`);
+  stopWithParent(stop, opts.log);
+  opts.log(`worker ${opts.identity} polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}) for plan ${opts.loaded.plan.name}; heap limit ${effectiveHeapLimitMb()} MB`);
   try {
     await worker.run();
   } finally {

@@ -14,6 +14,7 @@ const { temporal } = proto;
 import { EnvironmentError } from '../errors.js';
 import { migrateHome } from '../temporal/local.js';
 import { codeVersion } from '../temporal/codeVersion.js';
+import { workerHeapMb } from './workerHeap.js';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
 const BIN = fileURLToPath(new URL('../../bin/migrate.js', import.meta.url));
@@ -67,10 +68,9 @@ export async function ensureWorker(opts: {
   const logFile = join(home, `worker-${opts.planName}.log`);
   const fd = openSync(logFile, 'a');
   const identity = `${LOCAL_PREFIX}${codeVersion()}-${process.pid}`;
-  // V8 grows the heap lazily to gigabytes although a worker's live data stays under ~60 MB; a cap
-  // keeps the background worker's RSS under ~300 MB (see docs/operations.md, "Memory").
-  const heapMb = Number(opts.env.MIGRATE_WORKER_HEAP_MB) || DEFAULT_WORKER_HEAP_MB;
-  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, BIN, 'worker', '--plan', resolve(opts.cwd, opts.planFile), '--identity', identity], {
+  // Started under its heap cap directly (one process, not the worker's own re-spawn); see workerHeap.ts.
+  const heapMb = workerHeapMb(undefined, opts.env);
+  const child = spawn(process.execPath, [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), BIN, 'worker', '--plan', resolve(opts.cwd, opts.planFile), '--identity', identity], {
     cwd: opts.cwd,
     env: opts.env,
     detached: true,
@@ -88,13 +88,6 @@ export async function ensureWorker(opts: {
   }
   return { pollers: [], started: { pid: child.pid ?? -1, logFile } };
 }
-
-/**
- * Old-space cap of background workers in MB; MIGRATE_WORKER_HEAP_MB overrides. Measured on 1M/3M-row
- * backfills: 192 → 266-268 MB RSS and ratio 0.90-0.94 against the baseline; 128 → 260 MB but GC cost
- * the ratio (0.74-0.84); uncapped → 400+ MB.
- */
-const DEFAULT_WORKER_HEAP_MB = 192;
 
 /** Identity prefix of background workers that migrate starts itself in local use. */
 const LOCAL_PREFIX = 'migrate-local-';
