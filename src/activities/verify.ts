@@ -9,12 +9,13 @@ import { compileComparator, type Comparator } from '../compare/index.js';
 import { hasListEndpoint, phaseOf, writeBatchOf, type Entity, type VerifyPhase } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import type { VerificationSummary } from '../progress.js';
-import type { KeyTuple, SourceRow } from '../sources/types.js';
+import type { KeyTuple, SourceDb, SourceRow } from '../sources/types.js';
 import type { StateStore, VerifyEntry } from '../state/types.js';
 import { compareRows, createCompareVisitor, instantMs, sampleByKey, type CompareDeps } from '../sweep/compare.js';
 import { createCopyVisitor } from '../sweep/copy.js';
 import type { Visitor } from '../sweep/engine.js';
-import type { TargetItem } from '../target/types.js';
+import type { TargetItem, TargetKey } from '../target/types.js';
+import { isLosslessNumber } from '../values/json.js';
 import { jsonSafe, type Mapping } from '../mapping/index.js';
 import { verifyPhaseSchema } from '../plan/schema.js';
 import { writesSwitched } from '../flags/writesSwitched.js';
@@ -158,6 +159,8 @@ export interface RepairResult {
   failures: number;
   /** Keys gone from the source since the verification: nothing to re-push. */
   goneFromSource: number;
+  /** Items the legacy lacks, deleted from the service. */
+  deleted: number;
 }
 
 function verifyPhase(e: Entity): VerifyPhase {
@@ -319,7 +322,10 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       }
     },
 
-    /** Items the service lists that have no source row: recorded as `extra` entries, never deleted. */
+    /**
+     * Items the service lists that have no source row: recorded as `extra` entries keyed by their
+     * target key; only `verify --repair`, confirmed, deletes them.
+     */
     async extrasChunk(input: Omit<ScanChunkInput, 'cursor'> & { cursor?: string }): Promise<Omit<ScanChunkResult, 'cursor'> & { cursor?: string }> {
       checkPlan(input.plan);
       const ctx0 = Context.current();
@@ -328,9 +334,8 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       const store = await res.stateStore();
       const mapping = res.mapping(input.entity);
       const target = res.target(input.entity);
-      const toSource = sourceKeyFromItem(e, mapping.targetKeyFields);
-      if (!toSource) return { done: true, seen: 0, found: 0 };
-      const rowKeyId = keyIdOfRow(e, mapping);
+      const lacking = lackingInSource(e, mapping, source);
+      if (!lacking) return { done: true, seen: 0, found: 0 };
       const limit = extrasPageSize(e);
       const deadline = Date.now() + input.maxMs;
       const list = (after: string | undefined) => {
@@ -356,25 +361,10 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         const more = cursor !== undefined && Date.now() < deadline;
         if (more) next = list(cursor);
         seen += page.items.length;
-        const candidates = page.items.map((item) => ({ item, key: toSource(item) })).filter((c): c is { item: TargetItem; key: KeyTuple } => c.key !== undefined);
-        const rows = candidates.length > 0 ? await source.readByKeys(e.source, candidates.map((c) => c.key)) : [];
-        const present = new Set<string>();
-        for (const row of rows) {
-          const fast = rowKeyId?.(row);
-          if (fast !== undefined) {
-            present.add(fast);
-            continue;
-          }
-          try {
-            present.add(mapping.keyId(mapping.map(row)));
-          } catch {
-            // An unmappable row still exists in the source: match it by its raw key instead.
-            present.add(mapping.keyId(Object.fromEntries(mapping.targetKeyFields.map((f, i) => [f, source.keyOf(e.source, row)[i]]))));
-          }
-        }
-        const extras: VerifyEntry[] = candidates
-          .filter((c) => !present.has(mapping.keyId(c.item)))
-          .map((c) => ({ key: c.key, class: 'extra', state: 'persistent', fields: [] }));
+        const extras: VerifyEntry[] = (await lacking(page.items))
+          .map((item) => targetKeyTuple(mapping, item))
+          .filter((key): key is KeyTuple => key !== undefined)
+          .map((key) => ({ key, class: 'extra', state: 'persistent', fields: [] }));
         if (extras.length > 0) await store.saveVerifyEntries(input.plan, input.entity, input.runKey, extras);
         found += extras.length;
         ctx0.heartbeat({ cursor });
@@ -397,8 +387,11 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       const different = count(['different', 'inflight'], 'persistent');
       const extra = count(['extra'], 'persistent');
       const transient = count(['missing', 'different'], 'resolved');
-      const repaired = count(['missing', 'different', 'inflight'], 'repaired');
-      const persistent = missing + different;
+      const repairedRows = count(['missing', 'different', 'inflight'], 'repaired');
+      const repaired = repairedRows + count(['extra'], 'repaired');
+      // Items the legacy lacks are mismatches too, unless the plan says the service keeps items of its own.
+      const ownItems = e.target.ownItems === true;
+      const persistent = missing + different + (ownItems ? 0 : extra);
       const fields: Record<string, number> = {};
       const samples: ReportSample[] = [];
       for (const cls of ['missing', 'different', 'extra'] as const) {
@@ -440,13 +433,16 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         rowsPerSec: rate(compared, now - input.startedAt),
         sweepRowsPerSec: rate(compared, input.sweepEndedAt - input.startedAt),
         options: { ...(input.options.sample !== undefined ? { sample: input.options.sample } : {}), ...(input.options.since !== undefined ? { since: input.options.since } : {}) },
-        totals: { compared, matched: Math.max(0, compared - persistent - repaired), missing, different, extra, transient, persistent, repaired },
+        totals: { compared, matched: Math.max(0, compared - missing - different - repairedRows), missing, different, extra, transient, persistent, repaired },
         persistentRate,
         threshold: v.maxMismatchRate,
         passed: persistentRate <= v.maxMismatchRate,
         fields,
         samples,
-        extras: { checked: input.extrasChecked, ...(input.extrasNote ? { note: input.extrasNote } : {}) },
+        extras: {
+          checked: input.extrasChecked,
+          ...(input.extrasNote ? { note: input.extrasNote } : ownItems && input.extrasChecked ? { note: 'not counted as mismatches: the plan declares the service keeps items of its own (target.ownItems)' } : {}),
+        },
         rechecks: { rounds: input.rounds, after: v.recheckAfter },
         ...(input.repairOf ? { repairOf: input.repairOf } : {}),
       };
@@ -463,7 +459,9 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
 
     /**
      * Re-pushes persistent missing and different rows from the source through the backfill's copy
-     * path, then compares them again: matches become `repaired`. Refused once writes have switched.
+     * path, then compares them again: matches become `repaired`. Deletes persistent extras (items the
+     * legacy lacks, checked again first) unless the plan lets the service keep items of its own; each
+     * page's deletions are audited with their keys. Refused once writes have switched.
      */
     async repairChunk(input: VerifyRef & { actor: string; after?: string; maxMs: number }): Promise<RepairResult & { after?: string; done: boolean }> {
       checkPlan(input.plan);
@@ -481,7 +479,7 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       const source = await res.source(e.source.db);
       const { deps: cdeps } = verifyContext(res, input.entity, source);
       const updatedAt = e.source.updatedAt;
-      const out: RepairResult = { attempted: 0, repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0 };
+      const out: RepairResult = { attempted: 0, repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0, deleted: 0 };
       const copy = createCopyVisitor({
         plan: input.plan,
         entity: input.entity,
@@ -493,10 +491,46 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         acquire: (n) => res.acquire(input.entity, n),
         recordFailures: (f) => store.recordFailures(f),
       });
+      const mapping = res.mapping(input.entity);
+      const target = res.target(input.entity);
+      // Extras are deleted only when the plan does not let the service keep items of its own.
+      const lacking = e.target.ownItems === true || !target.remove ? undefined : lackingInSource(e, mapping, source);
       const deadline = Date.now() + input.maxMs;
       let after = input.after;
       for (;;) {
         const page = await store.listVerifyEntries(input.plan, input.entity, input.runKey, { state: 'persistent', limit: PAGE, ...(after === undefined ? {} : { after }) });
+        const extras = lacking ? page.entries.filter((x) => x.class === 'extra') : [];
+        if (extras.length > 0) {
+          // Looked at again before deleting: the legacy may have gained the row, or the item may be gone.
+          const items = await target.read(extras.map((x) => targetKeyOfEntry(mapping, x.key)));
+          const still = new Set((await lacking!(items)).map((item) => JSON.stringify(targetKeyTuple(mapping, item))));
+          const doomed = extras.filter((x) => still.has(JSON.stringify(x.key)));
+          const results = doomed.length > 0 ? await target.remove!(doomed.map((x) => targetKeyOfEntry(mapping, x.key))) : [];
+          const deleted = doomed.filter((_, i) => results[i]!.ok);
+          const refused = doomed.filter((_, i) => !results[i]!.ok);
+          const doomedIds = new Set(doomed.map((x) => JSON.stringify(x.key)));
+          // Not lacking any more: either the service no longer has the item (nothing to do) or the legacy has the row.
+          const settled = extras.filter((x) => !doomedIds.has(JSON.stringify(x.key)));
+          out.attempted += extras.length;
+          out.deleted += deleted.length;
+          out.failures += refused.length;
+          await store.saveVerifyEntries(input.plan, input.entity, input.runKey, [...deleted, ...settled].map((x) => ({ ...x, state: 'repaired' as const })));
+          await store.appendAudit({
+            plan: input.plan,
+            entity: input.entity,
+            action: 'verify.repair.delete',
+            actor: input.actor,
+            detail: {
+              run: input.run,
+              deleted: deleted.map((x) => x.key),
+              noLongerExtra: settled.map((x) => x.key),
+              refused: refused.map((x) => {
+                const r = results[doomed.indexOf(x)]!;
+                return { key: x.key, error: r.error ?? `HTTP ${r.status}` };
+              }),
+            },
+          });
+        }
         const todo = page.entries.filter((x) => x.class !== 'extra');
         if (todo.length > 0) {
           const rows = await source.readByKeys(e.source, todo.map((x) => x.key));
@@ -535,6 +569,60 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       }
     },
   };
+}
+
+/**
+ * A function giving the items among `items` that have no row in the source (an item left behind
+ * when a key changed case under a case-insensitive collation included: the row found answers to the
+ * new spelling, and key ids are compared exactly). Undefined when items cannot be traced back to
+ * source keys (see sourceKeyFromItem).
+ */
+export function lackingInSource(
+  e: Entity,
+  mapping: Mapping,
+  source: Pick<SourceDb, 'readByKeys' | 'keyOf'>,
+): ((items: readonly TargetItem[]) => Promise<TargetItem[]>) | undefined {
+  const toSource = sourceKeyFromItem(e, mapping.targetKeyFields);
+  if (!toSource) return undefined;
+  const rowKeyId = keyIdOfRow(e, mapping);
+  return async (items) => {
+    const candidates = items.map((item) => ({ item, key: toSource(item) })).filter((c): c is { item: TargetItem; key: KeyTuple } => c.key !== undefined);
+    const rows = candidates.length > 0 ? await source.readByKeys(e.source, candidates.map((c) => c.key)) : [];
+    const present = new Set<string>();
+    for (const row of rows) {
+      const fast = rowKeyId?.(row);
+      if (fast !== undefined) {
+        present.add(fast);
+        continue;
+      }
+      try {
+        present.add(mapping.keyId(mapping.map(row)));
+      } catch {
+        // An unmappable row still exists in the source: match it by its raw key instead.
+        present.add(mapping.keyId(Object.fromEntries(mapping.targetKeyFields.map((f, i) => [f, source.keyOf(e.source, row)[i]]))));
+      }
+    }
+    return candidates.filter((c) => !present.has(mapping.keyId(c.item))).map((c) => c.item);
+  };
+}
+
+/** An item's target key values in target key order, JSON-safe (exact big numbers as their text); undefined when one is missing. */
+export function targetKeyTuple(mapping: Pick<Mapping, 'targetKeyFields'>, item: TargetItem): KeyTuple | undefined {
+  const out: (string | number)[] = [];
+  for (const f of mapping.targetKeyFields) {
+    let v: unknown = Object.prototype.hasOwnProperty.call(item, f) ? item[f] : item;
+    if (v === item) for (const seg of f.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+    if (typeof v === 'string' || typeof v === 'number') out.push(v);
+    else if (isLosslessNumber(v)) out.push(Number.isSafeInteger(Number(v.toString())) ? Number(v.toString()) : v.toString());
+    else if (typeof v === 'boolean') out.push(String(v));
+    else return undefined;
+  }
+  return out as KeyTuple;
+}
+
+/** The target key object of an extra entry (its key is the item's target key tuple). */
+export function targetKeyOfEntry(mapping: Pick<Mapping, 'targetKeyFields'>, key: KeyTuple): TargetKey {
+  return Object.fromEntries(mapping.targetKeyFields.map((f, i) => [f, key[i]]));
 }
 
 function rate(rows: number, ms: number): number {

@@ -55,7 +55,7 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--entity <name>', 'entity to verify')
     .option('--sample <fraction>', 'verify a random fraction of the rows (0 < f <= 1)', Number.parseFloat)
     .option('--since <time>', 'verify only rows updated since this ISO time')
-    .option('--repair', 're-push persistent missing/different rows from the legacy, then re-verify them')
+    .option('--repair', 're-push persistent missing/different rows from the legacy, then re-verify them; delete items the legacy lacks (unless target.ownItems)')
     .option('--yes', 'repair without asking')
     .option('--dry-run', 'with --repair: list what would be repaired, change nothing')
     .option('--report <id>', 'reprint a stored report')
@@ -99,17 +99,22 @@ const register: RegisterCommand = (program, context): Command =>
         }
         const todo = await repairCandidates(session, entity, run);
         if (todo.length === 0 || opts.dryRun) {
-          if (opts.dryRun) for (const x of todo) ctx.output.err(`would repair ${x.class} ${JSON.stringify(x.key)}${x.fields.length ? ` (${x.fields.join(', ')})` : ''}`);
+          if (opts.dryRun) {
+            for (const x of todo) ctx.output.err(x.class === 'extra' ? `would delete extra ${JSON.stringify(x.key)} from the service` : `would repair ${x.class} ${JSON.stringify(x.key)}${x.fields.length ? ` (${x.fields.join(', ')})` : ''}`);
+          }
           print(ctx, report.id, report.report, opts.dryRun ? { wouldRepair: todo.map((x) => ({ class: x.class, key: x.key, fields: x.fields })) } : {});
           return verdict(report.id, report.report);
         }
-        if (!opts.yes && !(await confirm(ctx, `Overwrite the service's copy of ${todo.length} rows with the legacy's?`))) {
+        const extras = todo.filter((x) => x.class === 'extra').length;
+        const rows = todo.length - extras;
+        const question = [rows > 0 ? `overwrite the service's copy of ${rows} rows with the legacy's` : '', extras > 0 ? `delete ${extras} items the legacy does not have from the service` : ''].filter(Boolean).join(' and ');
+        if (!opts.yes && !(await confirm(ctx, `${question[0]!.toUpperCase()}${question.slice(1)}?`))) {
           print(ctx, report.id, report.report);
           ctx.output.err('repair cancelled; nothing was written');
           return verdict(report.id, report.report);
         }
         const repaired = await runRepair(session, entity, actor, { run, reportId: report.id, report: report.report });
-        ctx.output.err(`${entity}: repaired ${repaired.result.repaired} of ${todo.length} rows (${repaired.result.stillDifferent} still differ, ${repaired.result.failures} refused by the service)`);
+        ctx.output.err(`${entity}: repaired ${repaired.result.repaired} of ${rows} rows (${repaired.result.stillDifferent} still differ, ${repaired.result.failures} refused by the service)${extras > 0 ? `; deleted ${repaired.result.deleted} of ${extras} items the legacy does not have` : ''}`);
         print(ctx, repaired.report.id, repaired.report.report);
         verdict(repaired.report.id, repaired.report.report);
       } finally {

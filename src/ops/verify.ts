@@ -118,14 +118,19 @@ export async function loadReport(session: Session, id: string): Promise<StoredRe
   return r;
 }
 
-/** Persistent missing and different rows of a run: what a repair would re-push. */
+/**
+ * Persistent entries of a run that a repair acts on: missing and different rows (re-pushed) and,
+ * unless the plan lets the service keep items of its own, extras (deleted from the service).
+ */
 export async function repairCandidates(session: Session, entity: string, run: string, limit = 10_000): Promise<VerifyEntry[]> {
   const store = await session.resources.stateStore();
+  const e = session.resources.entity(entity);
+  const deletesExtras = e.target.ownItems !== true && session.resources.target(entity).remove !== undefined;
   const out: VerifyEntry[] = [];
   let after: string | undefined;
   for (;;) {
     const page = await store.listVerifyEntries(session.loaded.plan.name, entity, `verify/${run}`, { state: 'persistent', limit: 1000, ...(after !== undefined ? { after } : {}) });
-    for (const x of page.entries) if (x.class !== 'extra' && out.length < limit) out.push(x);
+    for (const x of page.entries) if ((x.class !== 'extra' || deletesExtras) && out.length < limit) out.push(x);
     if (page.next === undefined || out.length >= limit) return out;
     after = page.next;
   }

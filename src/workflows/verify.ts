@@ -213,6 +213,8 @@ export interface RepairWorkflowResult extends VerifyResult {
   stillDifferent: number;
   failures: number;
   goneFromSource: number;
+  /** Items the legacy lacks, deleted from the service. */
+  deleted: number;
 }
 
 /** Workflow ID of the repair that follows a verification run. */
@@ -223,7 +225,7 @@ export function repairWorkflowId(plan: string, entity: string, run: string): str
 /** Re-pushes a run's persistent mismatches and re-verifies them; writes a new report that says what it repaired. */
 export async function verifyRepairWorkflow(input: RepairInput): Promise<RepairWorkflowResult> {
   const ref = { plan: input.plan, entity: input.entity, runKey: `verify/${input.run}`, run: input.run, options: input.options };
-  const totals = { repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0 };
+  const totals = { repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0, deleted: 0 };
   let after: string | undefined;
   try {
     for (;;) {
@@ -232,6 +234,7 @@ export async function verifyRepairWorkflow(input: RepairInput): Promise<RepairWo
       totals.stillDifferent += r.stillDifferent;
       totals.failures += r.failures;
       totals.goneFromSource += r.goneFromSource;
+      totals.deleted += r.deleted;
       if (r.done) break;
       after = r.after;
     }
@@ -248,7 +251,7 @@ export async function verifyRepairWorkflow(input: RepairInput): Promise<RepairWo
     sweepEndedAt: now,
     compared: input.compared,
     rounds: 0,
-    // Repair never touches extras: they are carried over from the entries the verification recorded.
+    // Extras are the verification's entries, deleted ones now `repaired`; the listing is not run again.
     extrasChecked: true,
     repairOf: input.reportId,
   });

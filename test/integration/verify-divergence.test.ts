@@ -1,7 +1,8 @@
 /**
  * Verification on both legacy engines through the real service: a clean backfill verifies clean;
- * seeded divergence (37 deleted, 53 changed, 11 extra) is reported with exactly those keys; repair
- * mends the missing and different rows (audited) and leaves the extras, which the next run reports again.
+ * seeded divergence (37 deleted, 53 changed, 11 extra) is reported with exactly those keys, extras
+ * counted as persistent mismatches; repair mends the missing and different rows (audited) and leaves
+ * the extras (the batch protocol has no delete), which the next run reports and counts again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
@@ -66,7 +67,7 @@ describe.each(['postgres', 'mysql'] as const)('verification from %s', (engine) =
     expect(report.report.extras.checked).toBe(true);
   });
 
-  it('Given 37 rows deleted, 53 changed and 11 extra in the service, when verified, repaired and verified again, then counts and keys are exact, repair mends the 90 and the extras stay', async () => {
+  it('Given 37 rows deleted, 53 changed and 11 extra in the service, when verified, repaired and verified again, then counts and keys are exact, the 11 extras count as mismatches, repair mends the 90 and the extras stay', async () => {
     for (const id of deleted) await service.deleteItem('orders', { id });
     for (const id of changed) await service.putItem('orders', { ...expectedOrder(id), total: 7 });
     for (const id of extras) await service.putItem('orders', { ...expectedOrder(1), id });
@@ -74,7 +75,7 @@ describe.each(['postgres', 'mysql'] as const)('verification from %s', (engine) =
     const first = await startVerify(session, 'orders', 'test');
     const { report } = await verifyOutcome(session, first.handle);
     const r = report.report;
-    expect(r.totals).toMatchObject({ compared: ROWS, missing: 37, different: 53, extra: 11, persistent: 90, transient: 0, matched: ROWS - 90 });
+    expect(r.totals).toMatchObject({ compared: ROWS, missing: 37, different: 53, extra: 11, persistent: 101, transient: 0, matched: ROWS - 90 });
     expect(r.passed).toBe(false);
     expect(r.fields).toEqual({ total: 53 });
     const persistent = await entries(first.run, 'persistent');
@@ -85,7 +86,7 @@ describe.each(['postgres', 'mysql'] as const)('verification from %s', (engine) =
 
     const repaired = await runRepair(session, 'orders', 'test-operator', { run: first.run, reportId: report.id, report: r });
     expect(repaired.result).toMatchObject({ repaired: 90, stillDifferent: 0, failures: 0 });
-    expect(repaired.report.report.totals).toMatchObject({ persistent: 0, repaired: 90, extra: 11 });
+    expect(repaired.report.report.totals).toMatchObject({ persistent: 11, repaired: 90, extra: 11 });
     for (const id of [...deleted, ...changed]) expect(await service.getItem('orders', { id })).toEqual(expectedOrder(id));
     const store = await session.resources.stateStore();
     const audit = await store.listAudit({ plan: session.loaded.plan.name, entity: 'orders', limit: 500 });
@@ -95,7 +96,7 @@ describe.each(['postgres', 'mysql'] as const)('verification from %s', (engine) =
 
     const second = await startVerify(session, 'orders', 'test');
     const again = (await verifyOutcome(session, second.handle)).report.report;
-    expect(again.totals).toMatchObject({ compared: ROWS, missing: 0, different: 0, extra: 11, persistent: 0 });
+    expect(again.totals).toMatchObject({ compared: ROWS, missing: 0, different: 0, extra: 11, persistent: 11 });
     expect(ids(await entries(second.run, 'persistent'), 'extra')).toEqual(extras);
     for (const id of extras) expect(await service.getItem('orders', { id })).toBeDefined();
   });
