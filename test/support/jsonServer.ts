@@ -22,6 +22,8 @@ export interface JsonServer {
   get(collection: string, id: string | number): Promise<Record<string, unknown> | undefined>;
   /** Creates an item directly, as the service's own users would. */
   create(collection: string, item: Record<string, unknown>): Promise<void>;
+  /** Requests answered so far (only with `log: true`), from json-server's request log, in order. */
+  requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export interface JsonServerOptions {
   /** Added before every answer (json-server's --delay), to stretch a run so a crash lands mid-way. */
   delayMs?: number;
   middlewares?: string[];
+  /** Keep json-server's request log (one line per request) for `requests()`. */
+  log?: boolean;
 }
 
 export async function startJsonServer(opts: JsonServerOptions): Promise<JsonServer> {
@@ -38,10 +42,13 @@ export async function startJsonServer(opts: JsonServerOptions): Promise<JsonServ
   writeFileSync(dbFile, `module.exports = () => (${JSON.stringify(Object.fromEntries(opts.collections.map((c) => [c, []])))});\n`);
   const port = await freePort();
   // The source goes first: --middlewares takes every argument after it.
-  const args = [BIN, dbFile, '--host', '127.0.0.1', '--port', String(port), '--quiet', '--no-gzip'];
+  const args = [BIN, dbFile, '--host', '127.0.0.1', '--port', String(port), '--no-gzip'];
+  if (!opts.log) args.push('--quiet');
   if (opts.delayMs) args.push('--delay', String(opts.delayMs));
   for (const m of opts.middlewares ?? []) args.push('--middlewares', m);
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // As a user would run it: json-server skips its request log when NODE_ENV is "test", as it is under vitest.
+  const { NODE_ENV: _testEnv, ...env } = process.env;
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -75,6 +82,15 @@ export async function startJsonServer(opts: JsonServerOptions): Promise<JsonServ
     async create(collection, item) {
       const r = await json(`/${collection}`, { method: 'POST', body: JSON.stringify(item) });
       if (r.status !== 201) throw new Error(`json-server answered ${r.status} to POST /${collection}`);
+    },
+    requests() {
+      const out: { method: string; path: string; status: number }[] = [];
+      // morgan's "dev" lines, coloured: "GET /film?id=1-1&id=1-2 200 3.1 ms - 2"
+      for (const line of output.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+        const m = /^(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (\S+) (\d{3}) /.exec(line.trim());
+        if (m) out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]) });
+      }
+      return out;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
