@@ -4,10 +4,9 @@
  * within 10 s of the writer stopping, a full verification is clean, deleted rows are absent in the
  * service and every legacy row is there exactly as mapped.
  */
-import pg from 'pg';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
+import { startChangeWriter } from '../support/changeWriter.js';
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import { installCapture, startSync, stopSync, syncProgress } from '../../src/ops/sync.js';
@@ -18,68 +17,6 @@ const TOKEN = 'svc-token-sync';
 const ENTITY_YAML = ORDERS_ENTITY_YAML({ batch: 200, partitions: 2 })
   .replace('      list: { path: /v1/orders }', '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 200 }')
   .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 200, poll: 200ms, flag: orders.sync }\n      - verify:');
-
-interface Writer {
-  stop(): Promise<{ inserts: number; updates: number; deletes: number; deleted: number[] }>;
-}
-
-/** Inserts, updates and deletes `perSecond` rows a second, as an application would, until stopped. */
-async function startWriter(engine: 'postgres' | 'mysql', url: string, perSecond: number): Promise<Writer> {
-  const pool = engine === 'postgres' ? new pg.Pool({ connectionString: url, max: 4 }) : mysql.createPool({ uri: url, connectionLimit: 4 });
-  const exec = async (sql: string, params: unknown[]) => {
-    if (pool instanceof pg.Pool) await pool.query(sql.replace(/\?/g, (_, i: number) => `$${sql.slice(0, i).split('?').length}`), params);
-    else await pool.query(sql, params);
-  };
-  const live = new Set<number>(Array.from({ length: ROWS }, (_, i) => i + 1));
-  const deleted: number[] = [];
-  let nextId = ROWS + 1;
-  const counts = { inserts: 0, updates: 0, deletes: 0 };
-  let stopping = false;
-  const pick = () => [...live][Math.floor(Math.random() * live.size)]!;
-  const now = () => (engine === 'postgres' ? new Date() : new Date().toISOString().replace('T', ' ').replace('Z', ''));
-  const one = async (n: number) => {
-    const r = n % 5;
-    if (r < 2) {
-      const id = nextId++;
-      await exec('insert into orders (id, customer_id, total_cents, status, updated_at) values (?, ?, ?, ?, ?)', [id, (id % 97) + 1, id * 3, 'NEW', now()]);
-      // Only committed rows are picked for updates and deletes, so a delete never races its own insert.
-      live.add(id);
-      counts.inserts++;
-    } else if (r < 4) {
-      await exec('update orders set total_cents = total_cents + 1, status = ?, updated_at = ? where id = ?', ['PAID', now(), pick()]);
-      counts.updates++;
-    } else {
-      const id = pick();
-      live.delete(id);
-      deleted.push(id);
-      await exec('delete from orders where id = ?', [id]);
-      counts.deletes++;
-    }
-  };
-  // Up to 4 writes in flight, as several application requests would be, so the rate holds on a busy machine.
-  const loop = (async () => {
-    const started = Date.now();
-    const inFlight = new Set<Promise<void>>();
-    let launched = 0;
-    while (!stopping) {
-      const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
-      while (launched < due && inFlight.size < 4 && !stopping) {
-        const p: Promise<void> = one(launched++).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await Promise.all(inFlight);
-  })();
-  return {
-    async stop() {
-      stopping = true;
-      await loop;
-      await pool.end();
-      return { ...counts, deleted };
-    },
-  };
-}
 
 describe.each(['postgres', 'mysql'] as const)('forward sync from %s', (engine) => {
   let stack: LiveStack;
@@ -105,7 +42,7 @@ describe.each(['postgres', 'mysql'] as const)('forward sync from %s', (engine) =
     const started = await startSync(session, 'orders', 'test');
     expect(started.warnings).toEqual([]);
 
-    const writer = await startWriter(engine, stack.sourceUrl, 200);
+    const writer = await startChangeWriter(engine, stack.sourceUrl, ROWS, 200);
     await new Promise((r) => setTimeout(r, 6_000));
     const written = await writer.stop();
     expect(written.inserts + written.updates + written.deletes).toBeGreaterThan(600);
