@@ -248,7 +248,10 @@ export function parseTimestamp(text: string, zone: ZoneOffset = UTC_ZONE): numbe
 
 /** The fraction digits of a timestamp beyond the millisecond, trailing zeros removed ('' for none). */
 export function subMillis(text: string): string {
-  const m = TIMESTAMP.exec(text);
+  return subMillisOf(TIMESTAMP.exec(text));
+}
+
+function subMillisOf(m: RegExpExecArray | null): string {
   const f = m?.[7];
   if (f === undefined || f.length <= 3) return '';
   let end = f.length;
@@ -295,7 +298,9 @@ export function toInstant(value: unknown, zone?: ZoneOffset): number | undefined
  * and every further digit the source has (`…00.123456Z`), so no instant is rounded.
  */
 export function castTimestamp(value: unknown): string {
-  const t = toInstant(value);
+  // One match gives both the instant and the digits below the millisecond.
+  const m = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
+  const t = typeof value === 'string' ? parseTimestampMatch(m, UTC_ZONE) : toInstant(value);
   if (t === undefined) {
     throw new CastFailure(
       value instanceof Date
@@ -306,8 +311,7 @@ export function castTimestamp(value: unknown): string {
     );
   }
   const iso = new Date(t).toISOString();
-  if (typeof value !== 'string') return iso;
-  const sub = subMillis(value);
+  const sub = subMillisOf(m);
   return sub === '' ? iso : `${iso.slice(0, -1)}${sub}Z`;
 }
 
