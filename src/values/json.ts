@@ -15,6 +15,14 @@ export function parseNumberExact(text: string): number | LosslessNumber {
   return String(n) === text ? n : new LosslessNumber(text);
 }
 
+/**
+ * Text in which some number token might not read back from a double as the same characters: 16
+ * or more digits and dots in a row (16+ significant digits possible), an exponent, a fraction ending in 0,
+ * six zeros after a point (below 1e-6 JS writes an exponent), or -0. Numbers with at most 15
+ * significant digits and none of these read back exactly. Matches inside strings only cost speed.
+ */
+const MAY_HOLD_INEXACT_NUMBER = /[\d.]{16}|\d[eE]|\.\d*0(?!\d)|\.0{6}|-0(?![.\d])/;
+
 /** Thrown by `parseJsonExact` for an object with a key twice, which has no faithful single JSON value. */
 export class DuplicateKeyError extends Error {
   constructor(readonly key: string) {
@@ -29,6 +37,9 @@ export type DuplicateKeys = 'refuse' | 'first' | 'last';
  * DuplicateKeyError unless `duplicates` says which one to keep. Throws SyntaxError for invalid text.
  */
 export function parseJsonExact(text: string, duplicates: DuplicateKeys = 'refuse'): unknown {
+  // JSON.parse keeps the last of duplicate keys, so for 'last' it may serve text whose every
+  // number would come back character for character anyway: it is several times faster.
+  if (duplicates === 'last' && !MAY_HOLD_INEXACT_NUMBER.test(text)) return JSON.parse(text);
   return losslessParse(text, null, {
     parseNumber: parseNumberExact,
     onDuplicateKey: ({ key, oldValue, newValue }) => {

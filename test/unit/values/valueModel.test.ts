@@ -212,3 +212,20 @@ describe('comparison of exact forms', () => {
     expect(cmp.compare(e, { ...e, doc: { a: 1.1 } }).status).toBe('match');
   });
 });
+
+describe('exact JSON text: the JSON.parse shortcut for service answers', () => {
+  // Every token here must come back as the same text whichever parser serves it.
+  const tokens = ['0', '-1', '1.5', '0.1', '123456789012345', '-0.000001', '1e2', '1E-7', '1.10', '-0', '-0.0', '0.0000001', '1234567890.1234567', '12345678901234.56', '9007199254740993', '0.30000000000000004', '1.7976931348623157e308', '100.0', '5e-324'];
+
+  it('Given answers with numbers of every shape, When parsed keeping the last duplicate, Then every number is written back with its exact text', () => {
+    for (const t of tokens) {
+      const text = `{"items":[{"n":${t},"s":"x"}]}`;
+      expect(stringifyJsonExact(parseJsonExact(text, 'last')), t).toBe(text);
+    }
+  });
+
+  it('Given a duplicate key, When parsed keeping the last, Then the last wins on either path', () => {
+    expect(parseJsonExact('{"a":1,"a":2}', 'last')).toEqual({ a: 2 });
+    expect(parseJsonExact('{"a":1.10,"a":2.50}', 'last')).toEqual({ a: new LosslessNumber('2.50') });
+  });
+});
