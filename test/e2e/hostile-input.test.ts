@@ -9,7 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { editedPlan, fieldEditedPlan } from '../support/planFuzz.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/migrate.js');
@@ -154,6 +156,17 @@ describe('hostile plan files', () => {
     const r = await migrate(['plan', '--plan', file]);
     expectRefused(r);
     expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}:\\d+:\\d+ `));
+  });
+});
+
+describe('generated plans through the binary', () => {
+  // The property test (test/unit/plan/fuzz.test.ts) runs thousands in process; these few check the
+  // exit-code mapping end to end. A fixed seed keeps the cases the same from run to run.
+  const cases = [...fc.sample(editedPlan, { numRuns: 3, seed: 9 }), ...fc.sample(fieldEditedPlan, { numRuns: 2, seed: 9 })];
+  it.each(cases.map((text, i) => [i, text] as const))('Given generated plan %i, When planned, Then it exits 0, 2 or 3 and prints no stack trace', async (i, text) => {
+    const r = await migrate(['plan', '--plan', planFile(`generated-${i}.yaml`, text)]);
+    expect(r.stderr).not.toMatch(/internal error|    at |This is a bug/);
+    expect([0, 2, 3]).toContain(r.code);
   });
 });
 
