@@ -1,0 +1,157 @@
+/**
+ * A sample consumer: an HTTP service that reads and writes orders through the consumer library.
+ * Its legacy store is an `orders` table in PostgreSQL; the new service is the reference
+ * fulfillment service (`PUT/GET /v1/orders/{id}`). Which side answers is the routing document's
+ * business, not this code's: the same binary runs unchanged through every cutover stage.
+ *
+ *   GET  /orders/:id        → the order (404 when absent)
+ *   PUT  /orders/:id        body { status, total, email } → 200 { ok, route }
+ *   POST /admin/replay      → { replayed, failed, remaining } (drains the failure log)
+ *   POST /admin/flush       → waits for shadow comparisons and sends a report
+ *   GET  /healthz
+ *
+ * An application would import from 'tracer-migrate/consumer'; the example imports the source so it
+ * runs from a checkout without a build.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { createConsumer, type Consumer, type ConsumerOptions, type ComparisonRuleSet } from '../../src/consumer/index.js';
+
+export interface Order {
+  id: number;
+  status: string;
+  total: number;
+  email: string;
+}
+
+export interface OrdersAppOptions {
+  /** PostgreSQL URL of the legacy database (table `orders`, created when missing). */
+  legacyUrl: string;
+  /** Base URL of the new service. */
+  serviceUrl: string;
+  serviceToken?: string;
+  consumer: string;
+  routing: string;
+  reportUrl: string;
+  rules: ComparisonRuleSet;
+  failureLog: string;
+  port?: number;
+  pollMs?: number;
+  reportEveryMs?: number;
+  shadow?: ConsumerOptions['shadow'];
+}
+
+export interface OrdersApp {
+  url: string;
+  consumer: Consumer;
+  close(): Promise<void>;
+}
+
+type Row = { id: string; status: string; total_cents: string; email: string };
+
+function rowToOrder(r: Row | undefined): Order | null {
+  return r === undefined ? null : { id: Number(r.id), status: r.status, total: Number(r.total_cents), email: r.email };
+}
+
+export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp> {
+  const pool = new pg.Pool({ connectionString: opts.legacyUrl, max: 4 });
+  await pool.query(`create table if not exists orders (id bigint primary key, status text not null, total_cents bigint not null, email text not null)`);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.serviceToken !== undefined) headers.authorization = `Bearer ${opts.serviceToken}`;
+
+  const service = {
+    async get(id: number, signal?: AbortSignal): Promise<Order | null> {
+      const res = await fetch(`${opts.serviceUrl}/v1/orders/${id}`, { headers, ...(signal ? { signal } : {}) });
+      const text = await res.text();
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`new service GET ${id}: ${res.status}`);
+      return JSON.parse(text) as Order;
+    },
+    async put(id: number, order: Order): Promise<void> {
+      const res = await fetch(`${opts.serviceUrl}/v1/orders/${id}`, { method: 'PUT', headers, body: JSON.stringify(order) });
+      await res.text();
+      if (!res.ok) throw new Error(`new service PUT ${id}: ${res.status}`);
+    },
+  };
+  const legacy = {
+    async get(id: number): Promise<Order | null> {
+      const r = await pool.query<Row>('select id, status, total_cents, email from orders where id = $1', [id]);
+      return rowToOrder(r.rows[0]);
+    },
+    async put(order: Order): Promise<void> {
+      await pool.query(
+        `insert into orders (id, status, total_cents, email) values ($1, $2, $3, $4)
+         on conflict (id) do update set status = excluded.status, total_cents = excluded.total_cents, email = excluded.email`,
+        [order.id, order.status, order.total, order.email],
+      );
+    },
+  };
+
+  const consumer = createConsumer({
+    name: opts.consumer,
+    entity: 'orders',
+    routing: opts.routing,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    report: { url: opts.reportUrl, ...(opts.reportEveryMs !== undefined ? { everyMs: opts.reportEveryMs } : {}) },
+    rules: opts.rules,
+    ...(opts.shadow !== undefined ? { shadow: opts.shadow } : {}),
+    failures: { path: opts.failureLog, replay: (_key, value) => service.put((value as Order).id, value as Order) },
+  });
+  await consumer.ready();
+
+  const send = (res: http.ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const readBody = async (req: http.IncomingMessage): Promise<unknown> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return chunks.length === 0 ? undefined : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = /^\/orders\/(\d+)$/.exec(url.pathname);
+    const work = async (): Promise<void> => {
+      if (url.pathname === '/healthz') return send(res, 200, { ok: true, epoch: consumer.epoch() ?? null });
+      if (m && req.method === 'GET') {
+        const id = Number(m[1]);
+        const order = await consumer.read(id, { legacy: () => legacy.get(id), next: (signal) => service.get(id, signal) });
+        return order === null ? send(res, 404, { error: `no order ${id}` }) : send(res, 200, order);
+      }
+      if (m && req.method === 'PUT') {
+        const id = Number(m[1]);
+        const body = (await readBody(req)) as Omit<Order, 'id'>;
+        const order: Order = { id, status: body.status, total: body.total, email: body.email };
+        const route = consumer.writeRoute();
+        await consumer.write(id, { value: order, legacy: () => legacy.put(order), next: () => service.put(id, order) });
+        return send(res, 200, { ok: true, route });
+      }
+      if (url.pathname === '/admin/replay' && req.method === 'POST') return send(res, 200, await consumer.replay());
+      if (url.pathname === '/admin/flush' && req.method === 'POST') {
+        await consumer.flush();
+        return send(res, 200, { ok: true });
+      }
+      send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+    };
+    work().catch((e: unknown) => {
+      const err = e as Error & { retryable?: boolean };
+      if (!res.headersSent) send(res, err.retryable === true ? 503 : 500, { error: err.message });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    consumer,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await consumer.close();
+      await pool.end();
+    },
+  };
+}
