@@ -104,4 +104,30 @@ export interface Database {
   migrate_reports: ReportsTable;
   migrate_verify_entries: VerifyEntriesTable;
   migrate_routing_documents: RoutingDocumentsTable;
+  migrate_consumer_acks: ConsumerAcksTable;
+  migrate_consumer_reports: ConsumerReportsTable;
+}
+
+export interface ConsumerAcksTable {
+  plan: string;
+  entity: string;
+  consumer: string;
+  instance: string;
+  epoch: Count | null;
+  in_flight: Count;
+  failure_log_depth: Count;
+  routing_stale: Bool;
+  last_seq: Count;
+  updated_at: Moment;
+}
+
+export interface ConsumerReportsTable {
+  plan: string;
+  entity: string;
+  consumer: string;
+  instance: string;
+  seq: Count;
+  received_at: Moment;
+  /** The report's per-epoch counts (`EpochCounts[]` of src/consumer/report.ts). */
+  epochs: StoredJson;
 }

@@ -6,6 +6,7 @@
  */
 import { auditLog } from './audit-log.js';
 import { checkpointStore } from './checkpoint-store.js';
+import { consumerReportStore } from './consumer-report-store.js';
 import { isConnectionError, unreachable } from './common.js';
 import { MigrationLockTimeout, type Dialect } from './dialects.js';
 import { failureLog } from './failure-log.js';
@@ -31,6 +32,7 @@ export function createStateStore(url: string, dialect: Dialect, poolSize = 4): S
     ...reportStore(ctx),
     ...verifyQueue(ctx),
     ...routingStore(ctx),
+    ...consumerReportStore(ctx),
     async close() {
       await ctx.db.destroy();
     },

@@ -55,7 +55,7 @@ export interface StoredReport<T = unknown> {
 }
 
 /** Checkpoints are per sweep run (`runKey`, e.g. `backfill` or `verify/<run>`) and partition. */
-export interface StateStore extends VerifyEntryStore, RoutingStore {
+export interface StateStore extends VerifyEntryStore, RoutingStore, ConsumerReportStore {
   /** Creates or migrates the tables; idempotent and safe to call from several processes. */
   migrate(): Promise<void>;
 
@@ -140,4 +140,38 @@ export interface RoutingStore {
    * publisher claimed a moment earlier, is refused with a UserError and nothing is written.
    */
   publishRouting(entry: { plan: string; entity: string; epoch: number; document: unknown; actor: string; reason?: string; detail?: Record<string, unknown> }): Promise<void>;
+}
+
+/** The latest acknowledgement of one consumer instance (`migrate_consumer_acks`). */
+export interface ConsumerAck {
+  consumer: string;
+  instance: string;
+  /** Routing epoch applied; null before the instance read its first document. */
+  epoch: number | null;
+  inFlightWrites: number;
+  failureLogDepth: number;
+  routingStale: boolean;
+  lastSeq: number;
+  updatedAt: Date;
+}
+
+/** One report as a consumer instance sent it (`migrate_consumer_reports`); `epochs` is its per-epoch counts. */
+export interface StoredConsumerReport {
+  consumer: string;
+  instance: string;
+  seq: number;
+  receivedAt: Date;
+  epochs: unknown;
+}
+
+/** What the consumer ingest endpoint writes and `migrate consumer report` reads. Additive to StateStore. */
+export interface ConsumerReportStore {
+  /**
+   * Stores a report and the instance's acknowledgement in one transaction. A report whose
+   * (consumer, instance, seq) is already stored is not stored again; answers whether it was new.
+   */
+  saveConsumerReport(plan: string, entity: string, report: { consumer: string; instance: string; seq: number; ack: Omit<ConsumerAck, 'consumer' | 'instance' | 'lastSeq' | 'updatedAt'>; epochs: unknown }): Promise<boolean>;
+  listConsumerAcks(plan: string, entity: string): Promise<ConsumerAck[]>;
+  /** Every stored report of the entity, by consumer, instance and seq. */
+  listConsumerReports(plan: string, entity: string): Promise<StoredConsumerReport[]>;
 }

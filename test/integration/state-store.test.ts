@@ -90,6 +90,8 @@ describe.each([
       expect(before).toEqual([
         'migrate_audit',
         'migrate_checkpoints',
+        'migrate_consumer_acks',
+        'migrate_consumer_reports',
         'migrate_failures',
         'migrate_flags',
         'migrate_reports',
@@ -387,6 +389,30 @@ describe.each([
     it('Given no report, when read by an unknown id or for an entity without reports, then it answers undefined', async () => {
       expect(await store.getReport('r-unknown')).toBeUndefined();
       expect(await store.latestReport(plan, 'none')).toBeUndefined();
+    });
+  });
+
+  describe('consumer reports', () => {
+    const ack = { epoch: 7, inFlightWrites: 2, failureLogDepth: 1, routingStale: false };
+    it('Given a consumer report, when the same seq is sent again, then it is stored once and the acknowledgement follows the latest report', async () => {
+      const epochs = [{ epoch: 7, shadow: { match: 3 } }];
+      expect(await store.saveConsumerReport(plan, 'orders', { consumer: 'billing', instance: 'h:1', seq: 0, ack, epochs })).toBe(true);
+      expect(await store.saveConsumerReport(plan, 'orders', { consumer: 'billing', instance: 'h:1', seq: 0, ack, epochs })).toBe(false);
+      expect(await store.saveConsumerReport(plan, 'orders', { consumer: 'billing', instance: 'h:1', seq: 1, ack: { ...ack, epoch: 8, inFlightWrites: 0, routingStale: true }, epochs: [] })).toBe(true);
+      const reports = await store.listConsumerReports(plan, 'orders');
+      expect(reports.map((r) => [r.consumer, r.instance, r.seq, r.epochs])).toEqual([
+        ['billing', 'h:1', 0, epochs],
+        ['billing', 'h:1', 1, []],
+      ]);
+      const acks = await store.listConsumerAcks(plan, 'orders');
+      expect(acks).toHaveLength(1);
+      expect(acks[0]).toMatchObject({ consumer: 'billing', instance: 'h:1', epoch: 8, inFlightWrites: 0, failureLogDepth: 1, routingStale: true, lastSeq: 1 });
+      expect(acks[0]!.updatedAt).toBeInstanceOf(Date);
+    });
+
+    it('Given an instance that has not read a routing document, when it reports, then its acknowledged epoch is null', async () => {
+      await store.saveConsumerReport(plan, 'customers', { consumer: 'crm', instance: 'h:2', seq: 0, ack: { ...ack, epoch: null }, epochs: [] });
+      expect((await store.listConsumerAcks(plan, 'customers'))[0]?.epoch).toBeNull();
     });
   });
 

@@ -12,6 +12,7 @@ import { initialTables } from './0001-initial-tables.js';
 import { checkpointMismatches } from './0002-checkpoint-mismatches.js';
 import { verifyEntries } from './0003-verify-entries.js';
 import { routingDocuments } from './0004-routing-documents.js';
+import { consumerReports } from './0005-consumer-reports.js';
 
 export function migrations(ddl: Ddl): Record<string, Migration> {
   return {
@@ -19,5 +20,6 @@ export function migrations(ddl: Ddl): Record<string, Migration> {
     '0002_checkpoint_mismatches': checkpointMismatches(ddl),
     '0003_verify_entries': verifyEntries(ddl),
     '0004_routing_documents': routingDocuments(ddl),
+    '0005_consumer_reports': consumerReports(ddl),
   };
 }
