@@ -6,10 +6,8 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { fieldSpecs } from '../mapping/compile.js';
-import type { Entity, VerifyPhase } from '../plan/schema.js';
 import { castSchema, fieldRuleSchema } from './ruleSchema.js';
-import { compileRules, type Comparator, type ComparisonRules } from './compile.js';
+import { compileRules, type Comparator, type ComparisonRules } from './rules.js';
 
 export const RULE_SET_FORMAT = 'tracer-comparison-rules/v1';
 
@@ -27,16 +25,6 @@ const ruleSetSchema = z.strictObject({
   ignore: z.array(z.string().min(1)),
   rules: z.record(z.string(), fieldRuleSchema),
 });
-
-/** The rule set `migrate consumer rules` prints: the entity's map casts and its verify phase's rules. */
-export function ruleSetFor(plan: string, entityName: string, entity: Entity, verify: VerifyPhase): ComparisonRuleSet {
-  const fields = fieldSpecs(entity, entityName).map((s) => ({
-    path: s.target,
-    ...(s.as !== undefined ? { as: s.as } : {}),
-    ...(s.sensitive ? { sensitive: true } : {}),
-  }));
-  return { format: RULE_SET_FORMAT, plan, entity: entityName, fields, ignore: [...verify.ignore], rules: { ...verify.fields } };
-}
 
 /** Checks a rule set read from JSON; a UserError names the broken field and how to get a good one. */
 export function parseRuleSet(input: unknown, where = 'rule set'): ComparisonRuleSet {

@@ -5,7 +5,7 @@
  * after a short delay, like `migrate verify`'s re-check, before it counts as a mismatch.
  * Nothing the new service does — slowness, errors, odd answers — can reach the caller.
  */
-import type { Comparator } from '../compare/compile.js';
+import type { Comparator } from '../compare/rules.js';
 import type { TargetItem } from '../target/types.js';
 import type { MismatchSample } from './report.js';
 import type { ShadowOutcome } from './tally.js';
