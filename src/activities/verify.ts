@@ -4,6 +4,7 @@
  * sweep's, each resolves everything from the worker's own plan; inputs carry names only.
  * Long scans are chunked (`maxMs`, cursor in, cursor out) so no activity runs unbounded.
  */
+import { forDisplay } from '../values/json.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { compileComparator, type Comparator } from '../compare/index.js';
 import { hasListEndpoint, phaseOf, writeBatchOf, type Entity, type VerifyPhase } from '../plan/schema.js';
@@ -414,8 +415,9 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         const byKey = new Map(results.map((r) => [JSON.stringify(r.key), r]));
         for (const s of sourceSamples) {
           const r = byKey.get(JSON.stringify(s.key));
-          if (r?.expected) s.expected = comparator.redactItem(r.expected);
-          if (r?.actual) s.actual = comparator.redactItem(r.actual);
+          // Reports are stored and passed on as plain JSON: exact numbers go as their digit strings.
+          if (r?.expected) s.expected = forDisplay(comparator.redactItem(r.expected));
+          if (r?.actual) s.actual = forDisplay(comparator.redactItem(r.actual));
         }
       }
       const now = Date.now();

@@ -76,3 +76,21 @@ export function numberText(value: unknown): string | undefined {
   if (isLosslessNumber(value)) return (value as LosslessNumber).value;
   return undefined;
 }
+
+/**
+ * A copy for reports and logs that are written as plain JSON: every LosslessNumber becomes the
+ * string of its digits, so no digit is lost where the exact writer is not used (the value's type is
+ * then a string there; comparison never uses this form). Values without one are returned as they are.
+ */
+export function forDisplay<T>(value: T): T {
+  if (!holdsLosslessNumber(value)) return value;
+  const walk = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (isLosslessNumber(v)) return (v as LosslessNumber).value;
+    if (Array.isArray(v)) return v.map(walk);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+    return out;
+  };
+  return walk(value) as T;
+}

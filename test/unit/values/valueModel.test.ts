@@ -5,7 +5,7 @@
  * values are written by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { isLosslessNumber, LosslessNumber, parseJsonExact, stringifyJsonExact } from '../../../src/values/json.js';
+import { forDisplay, isLosslessNumber, LosslessNumber, parseJsonExact, stringifyJsonExact } from '../../../src/values/json.js';
 import { JsonString, SpecialValue } from '../../../src/values/special.js';
 import { exactPgTypes, parsePgFloat, parsePgNumeric } from '../../../src/sources/pgTypes.js';
 import { shortestFloat32 } from '../../../src/sources/values.js';
@@ -79,6 +79,13 @@ describe('PostgreSQL text parsers', () => {
     expect(pgText(114)('{"a":1,"a":2}')).toEqual(new SpecialValue('duplicateKeys', '{"a":1,"a":2}'));
     const v = pgText(3802)('{"n": 9007199254740993}') as { n: LosslessNumber };
     expect(isLosslessNumber(v.n) && v.n.value).toBe('9007199254740993');
+  });
+});
+
+describe('PostgreSQL json[] and jsonb[]', () => {
+  it('Given an array of documents, When parsed, Then each element keeps its digits, a string element is a plain string', () => {
+    const v = pgText(3807)('{"{\\"a\\": 1.10}","\\"s\\"",NULL}') as unknown[];
+    expect(stringifyJsonExact(v)).toBe('[{"a":1.10},"s",null]');
   });
 });
 
@@ -227,5 +234,12 @@ describe('exact JSON text: the JSON.parse shortcut for service answers', () => {
   it('Given a duplicate key, When parsed keeping the last, Then the last wins on either path', () => {
     expect(parseJsonExact('{"a":1,"a":2}', 'last')).toEqual({ a: 2 });
     expect(parseJsonExact('{"a":1.10,"a":2.50}', 'last')).toEqual({ a: new LosslessNumber('2.50') });
+  });
+});
+
+describe('exact numbers in plain-JSON reports', () => {
+  it('Given an item holding exact numbers, When made for display, Then they become their digit strings and the rest is unchanged', () => {
+    const item = parseJsonExact('{"id":1,"doc":{"n":9007199254740993,"xs":[1.10,0.5]},"s":"x"}');
+    expect(forDisplay(item)).toEqual({ id: 1, doc: { n: '9007199254740993', xs: ['1.10', 0.5] }, s: 'x' });
   });
 });
