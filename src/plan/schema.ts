@@ -22,6 +22,12 @@ const identifier = z
   .min(1)
   .max(MAX_IDENTIFIER_LENGTH, `a SQL identifier of at most ${MAX_IDENTIFIER_LENGTH} characters`)
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a SQL identifier: letters, digits, "_" and "$", not starting with a digit');
+/** A flag in the state store's flag table (its key is 191 characters; see limits.ts). */
+const flagName = z
+  .string()
+  .min(1)
+  .max(MAX_FLAG_LENGTH, `a flag name of at most ${MAX_FLAG_LENGTH} characters`)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"');
 /** Lists whose items are compared with each other; a bound keeps those checks fast. */
 const list = <T extends z.ZodType>(item: T, max: number) => z.array(item).max(max, `at most ${max} items`);
 export const duration = z.string().regex(new RegExp(DURATION_PATTERN), 'a duration such as "500ms", "10s", "30m", "1h" or "7d"');
@@ -197,11 +203,7 @@ export const mapFieldSchema = z.union([
 export const backfillPhaseSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(10_000).default(500),
   partitions: z.number().int().min(1).max(256).default(4),
-  flag: z
-    .string()
-    .min(1)
-    .max(MAX_FLAG_LENGTH, `a flag name of at most ${MAX_FLAG_LENGTH} characters`)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
+  flag: flagName,
 });
 
 export const verifyPhaseSchema = z.strictObject({
@@ -224,7 +226,7 @@ export const syncPhaseSchema = z.strictObject({
   poll: duration.default('1s'),
   /** The lag (age of the oldest unsent change) the cutover's write switch waits for. */
   maxLag: duration.default('30s'),
-  flag: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'a flag name: letters, digits, ".", "-" and "_"'),
+  flag: flagName,
 });
 
 const routing = z.union([z.enum(['legacy', 'shadow', 'new']), z.strictObject({ new: percent })]);

@@ -69,6 +69,11 @@ describe('plan limits', () => {
     expect(e.problems).toEqual([expect.objectContaining({ path: 'entities.orders.phases[0].backfill.flag', message: expect.stringMatching(/^expected a flag name of at most 127 characters/) })]);
   });
 
+  it('Given a 128-character sync flag name, When parsed, Then it is refused like a backfill flag', () => {
+    const e = thrown(() => parsePlan(planWith('      - verify: { maxMismatchRate: 0 }', `      - sync: { flag: ${'s'.repeat(128)} }\n      - verify: { maxMismatchRate: 0 }`), 'p.yaml', {}));
+    expect(e.problems.map((p) => p.message)).toContainEqual(expect.stringMatching(/^expected a flag name of at most 127 characters/));
+  });
+
   it('Given a 64-character table name, When parsed, Then it is refused as a SQL identifier too long', () => {
     const e = thrown(() => parsePlan(planWith('table: orders', `table: ${'t'.repeat(64)}`), 'p.yaml', {}));
     expect(e.problems[0]!.message).toMatch(/^expected a SQL identifier of at most 63 characters/);
