@@ -8,10 +8,10 @@ import type { Checkpoint } from '../state/types.js';
 import { HEARTBEAT_EVERY_MS } from '../workflows/activityOptions.js';
 import type { PartitionState, SweepResult, VerifyRunOptions } from '../workflows/definitions.js';
 import type { SweepKind } from '../progress.js';
-import { phaseOf, writeBatchOf } from '../plan/schema.js';
+import { phaseOf } from '../plan/schema.js';
+import { entityCopyVisitor } from './rePush.js';
 import { durationMs } from '../plan/units.js';
 import { runChunk, type Visitor } from '../sweep/engine.js';
-import { createCopyVisitor } from '../sweep/copy.js';
 import { sampleByKey } from '../sweep/compare.js';
 import { TargetRetryableError } from '../target/errors.js';
 import type { PlanResources } from './resources.js';
@@ -117,19 +117,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
         const start: Checkpoint = saved ?? { cursor: input.cursor, rowsDone: 0, failures: 0, mismatches: 0, done: false };
         let visitor: Visitor;
         if (input.kind === 'backfill') {
-          const mapping = res.mapping(input.entity);
-          const updatedAt = e.source.updatedAt;
-          visitor = createCopyVisitor({
-            plan: input.plan,
-            entity: input.entity,
-            mapper: mapping,
-            target: res.target(input.entity),
-            writeBatch: writeBatchOf(e.target),
-            keyOf: (row) => source.keyOf(e.source, row),
-            versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
-            acquire: (n) => res.acquire(input.entity, n),
-            recordFailures: (f) => store.recordFailures(f),
-          });
+          visitor = entityCopyVisitor(res, input.plan, input.entity, source, { recordFailures: (f) => store.recordFailures(f) });
         } else {
           if (!deps.compareVisitor) throw new Error('this worker has no verification visitor');
           visitor = await deps.compareVisitor(res, input);

@@ -7,13 +7,13 @@
 import { forDisplay } from '../values/json.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { compileComparator, type Comparator } from '../compare/index.js';
-import { hasListEndpoint, phaseOf, writeBatchOf, type Entity, type VerifyPhase } from '../plan/schema.js';
+import { hasListEndpoint, phaseOf, type Entity, type VerifyPhase } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import type { VerificationSummary } from '../progress.js';
 import type { KeyTuple, SourceDb, SourceRow } from '../sources/types.js';
 import type { StateStore, VerifyEntry } from '../state/types.js';
 import { compareRows, createCompareVisitor, instantMs, sampleByKey, type CompareDeps } from '../sweep/compare.js';
-import { createCopyVisitor } from '../sweep/copy.js';
+import { entityCopyVisitor, readForRePush } from './rePush.js';
 import type { Visitor } from '../sweep/engine.js';
 import type { TargetItem, TargetKey } from '../target/types.js';
 import { isLosslessNumber } from '../values/json.js';
@@ -480,19 +480,8 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
       const e = res.entity(input.entity);
       const source = await res.source(e.source.db);
       const { deps: cdeps } = verifyContext(res, input.entity, source);
-      const updatedAt = e.source.updatedAt;
       const out: RepairResult = { attempted: 0, repaired: 0, stillDifferent: 0, failures: 0, goneFromSource: 0, deleted: 0 };
-      const copy = createCopyVisitor({
-        plan: input.plan,
-        entity: input.entity,
-        mapper: res.mapping(input.entity),
-        target: res.target(input.entity),
-        writeBatch: writeBatchOf(e.target),
-        keyOf: cdeps.keyOf,
-        versionOf: updatedAt ? (row) => row[updatedAt] : undefined,
-        acquire: (n) => res.acquire(input.entity, n),
-        recordFailures: (f) => store.recordFailures(f),
-      });
+      const copy = entityCopyVisitor(res, input.plan, input.entity, source, { recordFailures: (f) => store.recordFailures(f) });
       const mapping = res.mapping(input.entity);
       const target = res.target(input.entity);
       // Extras are deleted only when the plan does not let the service keep items of its own.
@@ -535,9 +524,9 @@ export function createVerifyActivities(deps: { resources: PlanResources }) {
         }
         const todo = page.entries.filter((x) => x.class !== 'extra');
         if (todo.length > 0) {
-          const rows = await source.readByKeys(e.source, todo.map((x) => x.key));
+          const { rows, gone } = await readForRePush(res, input.entity, source, todo.map((x) => x.key));
           out.attempted += todo.length;
-          out.goneFromSource += todo.length - rows.length;
+          out.goneFromSource += gone.length;
           const written = await copy.visit(rows);
           out.failures += written.failures;
           const results = await compareRows(cdeps, rows);

@@ -12,10 +12,9 @@
  */
 import { EnvironmentError, UserError } from '../errors.js';
 import type { PlanResources } from '../activities/resources.js';
-import { phaseOf, writeBatchOf } from '../plan/schema.js';
+import { phaseOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
-import { createCopyVisitor } from '../sweep/copy.js';
-import { keyText } from '../state/common.js';
+import { entityCopyVisitor, readForRePush } from '../activities/rePush.js';
 import type { KeyTuple } from '../sources/types.js';
 import type { FailureRecord } from '../state/types.js';
 import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
@@ -121,15 +120,7 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
   let stillFailing = 0;
   let goneFromSource = 0;
   const failingKeys: string[] = [];
-  const visitor = createCopyVisitor({
-    plan,
-    entity: req.entity,
-    mapper: res.mapping(req.entity),
-    target: res.target(req.entity),
-    writeBatch: writeBatchOf(e.target),
-    keyOf: (row) => source.keyOf(e.source, row),
-    versionOf: e.source.updatedAt ? (row) => row[e.source.updatedAt!] : undefined,
-    acquire: (n) => res.acquire(req.entity, n),
+  const visitor = entityCopyVisitor(res, plan, req.entity, source, {
     recordFailures: async (f) => {
       stillFailing += f.length;
       for (const x of f) if (failingKeys.length < LISTED_KEYS) failingKeys.push(displayKey(x.key));
@@ -144,9 +135,7 @@ export async function retryFailures(res: PlanResources, req: RetryRequest): Prom
   const pageSize = backfill?.batchSize ?? 500;
   for (let i = 0; i < selected.length; i += pageSize) {
     const keys = selected.slice(i, i + pageSize).map((f) => f.key);
-    const rows = await source.readByKeys(e.source, keys);
-    const found = new Set(rows.map((r) => keyText(source.keyOf(e.source, r))));
-    const gone = keys.filter((k) => !found.has(keyText(k)));
+    const { rows, gone } = await readForRePush(res, req.entity, source, keys);
     if (gone.length > 0) {
       await store.removeFailures(plan, req.entity, gone);
       goneFromSource += gone.length;
