@@ -92,7 +92,8 @@ describe.each(['postgres', 'mysql'] as const)('failure log and retry, source %s'
     const r = await migrate('failures', '--entity', 'orders', '--limit', '5');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^KEY\s+STATUS\s+ATTEMPTS/m);
-    expect(r.stdout).toMatch(/^100\s+422\s+1\s+/m);
+    // Oldest first: which rejected keys come first depends on which partition logged first, so any of them.
+    expect(r.stdout).toMatch(/^[1-9][0-9]*00\s+422\s+1\s+/m);
     expect(r.stdout).toContain('order id reserved');
     expect(r.stdout).toContain(`${REJECTED.length} failures logged for orders (showing 5`);
   });
