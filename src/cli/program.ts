@@ -8,7 +8,7 @@ export function buildProgram(): Command {
   const program = new Command('migrate')
     .description('Move the source of truth of business entities from a legacy SQL database to a new service, the tracer-write way.')
     .version('0.1.0')
-    .addOption(new Option('--plan <file>', 'plan file (default: $MIGRATE_PLAN, else the only file in plans/)'))
+    .addOption(new Option('--plan <file>', 'plan file (default: $MIGRATE_PLAN, else the path in .migrate/default-plan, else the only file in plans/)'))
     .option('--json', 'machine-readable output on stdout', false)
     .option('--no-color', 'no colours (also NO_COLOR)')
     .option('--verbose', 'more detail on stderr', false)

@@ -20,21 +20,27 @@ export function entityPhase(backfill: SweepProgress | undefined, verify: SweepPr
   return 'backfilled';
 }
 
-/** The command an operator would run next in this phase. */
-export function nextCommand(entity: string, phase: EntityPhase): string | undefined {
+/**
+ * The command an operator would run next in this phase: always a whole command the CLI accepts
+ * (test/unit/ops/hints.test.ts parses each with the real program), never a note beside it.
+ */
+export function nextCommand(entity: string, phase: EntityPhase, last?: VerificationSummary): string | undefined {
   switch (phase) {
     case 'pending':
       return `migrate backfill --entity ${entity}`;
     case 'backfilling':
-      return `migrate backfill --entity ${entity}   (attach)`;
+      // backfill attaches to the running backfill rather than starting another.
+      return `migrate backfill --entity ${entity}`;
     case 'paused':
       return `migrate backfill --entity ${entity} --resume`;
     case 'failed':
       return `migrate backfill --entity ${entity} --restart`;
     case 'backfilled':
-      return `migrate verify --entity ${entity}`;
+      // A verification that found persistent mismatches is followed by a repair, not a re-run.
+      return last && !last.passed ? `migrate verify --entity ${entity} --repair` : `migrate verify --entity ${entity}`;
     case 'verifying':
-      return `migrate verify --entity ${entity}   (attach)`;
+      // Not `migrate verify`: that would start a second verification beside the running one.
+      return 'migrate status --watch';
     default:
       return undefined;
   }
@@ -69,7 +75,7 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         verify,
         lastVerification,
         workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
-        next: nextCommand(name, phase),
+        next: nextCommand(name, phase, lastVerification),
       };
     }),
   );

@@ -152,14 +152,19 @@ const RANK: Record<EntityPhase, number> = { unknown: 0, pending: 0, backfilling:
 
 function nextStep(name: string, e: Entity, status: EntityStatus | undefined, stateOf: (n: string) => EntityPhase): NextStep {
   const has = (k: string) => e.phases.some((p) => k in p);
-  const after = (phase: 'backfill' | 'verify' | 'cutover' | 'retire'): { command: string; reason: string } => {
+  const after = (phase: 'backfill' | 'verify' | 'cutover' | 'retire'): { command?: string; reason: string } => {
     // A missing phase is skipped: an entity with only verify goes straight to verification.
     const order = ['backfill', 'verify', 'cutover', 'retire'] as const;
     for (const p of order.slice(order.indexOf(phase))) {
-      if (p === 'retire' || has(p)) return { command: `migrate ${p} --entity ${name}`, reason: p === 'retire' ? 'cut over; hand the legacy copy back' : `ready to ${p}` };
+      if (p === 'retire' || has(p)) return stepTo(p);
     }
-    return { command: `migrate retire --entity ${name}`, reason: 'ready to retire' };
+    return stepTo('retire');
   };
+  // Only commands that exist are named: cutover and retire are planned but not built yet.
+  const stepTo = (p: 'backfill' | 'verify' | 'cutover' | 'retire'): { command?: string; reason: string } =>
+    p === 'backfill' || p === 'verify'
+      ? { command: `migrate ${p} --entity ${name}`, reason: `ready to ${p}` }
+      : { reason: p === 'cutover' ? 'ready to cut over (cutover is not built yet: nothing to run)' : 'cut over; retire is not built yet: nothing to run' };
   const state = status?.phase ?? 'pending';
   let step: { command?: string; reason: string };
   switch (state) {
@@ -171,16 +176,24 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
       step = after('backfill');
       break;
     case 'backfilling':
+      // backfill attaches to the running backfill and follows it.
+      step = { command: `migrate backfill --entity ${name}`, reason: 'backfill running' };
+      break;
     case 'verifying':
-      step = { command: `migrate status --entity ${name}`, reason: `${state === 'backfilling' ? 'backfill' : 'verification'} running` };
+      // Not `migrate verify`: that would start a second verification beside the running one.
+      step = { command: 'migrate status --watch', reason: 'verification running' };
       break;
     case 'paused': {
-      const which = status?.verify?.state === 'paused' ? 'verify' : 'backfill';
-      step = { command: `migrate ${which} --entity ${name} --resume`, reason: status?.[which]?.reason ? `paused: ${status[which].reason}` : `${which} paused` };
+      const reason = status?.backfill?.reason ?? status?.verify?.reason;
+      // Only a backfill has a flag to turn back on; a verification paused by the service's 401/403
+      // shows its reason in status.
+      step = status?.verify?.state === 'paused'
+        ? { command: 'migrate status', reason: reason ? `verification paused: ${reason}` : 'verification paused' }
+        : { command: `migrate backfill --entity ${name} --resume`, reason: reason ? `paused: ${reason}` : 'backfill paused' };
       break;
     }
     case 'failed':
-      step = { command: `migrate status --entity ${name}`, reason: 'failed; see why before retrying' };
+      step = { command: 'migrate status', reason: 'failed; see why before retrying' };
       break;
     case 'backfilled':
       step = after('verify');

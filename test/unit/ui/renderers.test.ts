@@ -40,7 +40,7 @@ describe('renderPlainLine', () => {
     for (const l of lines) expect(l).toMatch(ISO);
     expect(lines[1]).toBe(
       '2025-06-01T12:00:00.000Z orders: backfilling 62% · backfill 1,241,500/~2,000,000 · 1,840/s · ETA 6m 52s · 0 failures · ' +
-        'workflow http://localhost:8233/namespaces/default/workflows/backfill-orders · next: migrate verify --entity orders (after the backfill)',
+        'workflow http://localhost:8233/namespaces/default/workflows/backfill-orders · next: migrate backfill --entity orders',
     );
   });
 

@@ -1,0 +1,88 @@
+/**
+ * Every hint is a command that works: each `next:` command the status model and `migrate plan` can
+ * print, for every entity phase and the sub-states that change the hint, is parsed by the real
+ * commander program (actions replaced, so nothing runs). A hint naming a command, subcommand or
+ * option that does not exist fails here.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { buildProgram } from '../../../src/cli/program.js';
+import { nextCommand } from '../../../src/ops/status.js';
+import { describePlan } from '../../../src/plan/describe.js';
+import { parsePlan } from '../../../src/plan/load.js';
+import type { EntityPhase, EntityStatus, SweepProgress, VerificationSummary } from '../../../src/progress.js';
+import { MINIMAL_PLAN } from '../plan/helpers.js';
+
+// Every phase of the status model; `satisfies` fails to compile when a phase is added and not listed.
+const PHASES = Object.keys({
+  unknown: 1, pending: 1, backfilling: 1, backfilled: 1, verifying: 1, verified: 1, paused: 1, failed: 1, 'cut-over': 1, retired: 1,
+} satisfies Record<EntityPhase, 1>) as EntityPhase[];
+
+const sweep = (kind: 'backfill' | 'verify', state: SweepProgress['state']): SweepProgress => ({ kind, state, done: 1, total: 2, totalIsEstimate: false, failures: 0, partitions: [], updatedAt: 0, reason: 'a reason' });
+const verification = (passed: boolean): VerificationSummary =>
+  ({ reportId: 'r1', at: 1, compared: 10, matched: passed ? 10 : 8, missing: 0, different: passed ? 0 : 2, extra: 0, transient: 0, persistent: passed ? 0 : 2, passed }) as unknown as VerificationSummary;
+
+/** Parses `command` with the real program whose actions do nothing; returns the leaf command reached. */
+async function parseWithRealProgram(command: string): Promise<string> {
+  const program = buildProgram();
+  let reached = '';
+  const stub = (cmd: Command, path: string) => {
+    cmd.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    if (path) cmd.action(() => void (reached = path));
+    for (const sub of cmd.commands) stub(sub, `${path} ${sub.name()}`.trim());
+  };
+  stub(program, '');
+  const words = command.split(/\s+/);
+  expect(words[0]).toBe('migrate');
+  await program.parseAsync(['node', ...words]);
+  return reached;
+}
+
+/** Every `next` command the status model gives, and `migrate plan` prints, for each phase and variant. */
+function everyHint(): { where: string; command: string }[] {
+  const plan = parsePlan(MINIMAL_PLAN, 'p.yaml', {});
+  const out: { where: string; command: string }[] = [];
+  const lasts = [undefined, verification(true), verification(false)];
+  const sweeps: Partial<EntityStatus>[] = [{}, { backfill: sweep('backfill', 'paused') }, { verify: sweep('verify', 'paused') }, { backfill: sweep('backfill', 'failed') }, { verify: sweep('verify', 'running') }];
+  for (const entity of Object.keys(plan.entities)) {
+    for (const phase of PHASES) {
+      for (const last of lasts) {
+        const next = nextCommand(entity, phase, last);
+        if (next) out.push({ where: `status ${entity} ${phase} last=${last?.passed}`, command: next });
+        for (const extra of sweeps) {
+          // With and without the status model's own next command, as `migrate plan` receives it.
+          for (const withNext of [false, true]) {
+            const status: EntityStatus = { entity, phase, dependsOn: [], ...extra, ...(last ? { lastVerification: last } : {}), ...(withNext && next ? { next } : {}) };
+            const step = describePlan(plan, { [entity]: status }).entities.find((e) => e.name === entity)!.next;
+            if (step.command) out.push({ where: `plan ${entity} ${phase} ${JSON.stringify(Object.keys(extra))} last=${last?.passed}`, command: step.command });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('hints', () => {
+  const hints = everyHint();
+  const distinct = [...new Set(hints.map((h) => h.command))];
+
+  it('given the status model, then it produces hints to check (the enumeration is not empty)', () => {
+    expect(distinct.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(distinct)('given the hint `%s`, when the real program parses it, then it is accepted and reaches a command', async (command) => {
+    await expect(parseWithRealProgram(command)).resolves.not.toBe('');
+  });
+
+  it('given the checker, when a hint names a command that does not exist, then it is refused (the check can fail)', async () => {
+    await expect(parseWithRealProgram('migrate cutover --entity customers')).rejects.toThrow(/unknown command/);
+    await expect(parseWithRealProgram('migrate status --entity customers')).rejects.toThrow(/unknown option/);
+  });
+
+  it('given a running verification, then no hint starts another verification', () => {
+    const running = hints.filter((h) => / verifying /.test(h.where));
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.filter((h) => h.command.startsWith('migrate verify'))).toEqual([]);
+  });
+});
