@@ -17,9 +17,9 @@ const actorOf = async (env: NodeJS.ProcessEnv) => (await import('../flags/actor.
 
 const word = (enabled: boolean, set = true): string => (set ? (enabled ? 'on' : 'off') : 'off (never set)');
 
-const wholeNumber = (what: string) => (v: string) => {
+const wholeNumber = (what: string, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number, got "${v}"`);
+  if (!/^\d+$/.test(v) || n > max) throw new InvalidArgumentError(`${what} must be a whole number up to ${max}, got "${v}"`);
   return n;
 };
 
@@ -106,7 +106,7 @@ const register: RegisterCommand = (program, context): Command => {
     .command('serve')
     .description('serve routing documents read-only over HTTP: GET /routing/<entity>, /routing, /flags.json (stops on SIGINT/SIGTERM)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 8013)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port', 65535), 8013)
     .action((opts: { host: string; port: number }) =>
       withFlagProvider(context(), async (provider, { plan }) => {
         const ctx = context();

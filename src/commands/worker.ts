@@ -1,5 +1,5 @@
 /** `migrate worker`: a long-lived worker for the plan's task queue; run as many as you like, anywhere. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { hostname } from 'node:os';
 import type { RegisterCommand } from './index.js';
 import { ChildProcessExit } from '../errors.js';
@@ -18,7 +18,12 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--identity <name>', 'worker identity shown in Temporal', `${hostname()}:${process.pid}`)
     .option('--max-activities <n>', 'concurrent activity slots', (v) => Number.parseInt(v, 10), 64)
     .option('--max-heap <mb>', 'V8 old-space cap in MB, 0 for none (default: $MIGRATE_WORKER_HEAP_MB, else 192)')
-    .action(async (opts: { identity: string; maxActivities: number; maxHeap?: string }) => {
+    .option('--serve-routing <port>', 'also serve routing documents read-only over HTTP on this port, as `migrate flags serve` does', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`--serve-routing must be a port number, got "${v}"`);
+      return Number(v);
+    })
+    .option('--serve-host <host>', 'address for --serve-routing', '127.0.0.1')
+    .action(async (opts: { identity: string; maxActivities: number; maxHeap?: string; serveRouting?: number; serveHost: string }) => {
       const { loadPlanForCommand, runWorkerUntilSignalled, workerHeapMb, heapAlreadyLimited, runUnderHeapCap } = await load();
       const ctx = context();
       const heapMb = workerHeapMb(opts.maxHeap, ctx.env);
@@ -29,7 +34,15 @@ const register: RegisterCommand = (program, context): Command =>
         return;
       }
       const loaded = await loadPlanForCommand(ctx);
-      await runWorkerUntilSignalled({ loaded, env: ctx.env, cwd: ctx.cwd, identity: opts.identity, maxActivities: opts.maxActivities, log: ctx.output.err });
+      await runWorkerUntilSignalled({
+        loaded,
+        env: ctx.env,
+        cwd: ctx.cwd,
+        identity: opts.identity,
+        maxActivities: opts.maxActivities,
+        ...(opts.serveRouting !== undefined ? { serveRouting: { host: opts.serveHost, port: opts.serveRouting } } : {}),
+        log: ctx.output.err,
+      });
     });
 
 export default register;

@@ -47,8 +47,24 @@ export async function listFlags(plan: Plan, flags: FlagProvider): Promise<FlagLi
   return listingFor(plan, await flags.listFlags());
 }
 
+/**
+ * Refuses on/off reads and writes of `<entity>.reads` / `<entity>.writes`: they are routing flags
+ * with variants, published one epoch at a time, and "unset" or a boolean would misstate them.
+ */
+function refuseRoutingFlag(plan: Plan, name: string, doing: 'read' | 'set'): void {
+  const m = /^(.+)\.(reads|writes)$/.exec(name);
+  if (!m || !plan.entities[m[1]!]) return;
+  throw new UserError(
+    doing === 'read'
+      ? `${name} is a routing flag with variants, not an on/off flag`
+      : `${name} is a routing flag: routing is published as a whole document, one epoch at a time, by the cutover — not set flag by flag`,
+    { hint: `\`migrate flags show ${m[1]}\` shows its epoch, variants and each consumer's route.` },
+  );
+}
+
 /** One flag's value and last change. */
 export async function readFlag(plan: Plan, flags: FlagProvider, name: string): Promise<FlagReading> {
+  refuseRoutingFlag(plan, name, 'read');
   const [value, known] = await Promise.all([flags.getFlag(name), flags.listFlags()]);
   const row = known.find((f) => f.name === name);
   return { name, enabled: value ?? null, entity: planFlags(plan).get(name) ?? null, updatedAt: row?.updatedAt ?? null, updatedBy: row?.updatedBy ?? null };
@@ -56,6 +72,7 @@ export async function readFlag(plan: Plan, flags: FlagProvider, name: string): P
 
 /** Turns a flag on or off (`raw` is on/off and friends); refuses a name neither the plan nor the provider knows. */
 export async function changeFlag(plan: Plan, flags: FlagProvider, name: string, raw: string, actor: string, reason?: string): Promise<FlagChange> {
+  refuseRoutingFlag(plan, name, 'set');
   const enabled = parseOnOff(raw);
   const entity = entityForFlagChange(name, plan, await flags.listFlags());
   const previous = await flags.getFlag(name);

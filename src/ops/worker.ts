@@ -14,6 +14,8 @@ export async function runWorkerUntilSignalled(opts: {
   cwd: string;
   identity: string;
   maxActivities: number;
+  /** Also serve the plan's routing documents read-only over HTTP on this port (src/ops/flagsServer.ts). */
+  serveRouting?: { host: string; port: number };
   log: (line: string) => void;
 }): Promise<void> {
   const { settings, startedLocal } = await withAddress(resolveTemporalSettings(opts.loaded.plan, opts.env), opts.env, opts.cwd);
@@ -28,6 +30,11 @@ export async function runWorkerUntilSignalled(opts: {
     identity: opts.identity,
     maxConcurrentActivities: opts.maxActivities,
   });
+  // Consumers then read routing from a process that already runs next to them, without database credentials.
+  const routingServer = opts.serveRouting
+    ? await (await import('./flagsServer.js')).startFlagsServer({ plan: opts.loaded.plan, flags: await resources.flags(), ...opts.serveRouting, log: opts.log })
+    : undefined;
+  if (routingServer) opts.log(`serving routing documents of plan ${opts.loaded.plan.name} read-only at ${routingServer.url}/routing/<entity>`);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -38,6 +45,7 @@ export async function runWorkerUntilSignalled(opts: {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await routingServer?.close();
     await resources.close();
     await connection.close();
     opts.log(`worker ${opts.identity} stopped`);

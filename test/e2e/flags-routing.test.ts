@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildRoutingDocument, createStateStoreFlagProvider, routingKey, RoutingEvaluator, type FlagProvider, type RoutingStage } from '../../src/flags/index.js';
 import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/processes.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
 const PLAN_NAME = 'routing-e2e';
@@ -257,5 +258,44 @@ describe('migrate flags serve: routing documents over HTTP', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stderr).toContain('flags serve stopped');
+  });
+});
+
+describe('routing flags are not on/off flags', () => {
+  it('Given orders.reads, when flags get or set is asked for it, then it exits 2 pointing at flags show', async () => {
+    const get = await migrate(['flags', 'get', 'orders.reads']);
+    expect(get.code).toBe(2);
+    expect(get.stderr).toContain('orders.reads is a routing flag with variants');
+    expect(get.stderr).toContain('`migrate flags show orders`');
+    const before = (await flags.getRouting(PLAN_NAME, 'orders'))!.epoch;
+    const set = await migrate(['flags', 'set', 'orders.writes', 'on']);
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain('orders.writes is a routing flag');
+    expect((await flags.getRouting(PLAN_NAME, 'orders'))!.epoch).toBe(before);
+    expect(await flags.getFlag('orders.writes')).toBeUndefined();
+  });
+});
+
+describe('migrate worker --serve-routing: routing documents from a worker', () => {
+  let worker: WorkerProcess | undefined;
+  afterAll(async () => {
+    await worker?.kill('SIGKILL');
+  });
+
+  it('Given a worker started with --serve-routing 0, when a consumer fetches /routing/orders, then it gets the document in force; the worker stops cleanly on SIGINT', async () => {
+    const planFile = path.join(dir, 'worker-plan.yaml');
+    writeFileSync(planFile, PLAN.replace('state: {', `temporal: { address: "${inject('temporalAddress')}", taskQueue: routing-e2e-${process.pid} }\nstate: {`));
+    worker = startWorkerProcess(planFile, env(), 'routing-server', ['--serve-routing', '0']);
+    await worker.ready;
+    const base = /at (http:\/\/[^/\s]+)\/routing\/<entity>/.exec(worker.output())?.[1];
+    expect(base, worker.output()).toBeDefined();
+    const now = (await flags.getRouting(PLAN_NAME, 'orders'))!;
+    const res = await fetch(`${base}/routing/orders`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-tracer-epoch')).toBe(String(now.epoch));
+    expect(await res.json()).toEqual(now.document);
+    await worker.kill('SIGINT');
+    expect(worker.child.exitCode).toBe(0);
+    expect(worker.output()).toContain('worker routing-server stopped');
   });
 });
