@@ -3,15 +3,13 @@
  * entity's flag, audited), and reading progress. Commands render; nothing here prints.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { secrets } from '../secrets.js';
 import { stallOf } from './stall.js';
+import { taskQueuePollers } from './workers.js';
 import { isTemporalUnreachable, temporalCall, temporalUnreachableError } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import { phaseOf } from '../plan/schema.js';
 import { markStalled, type StallInfo, type SweepProgress } from '../progress.js';
-
-const { temporal } = proto;
 import { backfillWorkflowId, progressQuery, resumeSignal, wakeSignal, type SweepInput } from '../workflows/definitions.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
 import type { Session } from './session.js';
@@ -114,18 +112,6 @@ export function rootMessage(e: unknown): string {
   return msg;
 }
 
-/** Who polls the task queue for workflow tasks (which is what answers queries). */
-async function workflowPollers(session: Session): Promise<number> {
-  const res = await session.temporal.client.workflowService.describeTaskQueue({
-    namespace: session.temporal.settings.namespace,
-    taskQueue: { name: session.temporal.settings.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  // A poller stays listed for minutes after it is gone; a live one polls at least every ~60 s.
-  const cutoff = Date.now() - 75_000;
-  return (res.pollers ?? []).filter((p) => !p.lastAccessTime?.seconds || Number(p.lastAccessTime.seconds) * 1000 >= cutoff).length;
-}
-
 /**
  * A running workflow's progress: its own answer when a worker answers within QUERY_DEADLINE_MS,
  * else what Temporal's record says (the last counts seen, and that no worker answers), plus why it
@@ -141,7 +127,8 @@ export async function runningProgress(
   const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
   let progress: SweepProgress;
   // Asked side by side: when nobody polls the queue, no query can be answered, so do not wait for it.
-  const pollersAsked = temporalCall(session, () => workflowPollers(session)).catch(() => undefined);
+  const { namespace, taskQueue } = session.temporal.settings;
+  const pollersAsked = temporalCall(session, async () => (await taskQueuePollers(session.temporal.client, namespace, taskQueue, 'workflow')).length).catch(() => undefined);
   const asked = session.temporal.connection.withDeadline(now + QUERY_DEADLINE_MS, query);
   asked.catch(() => undefined);
   try {
@@ -153,7 +140,6 @@ export async function runningProgress(
   } catch (e) {
     if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(session.temporal.settings.address, e);
     const pollers = await pollersAsked;
-    const { taskQueue } = session.temporal.settings;
     // Nobody polls: that is the news. Otherwise what the pending chunks say is more precise than "no answer".
     const stall: StallInfo =
       pollers === 0

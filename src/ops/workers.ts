@@ -20,11 +20,20 @@ import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 const BIN = fileURLToPath(new URL('../../bin/migrate.js', import.meta.url));
 
 /** Identities of workers that polled the queue for activities within the last 75 s. */
-export async function activityPollers(client: Client, namespace: string, taskQueue: string): Promise<string[]> {
+export function activityPollers(client: Client, namespace: string, taskQueue: string): Promise<string[]> {
+  return taskQueuePollers(client, namespace, taskQueue, 'activity');
+}
+
+/**
+ * Identities of workers that polled the queue within the last 75 s, for activity tasks or for
+ * workflow tasks (the latter are what answer queries).
+ */
+export async function taskQueuePollers(client: Client, namespace: string, taskQueue: string, type: 'activity' | 'workflow'): Promise<string[]> {
+  const types = temporal.api.enums.v1.TaskQueueType;
   const res = await client.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    taskQueueType: type === 'activity' ? types.TASK_QUEUE_TYPE_ACTIVITY : types.TASK_QUEUE_TYPE_WORKFLOW,
   });
   // Temporal lists a poller for minutes after it is gone; a live one polls at least every ~60 s.
   const cutoff = Date.now() - 75_000;

@@ -78,7 +78,8 @@ describe('faults during a backfill show their cause in status, and clear', () =>
   /** Waits until the backfill moves again with no cause shown, and the dashboard and plain output say no more of it. */
   async function expectCleared(what: string): Promise<void> {
     const from = Date.now();
-    const before = backfillOf(await status())?.done ?? 0;
+    // Right after a restart the server may still be starting: the first read is retried too.
+    const before = (await eventually(async () => backfillOf(await status()), 120_000, 500)).done;
     const snap = await eventually(async () => {
       const s = await status();
       const b = backfillOf(s);
