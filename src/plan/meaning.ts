@@ -169,6 +169,15 @@ export function sourceColumnOf(field: string, spec: MapField): string | undefine
   return spec.const === undefined && spec.compute === undefined && !field.includes('.') ? field : undefined;
 }
 
+/** The columns a computed field's rule reads; none for a rule that cannot compile (reported by checkMeaning). */
+export function computedColumns(rule: unknown): string[] {
+  try {
+    return compileExpression(rule).columns;
+  } catch {
+    return [];
+  }
+}
+
 /** A target field path with its dotted segments trimmed: `customer . id` and `customer.id` are one field. */
 export function normaliseFieldPath(field: string): string {
   return field.split('.').map((s) => s.trim()).join('.');

@@ -10,7 +10,7 @@ import { TargetAuthError, TargetPermanentError } from '../target/errors.js';
 import type { TargetClient } from '../target/types.js';
 import { redactValue } from './interpolate.js';
 import type { LoadedPlan } from './load.js';
-import { sourceColumnOf, topologicalOrder } from './meaning.js';
+import { computedColumns, sourceColumnOf, topologicalOrder } from './meaning.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { isRestTarget, type BatchTarget, type Entity, type Plan, type TargetEndpoints, type TargetServiceConfig } from './schema.js';
 import { closest } from './suggest.js';
@@ -264,6 +264,15 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
     if (seen.has(col)) continue;
     seen.add(col);
     if (!c) missing(['entities', name, 'map', field], col, `mapped (${field})`);
+  }
+  // Columns a computed field's rule reads ({ var: column }) must exist too.
+  for (const [field, spec] of Object.entries(e.map)) {
+    if (typeof spec === 'string' || spec.compute === undefined) continue;
+    for (const col of computedColumns(spec.compute)) {
+      if (seen.has(col)) continue;
+      seen.add(col);
+      if (!find(col)) missing(['entities', name, 'map', field, 'compute'], col, `computed (${field}) reads`);
+    }
   }
 
 

@@ -141,7 +141,7 @@ describe.each(['postgres', 'mysql'] as const)('json-server as the target of a mi
   it('Given a worker SIGKILLed mid-backfill and another started, when the backfill finishes, then every row is in the service exactly once with no manual step', async () => {
     const first = await startWorker('rest-1');
     const { handle } = await startBackfill(session, 'films', 'test');
-    await eventually(async () => (await count()) >= ROWS / 5, 120_000, 50);
+    await eventually(async () => (await count()) >= ROWS / 5, 240_000, 50);
     await first.kill('SIGKILL');
     const atKill = await count();
     expect(atKill).toBeLessThan(ROWS);
@@ -167,7 +167,9 @@ describe.each(['postgres', 'mysql'] as const)('json-server as the target of a mi
       expect(duplicates).toBeGreaterThan(0);
       expect(log.filter((r) => r.method === 'PUT' && r.status === 200).length).toBe(duplicates);
     }
-  });
+    // A crash costs the sweep's heartbeat timeout before the chunk moves to the new worker; on a
+    // loaded shared machine the whole test has taken over two minutes.
+  }, 420_000);
 
   it('Given the backfilled service, when each item is compared with its legacy row, then all match field by field', async () => {
     const rows = await legacyRows(engine, sourceUrl);

@@ -71,3 +71,17 @@ describe('preflight of a REST target', () => {
     ]);
   });
 });
+
+describe('preflight of computed fields', () => {
+  it('Given a rule reading a column the table lacks, When checked, Then the column is named at the rule with the closest existing one', async () => {
+    const computed = parsePlan(
+      planWith('    map:\n      id: id\n      email: email\n', '    map:\n      id: id\n      ref: { compute: { cat: [{ var: id }, "-", { var: emial }] } }\n'),
+      'p.yaml',
+      {},
+    );
+    const report = await runPreflight({ plan: computed }, deps({ proven: [], refused: [], unchecked: [] }, []));
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'plan', path: 'entities.customers.map.ref.compute', message: 'computed (ref) reads column "emial" does not exist in table customers', hint: expect.stringContaining('did you mean "email"?') }),
+    ]);
+  });
+});
