@@ -18,6 +18,7 @@ import { createRateLimiter, type RateLimiter } from '../target/rateLimiter.js';
 import type { TargetClient } from '../target/types.js';
 import { compileMapping, loadTransform, type Mapping, type Transform } from '../mapping/index.js';
 import { parseRate } from '../plan/units.js';
+import { requireEntity } from '../plan/entityRef.js';
 import { openChangeLog, type ChangeLog } from '../capture/changeLog.js';
 
 export interface PlanResources {
@@ -61,15 +62,7 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
   const changeLogs = new Map<string, ChangeLog>();
   let store: Promise<StateStore> | undefined;
 
-  const entity = (name: string): Entity => {
-    const e = plan.entities[name];
-    if (!e) {
-      throw new UserError(`entity "${name}" is not in plan ${plan.name} (${file})`, {
-        hint: `Entities in this plan: ${Object.keys(plan.entities).join(', ')}.`,
-      });
-    }
-    return e;
-  };
+  const entity = (name: string): Entity => requireEntity(plan, file, name);
 
   const limiter = (service: string): RateLimiter | undefined => {
     if (!limiters.has(service)) {

@@ -43,9 +43,12 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain']).default('auto'))
     .option('--no-wait-for-worker', 'start even when no worker polls the task queue')
     .action(async (opts: Options) => {
-      const { loadPlanForCommand, createProgressSink, openSession, backfillProgress, setBackfillRunning, startBackfill, ensureWorker, follow, startedNotes, summarizeBackfill, currentActor } = await load();
+      const { loadPlanForCommand, checkBackfillRequest, createProgressSink, openSession, backfillProgress, setBackfillRunning, startBackfill, ensureWorker, follow, startedNotes, summarizeBackfill, currentActor } = await load();
       const ctx = context();
-      const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
+      const loaded = await loadPlanForCommand(ctx);
+      // Refused before the session starts a local Temporal server or a worker for nothing.
+      checkBackfillRequest(loaded, opts.entity);
+      const session = await openSession(loaded, ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       try {
         for (const note of startedNotes(session)) ctx.output.err(note);

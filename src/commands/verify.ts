@@ -77,8 +77,12 @@ const register: RegisterCommand = (program, context): Command =>
       if (opts.repair && !opts.yes && !opts.dryRun && !process.stdin.isTTY) {
         throw new UserError('--repair overwrites the service\'s copy of rows and needs confirmation, but there is no terminal to ask on', { hint: 'Pass --yes to repair without asking, or --dry-run to list what would be repaired.' });
       }
-      const { loadPlanForCommand, createProgressSink, openSession, ensureWorker, follow, assertRepairAllowed, repairCandidates, runRepair, startVerify, verifyOutcome, verifyProgress, currentActor } = await load();
-      const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
+      const { loadPlanForCommand, checkVerifyRequest, createProgressSink, openSession, ensureWorker, follow, assertRepairAllowed, repairCandidates, runRepair, startVerify, verifyOutcome, verifyProgress, currentActor } = await load();
+      const request = { ...(opts.sample !== undefined ? { sample: opts.sample } : {}), ...(opts.since ? { since: opts.since } : {}) };
+      const loaded = await loadPlanForCommand(ctx);
+      // Refused before the session starts a local Temporal server or a worker for nothing.
+      checkVerifyRequest(loaded, entity, request);
+      const session = await openSession(loaded, ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       try {
         if (opts.repair && !opts.dryRun) await assertRepairAllowed(session, entity);
@@ -86,7 +90,7 @@ const register: RegisterCommand = (program, context): Command =>
         if (opts.waitForWorker) {
           await ensureWorker({ client: session.temporal.client, namespace: settings.namespace, taskQueue: settings.taskQueue, planFile: session.loaded.file, planName: session.loaded.plan.name, local, env: ctx.env, cwd: ctx.cwd });
         }
-        const { handle, run } = await startVerify(session, entity, actor, { ...(opts.sample !== undefined ? { sample: opts.sample } : {}), ...(opts.since ? { since: opts.since } : {}) });
+        const { handle, run } = await startVerify(session, entity, actor, request);
         ctx.output.err(`${entity}: verification ${run} started (workflow ${handle.workflowId})`);
         if (opts.detach) return;
         // --json keeps stdout for the report document; progress goes to stderr either way.

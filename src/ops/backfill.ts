@@ -9,6 +9,8 @@ import { taskQueuePollers } from './workers.js';
 import { isTemporalUnreachable, temporalCall, temporalUnreachableError } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import { phaseOf } from '../plan/schema.js';
+import { requireEntity } from '../plan/entityRef.js';
+import type { LoadedPlan } from '../plan/load.js';
 import { markStalled, type StallInfo, type SweepProgress } from '../progress.js';
 import { backfillWorkflowId, progressQuery, resumeSignal, wakeSignal, type SweepInput } from '../workflows/definitions.js';
 import type { sweepWorkflow } from '../workflows/sweep.js';
@@ -16,14 +18,22 @@ import type { Session } from './session.js';
 
 export type BackfillHandle = WorkflowHandle<typeof sweepWorkflow>;
 
-function backfillFlag(session: Session, entity: string): string {
-  const flag = phaseOf(session.resources.entity(entity), 'backfill')?.flag;
+/**
+ * The entity's backfill flag, or a UserError when the plan has no such entity or it has no backfill
+ * phase. Pure: a command calls it before its session starts a server or a worker.
+ */
+export function checkBackfillRequest(loaded: LoadedPlan, entity: string): string {
+  const flag = phaseOf(requireEntity(loaded.plan, loaded.file, entity), 'backfill')?.flag;
   if (!flag) {
-    throw new UserError(`entity "${entity}" has no backfill phase in ${session.loaded.file}`, {
+    throw new UserError(`entity "${entity}" has no backfill phase in ${loaded.file}`, {
       hint: `Add \`- backfill: { flag: ${entity}.backfill }\` to entities.${entity}.phases.`,
     });
   }
   return flag;
+}
+
+function backfillFlag(session: Session, entity: string): string {
+  return checkBackfillRequest(session.loaded, entity);
 }
 
 export interface StartOutcome {

@@ -4,6 +4,7 @@
  * retention purge belongs to the operations that write (a finishing sweep, `migrate retry`), so a
  * listing is safe to run at any time, by anyone who may read the state store.
  */
+import { requireEntity } from '../plan/entityRef.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { KeyPart, KeyTuple } from '../sources/types.js';
@@ -20,10 +21,7 @@ export interface FailureListing {
 
 /** Throws a UserError naming the plan's entities when `entity` is not one of them. */
 export function checkEntity(plan: Plan, file: string, entity: string): void {
-  if (plan.entities[entity]) return;
-  throw new UserError(`entity "${entity}" is not in plan ${plan.name} (${file})`, {
-    hint: `Entities in this plan: ${Object.keys(plan.entities).join(', ')}.`,
-  });
+  requireEntity(plan, file, entity);
 }
 
 /** The first `limit` failures of an entity (oldest first) and how many there are in all. */

@@ -22,6 +22,8 @@ import {
   type verifyWorkflow,
 } from '../workflows/verify.js';
 import type { Session } from './session.js';
+import { requireEntity } from '../plan/entityRef.js';
+import type { LoadedPlan } from '../plan/load.js';
 import { failureReason, runningProgress, sweepProgress } from './backfill.js';
 
 export { writesSwitched, type VerificationReport };
@@ -41,8 +43,8 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Checks options against the plan before anything starts; every problem is a UserError with the fix. */
-export function checkVerifyRequest(session: Session, entity: string, req: VerifyRequest): void {
-  const e = session.resources.entity(entity);
+export function checkVerifyRequest(loaded: LoadedPlan, entity: string, req: VerifyRequest): void {
+  const e = requireEntity(loaded.plan, loaded.file, entity);
   if (req.sample !== undefined && !(req.sample > 0 && req.sample <= 1)) {
     throw new UserError(`--sample must be a fraction greater than 0 and at most 1, got ${req.sample}`, { hint: 'e.g. --sample 0.1 verifies a random tenth of the rows.' });
   }
@@ -51,14 +53,14 @@ export function checkVerifyRequest(session: Session, entity: string, req: Verify
       throw new UserError(`--since is not a time: ${JSON.stringify(req.since)}`, { hint: 'Give an ISO 8601 instant, e.g. --since 2025-01-31T00:00:00Z.' });
     }
     if (!e.source.updatedAt) {
-      throw new UserError(`--since needs entities.${entity}.source.updatedAt in ${session.loaded.file}`, { hint: 'Name the column that records when a row last changed, or verify without --since.' });
+      throw new UserError(`--since needs entities.${entity}.source.updatedAt in ${loaded.file}`, { hint: 'Name the column that records when a row last changed, or verify without --since.' });
     }
   }
 }
 
 /** Starts a verification run of the entity; returns its handle and run id. */
 export async function startVerify(session: Session, entity: string, actor: string, req: VerifyRequest = {}): Promise<{ handle: VerifyHandle; run: string }> {
-  checkVerifyRequest(session, entity, req);
+  checkVerifyRequest(session.loaded, entity, req);
   const plan = session.loaded.plan.name;
   const run = newRunId();
   const input: VerifyInput = { plan, entity, run, options: { ...(req.sample !== undefined ? { sample: req.sample } : {}), ...(req.since !== undefined ? { since: new Date(req.since).toISOString() } : {}) } };

@@ -159,6 +159,18 @@ describe('hostile plan files', () => {
   });
 });
 
+describe('an unknown entity on the command line', () => {
+  // Temporal's address leads nowhere: a command that connected (or started a local server and a
+  // worker) before checking the entity would fail with exit 3 instead.
+  it.each([['backfill'], ['verify']])('Given `%s --entity` naming no entity of the plan, When run, Then exit 2 before anything is connected or started', async (command) => {
+    const r = await migrate([command, '--plan', 'plans/orders-postgres.yaml', '--entity', `x${'y'.repeat(5000)}`], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expectRefused(r);
+    expect(r.stderr).toContain(`error: entity "x${'y'.repeat(59)}…(5001 characters)" is not in plan orders-to-fulfillment`);
+    expect(r.stderr).toContain('hint: Entities in this plan: customers, orders.');
+    expect(r.stderr).not.toMatch(/Started|Temporal/);
+  });
+});
+
 describe('generated plans through the binary', () => {
   // The property test (test/unit/plan/fuzz.test.ts) runs thousands in process; these few check the
   // exit-code mapping end to end. A fixed seed keeps the cases the same from run to run.
