@@ -11,8 +11,9 @@ import retry from './retry.js';
 import status from './status.js';
 import verify from './verify.js';
 import sync from './sync.js';
+import local from './local.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan, status, backfill, sync, verify, worker, failures, retry, flags, audit];
+export const commands: RegisterCommand[] = [plan, status, backfill, sync, verify, worker, failures, retry, flags, audit, local];

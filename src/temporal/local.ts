@@ -38,7 +38,8 @@ async function portFree(port: number): Promise<boolean> {
   }
 }
 
-function paths(env: NodeJS.ProcessEnv, cwd: string) {
+/** Where the local server's pid/ports (temporal.json), database and log live. */
+export function localServerPaths(env: NodeJS.ProcessEnv, cwd: string) {
   const home = migrateHome(env, cwd);
   return { home, stateFile: join(home, 'temporal.json'), dbFile: join(home, 'temporal.db'), logFile: join(home, 'temporal.log') };
 }
@@ -46,11 +47,11 @@ function paths(env: NodeJS.ProcessEnv, cwd: string) {
 /** The local server this folder started earlier, if it is still running. */
 /** Where the local dev server keeps its state: when it exists, workflows may exist although no server runs. */
 export function localDbFile(env: NodeJS.ProcessEnv, cwd: string): string {
-  return paths(env, cwd).dbFile;
+  return localServerPaths(env, cwd).dbFile;
 }
 
 export async function runningLocalServer(env: NodeJS.ProcessEnv, cwd: string): Promise<LocalServer | undefined> {
-  const { stateFile, dbFile, logFile } = paths(env, cwd);
+  const { stateFile, dbFile, logFile } = localServerPaths(env, cwd);
   if (!existsSync(stateFile)) return undefined;
   const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; port: number; uiPort: number };
   if (!alive(s.pid) || (await portFree(s.port))) return undefined;
@@ -61,7 +62,7 @@ export async function runningLocalServer(env: NodeJS.ProcessEnv, cwd: string): P
 export async function ensureLocalServer(env: NodeJS.ProcessEnv, cwd: string): Promise<LocalServer> {
   const running = await runningLocalServer(env, cwd);
   if (running) return running;
-  const { home, stateFile, dbFile, logFile } = paths(env, cwd);
+  const { home, stateFile, dbFile, logFile } = localServerPaths(env, cwd);
   mkdirSync(home, { recursive: true });
   const cli = findTemporalCli(env, cwd);
   const port = (await portFree(7233)) ? 7233 : await freePort();

@@ -23,7 +23,7 @@ function modulesLoadedBy(args: string[]): { code: number | null; modules: string
 }
 
 describe('lazy start-up', () => {
-  const cases = [['--help'], ['--version'], ['status', '--help'], ['backfill', '--help'], ['verify', '--help'], ['worker', '--help'], ['flags', 'set', '--help'], ['plan', '--help'], ['sync', '--help']];
+  const cases = [['--help'], ['--version'], ['status', '--help'], ['backfill', '--help'], ['verify', '--help'], ['worker', '--help'], ['flags', 'set', '--help'], ['plan', '--help'], ['sync', '--help'], ['local', 'stop', '--help']];
   it.each(cases.map((args) => [args.join(' '), args] as const))(
     'given the CLI, when `migrate %s` runs, then it loads commander and no Temporal, database, zod, yaml or Ink module',
     (_label, args) => {
