@@ -61,8 +61,8 @@ export function createSyncActivities(deps: { resources: PlanResources }) {
 
   async function syncFlagOn(ref: SyncRef): Promise<{ name: string; enabled: boolean }> {
     const { flag } = syncSettings(res, ref.entity);
-    const value = await (await res.stateStore()).getFlag(flag);
-    return { name: flag, enabled: value?.enabled ?? false };
+    const value = await (await res.flags()).getFlag(flag);
+    return { name: flag, enabled: value ?? false };
   }
 
   return {

@@ -124,9 +124,10 @@ export async function startSync(session: Session, entity: string, actor: string)
   }
   const { plan } = session.loaded;
   const store = await session.resources.stateStore();
+  const flags = await session.resources.flags();
   let flagTurnedOn = false;
-  if (!(await store.getFlag(settings.flag))?.enabled) {
-    await store.setFlag(plan.name, settings.flag, true, actor, 'sync started', entity);
+  if (!(await flags.getFlag(settings.flag))) {
+    await flags.setFlag(settings.flag, true, { plan: plan.name, entity, actor, reason: 'sync started' });
     flagTurnedOn = true;
   }
   const workflowId = syncWorkflowId(plan.name, entity);
@@ -155,8 +156,8 @@ export async function startSync(session: Session, entity: string, actor: string)
 /** Pauses (flag off) or resumes (flag on) sync; audited; wakes the workflow. Capture keeps recording while paused. */
 export async function setSyncRunning(session: Session, entity: string, run: boolean, actor: string, reason?: string): Promise<void> {
   const { flag } = syncSettings(session.resources, entity);
-  const store = await session.resources.stateStore();
-  await store.setFlag(session.loaded.plan.name, flag, run, actor, reason ?? (run ? 'sync resume requested' : 'sync pause requested'), entity);
+  const flags = await session.resources.flags();
+  await flags.setFlag(flag, run, { plan: session.loaded.plan.name, entity, actor, reason: reason ?? (run ? 'sync resume requested' : 'sync pause requested') });
   try {
     await session.temporal.client.workflow.getHandle(syncWorkflowId(session.loaded.plan.name, entity)).signal(wakeSignal);
   } catch (e) {
