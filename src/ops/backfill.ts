@@ -134,32 +134,35 @@ export async function runningProgress(
   query: () => Promise<SweepProgress>,
 ): Promise<SweepProgress> {
   const now = Date.now();
-  const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
-  let progress: SweepProgress;
+  const { connection, settings } = session.temporal;
+  // Whichever answer is not awaited is cancelled on the way out: a call left in flight when the
+  // session closes is retried by the client on a shut channel, which throws outside any caller.
+  const done = new AbortController();
   // Asked side by side: when nobody polls the queue, no query can be answered, so do not wait for it.
-  const { namespace, taskQueue } = session.temporal.settings;
-  const pollersAsked = temporalCall(session, async () => (await taskQueuePollers(session.temporal.client, namespace, taskQueue, 'workflow')).length).catch(() => undefined);
-  const asked = session.temporal.connection.withDeadline(now + QUERY_DEADLINE_MS, query);
+  const pollersAsked = connection
+    .withAbortSignal(done.signal, () => temporalCall(session, async () => (await taskQueuePollers(session.temporal.client, settings.namespace, settings.taskQueue, 'workflow')).length))
+    .catch(() => undefined);
+  const asked = connection.withAbortSignal(done.signal, () => connection.withDeadline(now + QUERY_DEADLINE_MS, query));
   asked.catch(() => undefined);
+  let progress: SweepProgress;
   try {
-    progress = await Promise.race([
-      asked,
-      pollersAsked.then((n) => (n === 0 ? Promise.reject(new Error('no workflow poller')) : asked)),
-    ]);
+    progress = await Promise.race([asked, pollersAsked.then((n) => (n === 0 ? Promise.reject(new Error('no workflow poller')) : asked))]);
     lastAnswered.set(workflowId, progress);
   } catch (e) {
-    if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(session.temporal.settings.address, e);
+    if (isTemporalUnreachable(e) && !/deadline/i.test(rootMessage(e))) throw temporalUnreachableError(settings.address, e);
     const pollers = await pollersAsked;
     // Nobody polls: that is the news. Otherwise what the pending chunks say is more precise than "no answer".
     const stall: StallInfo =
       pollers === 0
-        ? { cause: 'no-worker', message: `no worker polls task queue "${taskQueue}": the work waits in Temporal`, fix: `Start one with \`migrate worker --plan ${session.loaded.file}\`.` }
+        ? { cause: 'no-worker', message: `no worker polls task queue "${settings.taskQueue}": the work waits in Temporal`, fix: `Start one with \`migrate worker --plan ${session.loaded.file}\`.` }
         : (stallOf(described.raw.pendingActivities, Date.now()) ?? { cause: 'worker-lost', message: `no worker answered within ${QUERY_DEADLINE_MS / 1000} s (${secrets.redact(rootMessage(e))})`, fix: 'A worker may have crashed or be restarting; check the worker log.' });
     const last = lastAnswered.get(workflowId);
-    progress = last
+    const kind = workflowId.includes('/verify/') ? 'verify' : 'backfill';
+    return last
       ? { ...last, ratePerSec: undefined, etaMs: undefined, stall, stalledSince: last.lastProgressAt ?? last.updatedAt }
       : { kind, state: 'running', done: 0, total: 0, totalIsEstimate: true, failures: 0, partitions: [], updatedAt: now, workflowId, stall, countsUnknown: true };
-    return progress;
+  } finally {
+    done.abort();
   }
   const stall = progress.state === 'running' ? stallOf(described.raw.pendingActivities, Date.now()) : undefined;
   return markStalled(stall ? { ...progress, stall } : progress, Date.now());

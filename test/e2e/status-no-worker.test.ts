@@ -65,6 +65,21 @@ describe('migrate status with an open backfill and no worker', () => {
     expect(snap.entities[0]!.backfill?.stall?.cause).toBe('no-worker');
   });
 
+  it('given no worker polls, when a session reads the status and closes at once, then no call is left in flight to fail after the close', async () => {
+    const { collectStatus } = await import('../../src/ops/status.js');
+    let snap;
+    for (let i = 0; i < 3; i++) {
+      const own = await openSession(await loadTestPlan(planFile), process.env, process.cwd());
+      snap = await collectStatus(own);
+      snap = await collectStatus(own);
+      await own.close();
+    }
+    // A query left running would be retried by the client on the closed channel and throw from a
+    // timer ("Channel has been shut down"), which vitest reports as an error of this file.
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(snap!.entities[0]!.backfill?.stall?.cause).toBe('no-worker');
+  });
+
   it('given no worker polls, when `migrate status --json` runs, then the document carries the stall as data', async () => {
     const r = await runMigrate(['--plan', planFile, '--json', 'status'], {});
     expect(r.code).toBe(0);
