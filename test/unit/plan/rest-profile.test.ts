@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src/plan/load.js';
 import { isRestTarget } from '../../../src/plan/schema.js';
+import { describePlan, renderPlanText } from '../../../src/plan/describe.js';
 import { planWith, thrown } from './helpers.js';
 
 const BATCH_TARGET = `    target:
@@ -70,5 +71,14 @@ describe('REST target profile', () => {
   it('Given a misspelt profile field, When loaded, Then the closest field is suggested', () => {
     const e = thrown(() => parsePlan(withRest(JSON_SERVER.replace('readMany:', 'readMeny:')), 'p.yaml', {}));
     expect(e.problems).toEqual([expect.objectContaining({ message: 'unknown field "readMeny" — did you mean "readMany"?' })]);
+  });
+
+  it('Given a REST entity, When the plan is described, Then the document and the text say how it upserts and which requests it uses', () => {
+    const doc = describePlan(parsePlan(withRest(JSON_SERVER), 'p.yaml', {}));
+    expect(doc.entities.find((e) => e.name === 'customers')!.target).toEqual({
+      service: 'svc',
+      rest: { upsert: 'update-first', create: 'POST /film', update: 'PUT /film/{key}', read: 'GET /film/{key}', readMany: 'GET /film?id=…', list: 'GET /film' },
+    });
+    expect(renderPlanText(doc)).toContain('   from   legacy.customers key (id) → svc update-first PUT /film/{key} | POST /film');
   });
 });
