@@ -25,6 +25,9 @@ interface Run {
   stderr: string;
   /** Peak resident set size of the migrate process, in KiB, as the kernel counted it (getrusage). */
   peakRssKiB: number;
+  /** CPU time (user + system) of the migrate process, in ms: its own work, whatever else the machine runs. */
+  cpuMs: number;
+  /** Wall time of the whole run, start-up included. */
   ms: number;
 }
 
@@ -34,7 +37,7 @@ interface Run {
  */
 function migrate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const rssFile = path.join(DIR, `rss-${Math.random().toString(36).slice(2)}`);
-  const hook = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));`)}`;
+  const hook = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(${JSON.stringify(rssFile)}, JSON.stringify([u.maxRSS, (u.userCPUTime + u.systemCPUTime) / 1000])); });`)}`;
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(
@@ -44,12 +47,13 @@ function migrate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         let peakRssKiB = -1;
+        let cpuMs = -1;
         try {
-          peakRssKiB = Number(readFileSync(rssFile, 'utf8'));
+          [peakRssKiB, cpuMs] = JSON.parse(readFileSync(rssFile, 'utf8')) as [number, number];
         } catch {
-          // no exit hook ran (killed): the assertion on it fails and says so
+          // no exit hook ran (killed): the assertions on these fail and say so
         }
-        resolve({ code, stdout, stderr, peakRssKiB, ms: Date.now() - started });
+        resolve({ code, stdout, stderr, peakRssKiB, cpuMs, ms: Date.now() - started });
       },
     );
   });
@@ -83,7 +87,9 @@ function expectRefused(r: Run): void {
 describe('hostile plan files', () => {
   it('Given a 30 MB plan, When planned, Then it is refused at its first line within 10 s and under 500 MB', async () => {
     // The issue's bar: a 26 MB plan once ran 400 s and grew to 3.6 GB. The time bound is the one the
-    // issue asks for, generous against a loaded machine: the refusal reads no more than 1 MiB.
+    // issue asks for (10 s), on the CPU time of the migrate process itself, so the 2-core machine's
+    // other work cannot fail it (measured: 1.5 s and 170 MB, nearly all start-up through tsx); wall time gets a
+    // bound 6 times as generous. The refusal reads no more than 1 MiB.
     const parts = [MINIMAL];
     let size = MINIMAL.length;
     for (let i = 0; size < 30 * 1024 * 1024; i++) {
@@ -95,7 +101,9 @@ describe('hostile plan files', () => {
     const r = await migrate(['plan', '--plan', file]);
     expectRefused(r);
     expect(r.stderr).toContain(`${file}:1:1 the plan file is 30.0 MiB; plans are limited to 1.0 MiB`);
-    expect(r.ms).toBeLessThan(10_000);
+    expect(r.cpuMs).toBeGreaterThan(0);
+    expect(r.cpuMs).toBeLessThan(10_000);
+    expect(r.ms).toBeLessThan(60_000);
     expect(r.peakRssKiB).toBeGreaterThan(0);
     expect(r.peakRssKiB).toBeLessThan(500 * 1024);
   });
