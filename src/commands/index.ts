@@ -12,8 +12,9 @@ import status from './status.js';
 import verify from './verify.js';
 import sync from './sync.js';
 import local from './local.js';
+import consumer from './consumer.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan, status, backfill, sync, verify, worker, failures, retry, flags, audit, local];
+export const commands: RegisterCommand[] = [plan, status, backfill, sync, verify, worker, failures, retry, flags, consumer, audit, local];
