@@ -3,7 +3,7 @@
  * captured changes; between them the workflow waits `poll` when nothing is pending, pauses while the
  * sync flag is off, and stops on the `stop` signal (retire). Deterministic: all I/O is in activities.
  */
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SyncLag } from '../activities/syncActivities.js';
 import { chunkActivity, shortActivity } from './activityOptions.js';
@@ -15,6 +15,8 @@ export interface SyncInput {
   /** Milliseconds to wait when no change is pending (the plan's `poll`). */
   pollMs: number;
   carried?: SyncTotals;
+  /** History length at which the run continues as new (default 4,000); workflow tests set it low to roll early. */
+  rollAfterEvents?: number;
 }
 
 export interface SyncTotals {
@@ -77,7 +79,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncTotals> {
     updatedAt: Date.now(),
   }));
 
-  const shouldRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_ROLL;
+  const shouldRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.rollAfterEvents ?? HISTORY_EVENTS_BEFORE_ROLL);
 
   while (!stopRequested) {
     if (shouldRoll()) await continueAsNew<typeof syncWorkflow>({ ...input, carried: totals });
@@ -99,7 +101,9 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncTotals> {
     if (r.position !== undefined) totals.position = r.position;
     lag = { ...r.lag, measuredAt: Date.now() };
     if (r.flagOff) continue;
-    // Nothing applied: wait for the next poll (or a wake/stop signal) before looking again.
+    // Nothing applied: wait for the next poll (or a wake/stop signal) before looking again. A stop
+    // that arrived during the chunk must not wait a whole poll (the patch keeps older runs replaying).
+    if (stopRequested && patched('sync-stop-during-chunk-skips-poll')) continue;
     if (r.changes === 0) {
       woken = false;
       await condition(() => woken, input.pollMs);
