@@ -36,6 +36,13 @@ export interface Knobs {
   reject: RejectRule | null;
   /** Which requests the 5xx and 429 rates apply to. */
   failScope: 'all' | 'writes' | 'reads';
+  /**
+   * After this many write requests (counted from when knobs were last set), every further write
+   * request is received and counted in the log, then held unanswered until knobs are set again or
+   * the service closes; null (the default) holds nothing. Stops a client at a known request: the
+   * crash tests kill a worker while its request n+1 is held, so what it re-sends is known exactly.
+   */
+  holdWritesAfter: number | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -46,6 +53,7 @@ export const DEFAULT_KNOBS: Knobs = {
   force401: false,
   reject: null,
   failScope: 'all',
+  holdWritesAfter: null,
 };
 
 export interface RequestLog {
@@ -75,6 +83,8 @@ export interface RequestLog {
   repeatedIdempotencyKeys: number;
   /** Items removed by batch deletes. */
   deletes: number;
+  /** Write requests held unanswered right now by the holdWritesAfter knob. */
+  heldWrites: number;
 }
 
 export interface CollectionConfig {
@@ -143,6 +153,7 @@ function emptyLog(): RequestLog {
     injected: { '503': 0, '429': 0, '401': 0 },
     repeatedIdempotencyKeys: 0,
     deletes: 0,
+    heldWrites: 0,
   };
 }
 
@@ -210,6 +221,9 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
   let knobs: Knobs = { ...DEFAULT_KNOBS, ...opts.knobs };
   let log = emptyLog();
   let failCounter = 0;
+  // Write requests since knobs were last set, and the releases of those held (holdWritesAfter).
+  let writesSinceKnobs = 0;
+  let held: (() => void)[] = [];
   let seenIdempotencyKeys = new Set<string>();
 
   const keyFieldsOf = (collection: string) => collections[collection]?.key ?? ['id'];
@@ -284,6 +298,22 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
     }
   }
 
+  /** Holds a write request already counted in the log, when the holdWritesAfter knob says so. */
+  async function holdPoint(): Promise<void> {
+    const n = writesSinceKnobs++;
+    if (knobs.holdWritesAfter === null || n < knobs.holdWritesAfter) return;
+    log.heldWrites += 1;
+    const current = log;
+    await new Promise<void>((resolve) => held.push(resolve));
+    current.heldWrites -= 1;
+  }
+
+  function releaseHeld(): void {
+    const waiting = held;
+    held = [];
+    for (const release of waiting) release();
+  }
+
   async function handleV1(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams) {
     const method = req.method ?? 'GET';
     const m = /^\/v1\/([^/:]+)(?::(batchUpsert|batchGet|batchDelete))?(?:\/([^/]+))?$/.exec(path);
@@ -328,6 +358,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       if (!body || !Array.isArray(body.items)) throw new HttpError(400, 'body must be {"items": [...]}');
       noteWrite(req);
       countItems(collection, body.items);
+      await holdPoint();
       return send(res, 200, { results: await upsertItems(collection, body.items) });
     }
     if (action === 'batchDelete') {
@@ -336,6 +367,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       if (!body || !Array.isArray(body.keys)) throw new HttpError(400, 'body must be {"keys": [...]}');
       const fields = keyFieldsOf(collection);
       noteWrite(req);
+      await holdPoint();
       const results: { status: number; error?: string }[] = [];
       for (const k of body.keys) {
         if (k === null || typeof k !== 'object') {
@@ -375,12 +407,14 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       }
       if (method === 'DELETE') {
         noteWrite(req);
+        await holdPoint();
         return (await store.delete(collection, key)) ? send(res, 204, undefined) : send(res, 404, { error: `no item ${key} in ${collection}` });
       }
       if (method === 'PUT' || method === 'POST') {
         const body = await readBody(req);
         noteWrite(req);
         countItems(collection, [body]);
+        await holdPoint();
         const checked = toRow(collection, body);
         if (checked.row && checked.row.key !== key) {
           log.itemStatuses[422] = (log.itemStatuses[422] ?? 0) + 1;
@@ -481,6 +515,8 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
     setKnobs(partial) {
       knobs = { ...knobs, ...partial };
       failCounter = 0;
+      writesSinceKnobs = 0;
+      releaseHeld();
     },
     get requestLog() {
       return log;
@@ -511,6 +547,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       }
     },
     async close() {
+      releaseHeld();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
