@@ -83,8 +83,17 @@ export interface Service {
 }
 
 /** The reference service as its own process, so its CPU and memory are not the benchmarked process'. */
-export async function startService(databaseUrl: string, schema: string, token: string): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'examples/fulfillment-service/main.ts'), '--port', '0', '--database-url', databaseUrl, '--schema', schema, '--token', token, '--no-track-keys'], {
+export function startService(databaseUrl: string, schema: string, token: string): Promise<Service> {
+  return spawnTarget([join(ROOT, 'examples/fulfillment-service/main.ts'), '--port', '0', '--database-url', databaseUrl, '--schema', schema, '--token', token, '--no-track-keys'], 'the service');
+}
+
+/** The discard target (bench/lib/discardTarget.ts) as its own process: parses and answers, stores nothing. */
+export function startDiscardTarget(token: string): Promise<Service> {
+  return spawnTarget([join(ROOT, 'bench/lib/discardTarget.ts'), '--port', '0', '--token', token], 'the discard target');
+}
+
+async function spawnTarget(script: string[], what: string): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -95,7 +104,7 @@ export async function startService(databaseUrl: string, schema: string, token: s
       const m = /listening on (\S+)/.exec(out);
       if (m) res(m[1]!);
     });
-    child.once('exit', (code) => rej(new Error(`the service exited (${code}) before listening`)));
+    child.once('exit', (code) => rej(new Error(`${what} exited (${code}) before listening`)));
   });
   const admin = async () => (await (await fetch(`${url}/admin/requests`)).json()) as { itemsReceived: number; firstWriteAt: number; lastWriteAt: number };
   return {
