@@ -182,6 +182,25 @@ export interface EntityStatus {
   next?: string;
   /** Phase `unknown`: which system did not answer, so the state could not be read. */
   unknownBecause?: string;
+  /** Forward sync, for an entity whose plan has a sync phase. */
+  sync?: SyncStatus;
+}
+
+/** Where an entity's forward sync stands, as `migrate status` and `migrate plan` show it. */
+export interface SyncStatus {
+  state: 'running' | 'paused' | 'stopped' | 'not-started';
+  /** Changes applied since sync started (carried over continue-as-new). */
+  changes: number;
+  failed: number;
+  /** Why it is paused or how it ended. */
+  reason?: string;
+  /** Changes captured and not yet applied, by the legacy database's clock; absent when capture is not installed or could not be read. */
+  lag?: { pending: number; oldestSeconds: number };
+  captureInstalled?: boolean;
+  /** The legacy database did not answer the lag read (then `lag` is the last chunk's, if any). */
+  captureUnreadable?: string;
+  /** Sync is not running while capture holds changes: the command that starts or resumes it. */
+  next?: string;
 }
 
 /** One frame of `migrate status`: plain data, no Temporal or database objects. */

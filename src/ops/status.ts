@@ -2,7 +2,7 @@
  * One frame of the whole plan for `migrate status` and `migrate plan`: each entity's backfill
  * progress (from Temporal), latest verification (from the state store), phase and next command.
  */
-import type { DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, VerificationSummary } from '../progress.js';
+import type { DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
 import { topologicalOrder } from '../plan/meaning.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { backfillWorkflowId } from '../workflows/definitions.js';
@@ -46,10 +46,21 @@ export function nextCommand(entity: string, phase: EntityPhase, last?: Verificat
   }
 }
 
-/** Hooks other operations plug in (verification reads its own workflows and reports). */
+/**
+ * The command for a sync that is not running while capture still records changes (they pile up in
+ * the change table): resume a paused one, start a stopped or never-started one. Undefined otherwise.
+ * Whole commands the CLI accepts (test/unit/cli/hints.test.ts parses them).
+ */
+export function syncCommand(entity: string, sync: Pick<SyncStatus, 'state' | 'lag'>): string | undefined {
+  if (sync.state === 'running' || !sync.lag || sync.lag.pending === 0) return undefined;
+  return sync.state === 'paused' ? `migrate sync --entity ${entity} --resume` : `migrate sync --entity ${entity}`;
+}
+
+/** Hooks other operations plug in (verification reads its own workflows and reports; sync its workflow and change table). */
 export interface StatusSources {
   verifyProgress?(session: Session, entity: string): Promise<SweepProgress | undefined>;
   lastVerification?(session: Session, entity: string): Promise<VerificationSummary | undefined>;
+  syncStatus?(session: Session, entity: string): Promise<SyncStatus | undefined>;
 }
 
 /**
@@ -61,10 +72,11 @@ export async function collectStatus(session: Session, sources: StatusSources = {
   const { plan } = session.loaded;
   const entities = await Promise.all(
     topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
-      const [backfill, verify, lastVerification] = await Promise.all([
+      const [backfill, verify, lastVerification, sync] = await Promise.all([
         backfillProgress(session, name),
         sources.verifyProgress?.(session, name),
         sources.lastVerification?.(session, name),
+        sources.syncStatus?.(session, name),
       ]);
       const phase = entityPhase(backfill, verify, lastVerification);
       return {
@@ -76,6 +88,7 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         lastVerification,
         workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
         next: nextCommand(name, phase, lastVerification),
+        ...(sync ? { sync } : {}),
       };
     }),
   );

@@ -4,7 +4,10 @@ import { EnvironmentError, MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
 import type { Session } from './session.js';
-import type { StatusSources } from './status.js';
+import { phaseOf } from '../plan/schema.js';
+import type { SyncStatus } from '../progress.js';
+import { syncCommand, type StatusSources } from './status.js';
+import { captureReport, syncProgress } from './sync.js';
 import { verifyProgress } from './verify.js';
 
 /** How long a status read may wait for the state store. */
@@ -42,6 +45,29 @@ export function statusSources(): StatusSources {
       const progress = await verifyProgress(session, verifyWorkflowId(plan, entity, run));
       // A finished run is shown through its report, not as a sweep.
       return progress?.state === 'running' || progress?.state === 'paused' || progress?.state === 'failed' ? progress : undefined;
+    },
+    async syncStatus(session, entity) {
+      if (!phaseOf(session.resources.entity(entity), 'sync')) return undefined;
+      const progress = await syncProgress(session, entity);
+      const sync: SyncStatus = {
+        state: progress?.state ?? 'not-started',
+        changes: progress?.changes ?? 0,
+        failed: progress?.failed ?? 0,
+        ...(progress?.reason ? { reason: progress.reason } : {}),
+      };
+      // The lag as the legacy database counts it now; when it does not answer, the last chunk's.
+      try {
+        const capture = await captureReport(session, entity);
+        sync.captureInstalled = capture.state.installed;
+        if (capture.lag) sync.lag = { pending: capture.lag.pending, oldestSeconds: capture.lag.oldestSeconds };
+      } catch (e) {
+        if (e instanceof MigrateError && !(e instanceof EnvironmentError)) throw e;
+        sync.captureUnreadable = secrets.redact((e as Error)?.message ?? String(e));
+        if (progress?.lag) sync.lag = { pending: progress.lag.pending, oldestSeconds: progress.lag.oldestSeconds };
+      }
+      const next = syncCommand(entity, sync);
+      if (next) sync.next = next;
+      return sync;
     },
     async lastVerification(session, entity) {
       const stored = await stateStoreCall(async () => (await session.resources.stateStore()).latestReport<VerificationReport>(session.loaded.plan.name, entity));

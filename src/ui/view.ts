@@ -9,6 +9,7 @@ import {
   type EntityStatus,
   type StallInfo,
   type SweepProgress,
+  type SyncStatus,
   type VerificationSummary,
 } from '../progress.js';
 import { formatDuration } from '../plan/units.js';
@@ -51,6 +52,8 @@ export interface EntityView {
   /** "not started", "paused by flag …", "failed: …". */
   status?: ToneText;
   verification?: ToneText;
+  /** "sync running · 1,234 applied · 5 pending, oldest 3s", or a warning when capture records and sync does not run. */
+  sync?: ToneText;
   workflowUrl?: string;
   next?: string;
 }
@@ -211,6 +214,26 @@ export function viewVerification(v: VerificationSummary): ToneText {
   return { text: `✓ clean${compared}${transient}`, tone: 'ok' };
 }
 
+/**
+ * One line for forward sync: state, changes applied, lag (pending changes and the oldest one's age).
+ * Warns when sync is not running while capture still records changes, naming the command to run.
+ */
+export function viewSync(sync: SyncStatus): ToneText {
+  const state = sync.state === 'not-started' ? 'not started' : sync.state;
+  const parts = [sync.reason ? `sync ${state}: ${clean(sync.reason)}` : `sync ${state}`];
+  parts.push(`${formatCount(sync.changes)} applied`);
+  if (sync.failed > 0) parts.push(`${formatCount(sync.failed)} failed`);
+  if (sync.captureInstalled === false) parts.push('capture not installed');
+  if (sync.lag) {
+    parts.push(sync.lag.pending === 0 ? 'caught up' : `lag ${formatCount(sync.lag.pending)} pending, oldest ${formatDuration(sync.lag.oldestSeconds * 1000)}`);
+  }
+  if (sync.captureUnreadable) parts.push(`lag not read now (${clean(sync.captureUnreadable)})${sync.lag ? ', shown as of the last batch' : ''}`);
+  const piling = sync.state !== 'running' && (sync.lag?.pending ?? 0) > 0;
+  if (piling) parts.push(`capture still records changes${sync.next ? `: run ${clean(sync.next)}` : ''}`);
+  const tone: Tone = piling || sync.state === 'paused' ? 'warn' : sync.state === 'running' ? 'active' : 'dim';
+  return { text: parts.join(' · '), tone };
+}
+
 /** Display form of one entity: phase, its active sweep, why it waits or stopped, what to run next. */
 export function viewEntity(status: EntityStatus): EntityView {
   const sweep = activeSweep(status);
@@ -237,6 +260,7 @@ export function viewEntity(status: EntityStatus): EntityView {
     view.status = { text: `failed: ${sweep?.reason ? clean(sweep.reason) : 'no reason recorded'}`, tone: 'bad' };
   }
   if (status.lastVerification) view.verification = viewVerification(status.lastVerification);
+  if (status.sync) view.sync = viewSync(status.sync);
   if (status.workflowUrl) view.workflowUrl = clean(status.workflowUrl);
   if (status.next) view.next = clean(status.next);
   return view;

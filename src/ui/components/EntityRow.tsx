@@ -97,6 +97,11 @@ export function EntityRow({ status, width, nameWidth, selected = false, pending,
             <Text {...toneProps(view.verification.tone, color)}>{view.verification.text}</Text>
           </Text>
         ) : null}
+        {view.sync ? (
+          <Text wrap="wrap" {...toneProps(view.sync.tone, color)}>
+            {view.sync.text}
+          </Text>
+        ) : null}
         {view.workflowUrl ? (
           // A URL is wrapped, never truncated: a cut link is worse than a long one.
           <Text wrap="wrap" {...toneProps('dim', color)}>

@@ -27,6 +27,7 @@ export function plainEntity(status: EntityStatus): string {
   if (v.sweep) parts.push(`${v.sweep.kind} ${v.sweep.counts}`, ...detailParts(v.sweep));
   if (v.status) parts.push(v.status.text);
   if (v.verification) parts.push(`last verify ${v.verification.text}`);
+  if (v.sync) parts.push(v.sync.text);
   if (v.workflowUrl) parts.push(`workflow ${v.workflowUrl}`);
   if (v.next) parts.push(`next: ${v.next}`);
   return parts.join(' · ');

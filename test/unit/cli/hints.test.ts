@@ -7,16 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
-import { nextCommand } from '../../../src/ops/status.js';
+import { nextCommand, syncCommand } from '../../../src/ops/status.js';
 import { describePlan } from '../../../src/plan/describe.js';
 import { parsePlan } from '../../../src/plan/load.js';
-import type { EntityPhase, EntityStatus, SweepProgress, VerificationSummary } from '../../../src/progress.js';
+import type { EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../../../src/progress.js';
 import { MINIMAL_PLAN } from '../plan/helpers.js';
 
 // Every phase of the status model; `satisfies` fails to compile when a phase is added and not listed.
 const PHASES = Object.keys({
   unknown: 1, pending: 1, backfilling: 1, backfilled: 1, verifying: 1, verified: 1, paused: 1, failed: 1, 'cut-over': 1, retired: 1,
 } satisfies Record<EntityPhase, 1>) as EntityPhase[];
+
+// Every sync state; `satisfies` fails to compile when a state is added and not listed.
+const SYNC_STATES = Object.keys({ running: 1, paused: 1, stopped: 1, 'not-started': 1 } satisfies Record<SyncStatus['state'], 1>) as SyncStatus['state'][];
 
 const sweep = (kind: 'backfill' | 'verify', state: SweepProgress['state']): SweepProgress => ({ kind, state, done: 1, total: 2, totalIsEstimate: false, failures: 0, partitions: [], updatedAt: 0, reason: 'a reason' });
 const verification = (passed: boolean): VerificationSummary =>
@@ -60,6 +63,15 @@ function everyHint(): { where: string; command: string }[] {
       }
     }
   }
+  // The sync line's command, for each sync state with changes waiting, none waiting and no lag read.
+  for (const entity of Object.keys(plan.entities)) {
+    for (const state of SYNC_STATES) {
+      for (const lag of [undefined, { pending: 0, oldestSeconds: 0 }, { pending: 12, oldestSeconds: 40 }]) {
+        const command = syncCommand(entity, { state, ...(lag ? { lag } : {}) });
+        if (command) out.push({ where: `sync ${entity} ${state} pending=${lag?.pending}`, command });
+      }
+    }
+  }
   return out;
 }
 
@@ -78,6 +90,13 @@ describe('hints', () => {
   it('given the checker, when a hint names a command that does not exist, then it is refused (the check can fail)', async () => {
     await expect(parseWithRealProgram('migrate cutover --entity customers')).rejects.toThrow(/unknown command/);
     await expect(parseWithRealProgram('migrate status --entity customers')).rejects.toThrow(/unknown option/);
+  });
+
+  it('given a sync that is not running while changes wait, then its hint resumes a paused one and starts a stopped one', () => {
+    const sync = hints.filter((h) => h.where.startsWith('sync '));
+    expect(sync.map((h) => h.command)).toContain('migrate sync --entity customers --resume');
+    expect(sync.map((h) => h.command)).toContain('migrate sync --entity customers');
+    expect(sync.filter((h) => / running /.test(h.where))).toEqual([]);
   });
 
   it('given a running verification, then no hint starts another verification', () => {
