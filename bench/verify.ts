@@ -22,6 +22,13 @@
  * process' (it includes what the baseline left in the heap). `--worker process` runs a real
  * `migrate worker` with NODE_OPTIONS=--max-old-space-size=128 (the background worker's cap,
  * src/ops/workers.ts; BENCH_WORKER_NODE_OPTIONS overrides) and reports that process's peak (VmHWM).
+ *
+ * `--target discard` (or `both`, the default) adds a pair read from the discard target
+ * (bench/lib/discardTarget.ts: stores nothing, answers each batchGet with the items the seed maps to):
+ * the read-and-compare loop written by hand with no project code (bench/lib/handLoop.ts) and
+ * `migrate verify` (no list endpoint there, so no extras pass). Its ratio, verify's sweep rows/s over
+ * the hand loop's, is what Tracer's pipeline costs without the reference service's ceiling.
+ * `--target reference` runs only the rounds above.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +49,8 @@ import { compareRows } from '../src/sweep/compare.js';
 import { CLOCK_SKEW_MS, extrasPageSize } from '../src/activities/verify.js';
 import { verifySweepWorkflowId } from '../src/workflows/verify.js';
 import type { KeyTuple } from '../src/sources/types.js';
-import { PG_ADMIN, ROOT, log, mb, pgCheckpoint, seedOrders, startService, startWorkerProcess, withDatabase, withPeakRss, writePlan, type WorkerProcess } from './lib/common.js';
+import { handVerifyLoop } from './lib/handLoop.js';
+import { PG_ADMIN, ROOT, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService, startWorkerProcess, withDatabase, withPeakRss, writePlan, type WorkerProcess } from './lib/common.js';
 import { formatSpans, phaseSpans } from './lib/history.js';
 
 const { values: args } = parseArgs({
@@ -56,6 +64,8 @@ const { values: args } = parseArgs({
     /** Rounds of baseline and verify, alternating, over the same seeded data; medians are printed. */
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
+    /** reference: the reference service only; discard: the discard target only; both. */
+    target: { type: 'string', default: 'both' },
   },
 });
 const ROWS = Number(args.rows);
@@ -65,6 +75,7 @@ const REPEAT = Number(args.repeat);
 if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a positive whole number');
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error('--repeat must be a positive whole number');
 if (args.worker !== 'inprocess' && args.worker !== 'process') throw new Error('--worker must be inprocess or process');
+if (!['reference', 'discard', 'both'].includes(args.target)) throw new Error('--target must be reference, discard or both');
 if (args.order !== 'baseline-first' && args.order !== 'verify-first') throw new Error('--order must be baseline-first or verify-first');
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 const SCHEMA = 'bench_svc';
@@ -214,6 +225,58 @@ const sweepRatio = (b: BaselineResult, v: VerifyRun) => v.sweepRowsPerSec / rate
 /** The whole run, start to result / the whole baseline (compare, catch-up, extras). */
 const wholeRatio = (b: BaselineResult, v: VerifyRun) => rate(v.compared, v.wallMs) / rate(b.compared, b.totalMs);
 
+/** The hand-written read-and-compare loop and `migrate verify`, both reading from the discard target. */
+async function discardPair(url: string, dir: string, temporalAddress: string): Promise<void> {
+  const target = await startDiscardTarget(TOKEN);
+  try {
+    const file = writePlan({
+      dir,
+      name: 'bench-verify-discard',
+      sourceUrl: url,
+      stateUrl: url,
+      serviceUrl: target.url,
+      temporalAddress,
+      taskQueue: 'bench-verify-discard',
+      batch: BATCH,
+      partitions: PARTITIONS,
+      poolSize: PARTITIONS + 2,
+      readBatch: BATCH,
+      verify: `{ recheckAfter: 1s, recheckRounds: 1, batchSize: ${BATCH}, partitions: ${PARTITIONS} }`,
+    });
+    const loaded = await loadPlanFile(file, process.env);
+    let hand!: Awaited<ReturnType<typeof withPeakRss<{ compared: number; differing: number }>>>;
+    let handMs = 0;
+    let ver!: Awaited<ReturnType<typeof withPeakRss<VerifyRun>>>;
+    const runHand = async () => {
+      const t0 = performance.now();
+      hand = await withPeakRss(() => handVerifyLoop({ engine: 'postgres', sourceUrl: url, targetUrl: target.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS }));
+      handMs = performance.now() - t0;
+      if (hand.value.compared !== ROWS || hand.value.differing !== 0) throw new Error(`hand-written loop compared ${hand.value.compared} (${hand.value.differing} differ); expected ${ROWS}, all matching`);
+      log(`hand-written read-and-compare loop (discard target): ${(handMs / 1000).toFixed(1)}s`);
+    };
+    const runVerify = async () => {
+      ver = await withPeakRss(() => verify(loaded, temporalAddress));
+      const v = ver.value;
+      log(`migrate verify (discard target): ${(v.wallMs / 1000).toFixed(1)}s; phases: ${v.phases}`);
+      if (v.compared !== ROWS || v.persistent !== 0) throw new Error(`verify compared ${v.compared}, persistent ${v.persistent}; expected ${ROWS}, 0`);
+    };
+    for (const phase of args.order === 'verify-first' ? [runVerify, runHand] : [runHand, runVerify]) {
+      await pgCheckpoint();
+      await phase();
+    }
+    const handRate = rate(hand.value.compared, handMs);
+    const where = args.worker === 'process' ? `migrate worker process, ${WORKER_NODE_OPTIONS}` : 'this process, worker in-process';
+    console.log(`\nverify into the discard target: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions, PostgreSQL source`);
+    console.log(`                 hand-written rows/s   verify rows/s   ratio`);
+    console.log(`sweep only       ${String(handRate).padStart(19)}   ${String(ver.value.sweepRowsPerSec).padStart(13)}   ${(ver.value.sweepRowsPerSec / handRate).toFixed(2)}`);
+    console.log(`whole run        ${String(handRate).padStart(19)}   ${String(rate(ver.value.compared, ver.value.wallMs)).padStart(13)}   ${(rate(ver.value.compared, ver.value.wallMs) / handRate).toFixed(2)}`);
+    console.log(`peak RSS: hand-written loop ${mb(hand.peakRss)} (this process); verify ${mb(ver.value.workerPeakRss ?? ver.peakRss)} (${where})`);
+    console.log('target: sweep ratio vs the hand-written loop >= 0.85');
+  } finally {
+    await target.stop();
+  }
+}
+
 async function main(): Promise<void> {
   process.env.BENCH_SERVICE_TOKEN = TOKEN;
   const db = `bench_verify_${randomBytes(4).toString('hex')}`;
@@ -259,6 +322,9 @@ async function main(): Promise<void> {
       verify: `{ recheckAfter: 1s, recheckRounds: 1, batchSize: ${BATCH}, partitions: ${PARTITIONS} }`,
     });
     const loaded = await loadPlanFile(file, process.env);
+
+    if (args.target !== 'reference') await discardPair(url, dir, server.address);
+    if (args.target === 'discard') return;
 
     const rounds: { base: Awaited<ReturnType<typeof withPeakRss<BaselineResult>>>; ver: Awaited<ReturnType<typeof withPeakRss<VerifyRun>>> }[] = [];
     for (let round = 1; round <= REPEAT; round++) {

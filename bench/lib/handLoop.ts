@@ -1,9 +1,9 @@
 /**
- * The copy a user would write by hand, sharing no code with Tracer: its own keyset query per
- * partition (equal id ranges between min and max), its own mapping, `JSON.stringify`, and POSTs
- * through its own keep-alive `http.Agent`, one loop per partition. The yardstick for the backfill
- * benchmark's discard-target ratio: what this machine can do with the same source, batch and
- * concurrency, minus everything durable.
+ * The copy and the read-and-compare a user would write by hand, sharing no code with Tracer: its own
+ * keyset query per partition (equal id ranges between min and max), its own mapping,
+ * `JSON.stringify`, and POSTs through its own keep-alive `http.Agent`, one loop per partition. The
+ * yardstick for the benchmarks' discard-target ratios: what this machine can do with the same
+ * source, batch and concurrency, minus everything durable.
  */
 import http from 'node:http';
 import pg from 'pg';
@@ -29,12 +29,24 @@ export interface HandLoopOptions {
   partitions: number;
 }
 
-/** Copies every row of `orders` into the target; returns the rows copied. */
-export async function handLoop(o: HandLoopOptions): Promise<number> {
+const mapRow = (r: Row) => ({
+  id: Number(r.id),
+  customerId: r.customer_id,
+  total: Number(r.total_cents),
+  status: STATUS[r.status],
+  updatedAt: r.updated_at.toISOString(),
+});
+type Item = ReturnType<typeof mapRow>;
+
+/**
+ * Walks `orders` in keyset pages, one loop per partition over equal id ranges, handing each page's
+ * rows to `page` with a POST function bound to a keep-alive agent; returns the rows walked.
+ */
+async function walk(o: HandLoopOptions, path: string, page: (rows: Row[], post: (body: string) => Promise<unknown>) => Promise<void>): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.partitions });
-  const target = new URL('/v1/orders:batchUpsert', o.targetUrl);
+  const target = new URL(path, o.targetUrl);
   const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<unknown>((resolve, reject) => {
       const req = http.request(
         target,
         { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${o.token}` } },
@@ -42,10 +54,8 @@ export async function handLoop(o: HandLoopOptions): Promise<number> {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            if (res.statusCode !== 200) return reject(new Error(`batchUpsert answered ${res.statusCode}`));
-            const { results } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { results: { status: number }[] };
-            if (results.some((r) => r.status >= 300)) return reject(new Error('an item was refused'));
-            resolve();
+            if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
           });
         },
       );
@@ -65,7 +75,7 @@ export async function handLoop(o: HandLoopOptions): Promise<number> {
     const lo = Number(bounds!.lo) - 1;
     const hi = Number(bounds!.hi);
     const step = Math.ceil((hi - lo) / o.partitions);
-    let copied = 0;
+    let walked = 0;
     await Promise.all(
       Array.from({ length: o.partitions }, async (_, p) => {
         let after = lo + p * step;
@@ -73,24 +83,40 @@ export async function handLoop(o: HandLoopOptions): Promise<number> {
         for (;;) {
           const rows = await query('select id, customer_id, total_cents, status, updated_at from orders where id > ? and id <= ? order by id limit ?', [after, upTo, o.batch]);
           if (rows.length === 0) return;
-          const items = rows.map((r) => ({
-            id: Number(r.id),
-            customerId: r.customer_id,
-            total: Number(r.total_cents),
-            status: STATUS[r.status],
-            updatedAt: r.updated_at.toISOString(),
-          }));
-          await post(JSON.stringify({ items }));
-          copied += rows.length;
+          await page(rows, post);
+          walked += rows.length;
           after = Number(rows[rows.length - 1]!.id);
           if (rows.length < o.batch) return;
         }
       }),
     );
-    return copied;
+    return walked;
   } finally {
     agent.destroy();
     await pgPool?.end();
     await myPool?.end();
   }
+}
+
+/** Copies every row of `orders` into the target; returns the rows copied. */
+export function handLoop(o: HandLoopOptions): Promise<number> {
+  return walk(o, '/v1/orders:batchUpsert', async (rows, post) => {
+    const { results } = (await post(JSON.stringify({ items: rows.map(mapRow) }))) as { results: { status: number }[] };
+    if (results.some((r) => r.status >= 300)) throw new Error('an item was refused');
+  });
+}
+
+/** Reads every row of `orders` back from the target by key and compares it field by field; returns rows compared and how many differ. */
+export async function handVerifyLoop(o: HandLoopOptions): Promise<{ compared: number; differing: number }> {
+  let differing = 0;
+  const compared = await walk(o, '/v1/orders:batchGet', async (rows, post) => {
+    const { items } = (await post(JSON.stringify({ keys: rows.map((r) => ({ id: Number(r.id) })) }))) as { items: Item[] };
+    const byId = new Map(items.map((i) => [i.id, i]));
+    for (const r of rows) {
+      const want = mapRow(r);
+      const got = byId.get(want.id);
+      if (!got || got.customerId !== want.customerId || got.total !== want.total || got.status !== want.status || got.updatedAt !== want.updatedAt) differing++;
+    }
+  });
+  return { compared, differing };
 }
