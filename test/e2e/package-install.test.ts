@@ -72,6 +72,54 @@ describe('the packed and installed package', () => {
     expect(r.stdout).toBe('function');
   });
 
+  it('given the installed package, when a TypeScript app uses tracer-migrate/consumer, then its types check a right call and refuse a wrong one', () => {
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    writeFileSync(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], skipLibCheck: true, noEmit: true } }),
+    );
+    writeFileSync(
+      path.join(consumer, 'app.ts'),
+      `import { createConsumer, WriteFencedError, type Consumer, type ConsumerReport, type ReadRoute } from 'tracer-migrate/consumer';
+const c: Consumer = createConsumer({ name: 'billing', entity: 'orders', routing: 'orders.routing.json', report: { send: async (r: ConsumerReport) => void r.seq } });
+const total: Promise<number> = c.read(1, { legacy: async () => 1, next: async (signal: AbortSignal) => (signal.aborted ? 0 : 2) });
+const route: ReadRoute = c.readRoute([7, 'EU']);
+export { total, route, WriteFencedError };
+`,
+    );
+    const ok = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: consumer, encoding: 'utf8' });
+    expect(ok.stdout + ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    // Types are real, not `any`: a wrong option type is an error naming the option.
+    writeFileSync(path.join(consumer, 'app.ts'), `import { createConsumer } from 'tracer-migrate/consumer';\ncreateConsumer({ name: 42, entity: 'orders', routing: 'x', report: { url: 'http://x' } });\n`);
+    const bad = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: consumer, encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/app\.ts.*error TS2322.*number.*string/s);
+    rmSync(path.join(consumer, 'app.ts'));
+  });
+
+  it('given the installed package, when an app routes a key with it, then the compiled library and its dependencies run', () => {
+    writeFileSync(
+      path.join(consumer, 'orders.routing.json'),
+      JSON.stringify({
+        $schema: 'https://flagd.dev/schema/v0/flags.json',
+        metadata: { tracerPlan: 'p', tracerEntity: 'orders', tracerEpoch: 2 },
+        flags: {
+          'orders.reads': { state: 'ENABLED', variants: { legacy: 'legacy', shadow: 'shadow', new: 'new' }, defaultVariant: 'shadow' },
+          'orders.writes': { state: 'ENABLED', variants: { legacy: 'legacy', dual: 'dual', new: 'new', fenced: 'fenced' }, defaultVariant: 'dual' },
+        },
+      }),
+    );
+    const script = `import { createConsumer } from 'tracer-migrate/consumer';
+const c = createConsumer({ name: 'billing', entity: 'orders', routing: 'orders.routing.json', report: { send: async () => {} }, failures: { path: '.tracer/f.jsonl' } });
+await c.ready();
+process.stdout.write([c.epoch(), c.readRoute(1), c.writeRoute()].join(' '));
+await c.close();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('2 shadow dual');
+  });
+
   describe('its worker', () => {
     const token = `svc-${randomBytes(8).toString('hex')}`;
     const env = { ...process.env, TEST_SERVICE_TOKEN: token, MIGRATE_HOME: path.join(consumer, '.migrate') };
