@@ -13,24 +13,31 @@ import { verifyProgress } from './verify.js';
 /** How long a status read may wait for the state store. */
 export const STATE_STORE_DEADLINE_MS = 5_000;
 
-/** Runs one state-store read with a deadline; failures say it was the state store that did not answer. */
-export async function stateStoreCall<T>(fn: () => Promise<T>): Promise<T> {
+/** `fn`, or a rejection saying it gave no answer within `ms`. */
+async function withDeadline<T>(fn: () => Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       fn(),
       new Promise<never>((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`no answer within ${STATE_STORE_DEADLINE_MS / 1000} s`)), STATE_STORE_DEADLINE_MS);
+        timer = setTimeout(() => fail(new Error(`no answer within ${ms / 1000} s`)), ms);
         timer.unref();
       }),
     ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs one state-store read with a deadline; failures say it was the state store that did not answer. */
+export async function stateStoreCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withDeadline(fn, STATE_STORE_DEADLINE_MS);
   } catch (e) {
     if (e instanceof MigrateError) throw e;
     throw new EnvironmentError(`the state store is not answering (${secrets.redact((e as Error)?.message ?? String(e))}); the state shown is unknown, not pending`, {
       hint: 'Check that the database of `state.url` in the plan is up and reachable from here.',
     });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -57,11 +64,12 @@ export function statusSources(): StatusSources {
       };
       // The lag as the legacy database counts it now; when it does not answer, the last chunk's.
       try {
-        const capture = await captureReport(session, entity);
+        // The legacy database gets the same deadline as the state store: a hung read must not hold up the status.
+        const capture = await withDeadline(() => captureReport(session, entity), STATE_STORE_DEADLINE_MS);
         sync.captureInstalled = capture.state.installed;
         if (capture.lag) sync.lag = { pending: capture.lag.pending, oldestSeconds: capture.lag.oldestSeconds };
       } catch (e) {
-        if (e instanceof MigrateError && !(e instanceof EnvironmentError)) throw e;
+        // Whatever kept the lag from being read, the rest of the status still stands.
         sync.captureUnreadable = secrets.redact((e as Error)?.message ?? String(e));
         if (progress?.lag) sync.lag = { pending: progress.lag.pending, oldestSeconds: progress.lag.oldestSeconds };
       }

@@ -85,6 +85,15 @@ describe('migrate sync on the command line', () => {
     expect(r.stderr).toContain('`migrate sync --entity orders --uninstall`');
   });
 
+  it('Given the same 3 changes waiting and sync never started, when migrate status runs, then it shows the lag and warns with the command that starts sync', async () => {
+    const json = await runMigrate(['--plan', planFile, '--json', 'status'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const orders = (JSON.parse(json.stdout) as { entities: { entity: string; sync?: Record<string, unknown> }[] }).entities.find((e) => e.entity === 'orders')!;
+    expect(orders.sync).toMatchObject({ state: 'not-started', changes: 0, captureInstalled: true, lag: { pending: 3 }, next: 'migrate sync --entity orders' });
+    const plain = await runMigrate(['--plan', planFile, 'status'], env);
+    expect(plain.stdout + plain.stderr).toMatch(/sync not started · 0 applied · lag 3 pending, oldest \d+(ms|s|m \d+s) · capture still records changes: run migrate sync --entity orders/);
+  });
+
   it('Given capture installed, when --uninstall --yes runs, then the trigger is gone, the dropped changes are counted and it is audited', async () => {
     const r = await runMigrate(['--plan', planFile, 'sync', '--entity', 'orders', '--uninstall', '--yes'], env);
     expect(r.code, r.stderr).toBe(0);
