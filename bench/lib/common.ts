@@ -192,12 +192,16 @@ export interface WorkerProcess {
 /**
  * A real `migrate worker` for the plan, resolved once it polls. `nodeOptions` becomes its
  * NODE_OPTIONS (e.g. `--max-old-space-size=128`, the background worker's cap in src/ops/workers.ts).
+ * BENCH_WORKER_NODE_ARGS adds node flags to its command line (a profile: `--cpu-prof
+ * --cpu-prof-dir=<dir>`, written when the worker exits on the bench's SIGTERM).
  */
 export async function startWorkerProcess(planFile: string, nodeOptions?: string): Promise<WorkerProcess> {
   // Without NODE_OPTIONS the worker gets the product's default cap as a node flag: left to itself it
   // would run again as a child under the cap, and VmHWM would measure the wrong process.
   const heapFlag = nodeOptions === undefined ? [`--max-old-space-size=${DEFAULT_WORKER_HEAP_MB}`] : [];
-  const child = spawn(process.execPath, [...heapFlag, join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
+  // Node flags NODE_OPTIONS refuses, e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extraFlags = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const child = spawn(process.execPath, [...heapFlag, ...extraFlags, join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },
