@@ -2,7 +2,7 @@
  * What `migrate plan` shows, as data first (the stable `--json` document, docs/plan-file.md) and
  * then as text: each entity in dependency order, its phases, its state and the next command.
  */
-import type { EntityPhase, EntityStatus } from '../progress.js';
+import type { EntityPhase, EntityStatus, SyncStatus } from '../progress.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
 import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type SyncPhase, type TargetEndpoints, type VerifyPhase } from './schema.js';
@@ -45,6 +45,8 @@ export interface EntityDescription {
   mappedFields: string[];
   phases: PhaseDescription[];
   next: NextStep;
+  /** Where the entity's forward sync stands, when it has a sync phase and the live state was read. */
+  sync?: SyncStatus;
 }
 
 /** The `migrate plan --json` document (stable; see docs/plan-file.md). */
@@ -78,6 +80,7 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
         mappedFields: Object.keys(e.map),
         phases: e.phases.map(describePhase),
         next: nextStep(name, e, status, stateOf),
+        ...(status?.sync ? { sync: status.sync } : {}),
       };
     }),
   };
@@ -217,7 +220,11 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
 }
 
 /** The text `migrate plan` prints: a header, then one block per entity in dependency order. */
-export function renderPlanText(doc: PlanDescription): string[] {
+/**
+ * `syncLine` words an entity's live sync state; the caller passes the status view's (src/ui), so
+ * `migrate plan` and `migrate status` say it alike.
+ */
+export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: SyncStatus) => string } = {}): string[] {
   const lines: string[] = [];
   lines.push(`Plan ${doc.plan.name}${doc.plan.file ? ` (${doc.plan.file})` : ''}`);
   for (const s of doc.sources) lines.push(`  source ${s.name}: ${s.dialect} ${s.url}`);
@@ -233,6 +240,7 @@ export function renderPlanText(doc: PlanDescription): string[] {
       lines.push(`   ${p.kind.padEnd(8)} ${p.summary}`);
       if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);
     }
+    if (e.sync && opts.syncLine) lines.push(`   now    ${opts.syncLine(e.sync)}`);
     const wait = e.next.waitingFor.length ? `   (once ${e.next.waitingFor.join(', ')} ${e.next.waitingFor.length === 1 ? 'is' : 'are'} backfilled)` : '';
     const none = e.state === 'unknown' ? e.next.reason : `nothing: ${e.next.reason}`;
     lines.push(`   next   ${e.next.command ?? none}${wait}`);

@@ -94,6 +94,15 @@ describe('migrate sync on the command line', () => {
     expect(plain.stdout + plain.stderr).toMatch(/sync not started · 0 applied · lag 3 pending, oldest \d+(ms|s|m \d+s) · capture still records changes: run migrate sync --entity orders/);
   });
 
+  it('Given the same 3 changes waiting, when migrate plan runs, then it shows the sync line under orders and the JSON document carries the sync state', async () => {
+    const text = await runMigrate(['--plan', planFile, 'plan'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/ {3}now {4}sync not started · 0 applied · lag 3 pending, oldest \S+ · capture still records changes: run migrate sync --entity orders/);
+    const json = await runMigrate(['--plan', planFile, '--json', 'plan'], env);
+    const orders = (JSON.parse(json.stdout) as { entities: { name: string; sync?: unknown }[] }).entities.find((e) => e.name === 'orders')!;
+    expect(orders.sync).toMatchObject({ state: 'not-started', lag: { pending: 3 }, next: 'migrate sync --entity orders' });
+  });
+
   it('Given capture installed, when --uninstall --yes runs, then the trigger is gone, the dropped changes are counted and it is audited', async () => {
     const r = await runMigrate(['--plan', planFile, 'sync', '--entity', 'orders', '--uninstall', '--yes'], env);
     expect(r.code, r.stderr).toBe(0);

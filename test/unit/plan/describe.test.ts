@@ -8,6 +8,20 @@ const plan = parsePlan(MINIMAL_PLAN, 'p.yaml', {});
 const status = (entity: string, phase: EntityStatus['phase'], extra: Partial<EntityStatus> = {}): EntityStatus => ({ entity, phase, dependsOn: [], ...extra });
 
 describe('describePlan', () => {
+  it('Given a live sync state, When described and rendered, Then the document carries it and the text shows it in the words it is given, before the next step', () => {
+    const sync = { state: 'paused' as const, changes: 4, failed: 0, captureInstalled: true, lag: { pending: 9, oldestSeconds: 12 }, next: 'migrate sync --entity orders --resume' };
+    const doc = describePlan(plan, { orders: status('orders', 'backfilled', { sync }) });
+    expect(doc.entities[1]!.sync).toEqual(sync);
+    expect(doc.entities[0]!.sync).toBeUndefined();
+    const lines = renderPlanText(doc, { syncLine: (s) => `sync ${s.state} with ${s.lag!.pending} pending` });
+    const at = lines.indexOf('   now    sync paused with 9 pending');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^   next /);
+    // Without a formatter (or a sync) there is no such line.
+    expect(renderPlanText(doc).some((l) => l.includes('now '))).toBe(false);
+  });
+
+
   it('Given no statuses, When described, Then every entity is pending in dependency order and the first backfill is next', () => {
     const doc = describePlan(plan, undefined, 'p.yaml');
     expect(doc.plan).toEqual({ name: 'fixture', version: 1, file: 'p.yaml' });
