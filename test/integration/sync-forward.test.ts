@@ -2,14 +2,20 @@
  * Forward sync on real PostgreSQL and MariaDB: capture installed before the backfill, a writer
  * inserting, updating and deleting at 200 changes/s while sync runs, then: the change table drains
  * within 10 s of the writer stopping, a full verification is clean, deleted rows are absent in the
- * service and every legacy row is there exactly as mapped.
+ * service and every legacy row is there exactly as mapped. And `migrate status` shows a paused sync's
+ * lag as the change table counts it, with the resume command.
  */
+import pg from 'pg';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { startChangeWriter } from '../support/changeWriter.js';
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { installCapture, startSync, stopSync, syncProgress } from '../../src/ops/sync.js';
+import { captureReport, installCapture, setSyncRunning, startSync, stopSync, syncProgress } from '../../src/ops/sync.js';
+import { collectStatus } from '../../src/ops/status.js';
+import { statusSources } from '../../src/ops/statusSources.js';
+import { viewSync } from '../../src/ui/view.js';
 import { startVerify, verifyOutcome } from '../../src/ops/verify.js';
 
 const ROWS = 3_000;
@@ -77,6 +83,37 @@ describe.each(['postgres', 'mysql'] as const)('forward sync from %s', (engine) =
       expect(items.length).toBe(page.rows.length);
     }
     expect(legacyCount).toBe(ROWS + written.inserts - written.deletes);
+
+    expect(await stopSync(session, 'orders', 'test')).toBe(true);
+  });
+
+  it('Given a running sync that is paused while the application writes, when migrate status reads the plan, then it shows sync paused with the change table’s lag and the resume command', async () => {
+    const { session } = stack;
+    // Capture is installed by the test above; on its own (-t) this test installs it.
+    if (!(await captureReport(session, 'orders')).state.installed) await installCapture(session, 'orders', 'test');
+    await startSync(session, 'orders', 'test');
+    await setSyncRunning(session, 'orders', false, 'test', 'status test');
+    await eventually(async () => (await syncProgress(session, 'orders'))?.state === 'paused', 20_000, 200);
+
+    // The application updates rows while sync is paused (ids the first test's writer may have deleted are skipped).
+    const update = `update orders set total_cents = total_cents + 1 where id <= 100`;
+    if (engine === 'postgres') {
+      const c = new pg.Client({ connectionString: stack.sourceUrl });
+      await c.connect();
+      await c.query(update).finally(() => c.end());
+    } else {
+      const c = await mysql.createConnection({ uri: stack.sourceUrl });
+      await c.query(update).finally(() => c.end());
+    }
+    const lag = await session.resources.changeLog('orders').lag();
+    expect(lag.pending).toBeGreaterThan(0);
+
+    const snap = await collectStatus(session, statusSources());
+    const sync = snap.entities.find((e) => e.entity === 'orders')!.sync!;
+    // Paused and nothing writing: the change table holds still, so status reads what the log says.
+    expect(sync).toMatchObject({ state: 'paused', captureInstalled: true, lag: { pending: lag.pending }, next: 'migrate sync --entity orders --resume' });
+    expect(sync.lag!.oldestSeconds).toBeGreaterThanOrEqual(lag.oldestSeconds);
+    expect(viewSync(sync)).toMatchObject({ tone: 'warn', text: expect.stringContaining(`lag ${lag.pending.toLocaleString('en-US')} pending`) });
 
     expect(await stopSync(session, 'orders', 'test')).toBe(true);
   });
