@@ -194,6 +194,9 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     await my.end();
     sourceUrl = withDatabase(MYSQL_ADMIN, db);
   }
+  // Every target process started, stopped again in `finally` when a phase throws half-way.
+  const targets: { stop(): Promise<void> }[] = [];
+  const started = <T extends { stop(): Promise<void> }>(t: T): T => (targets.push(t), t);
   try {
     let t0 = performance.now();
     await seed(engine, sourceUrl);
@@ -210,7 +213,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     let hand!: Awaited<ReturnType<typeof withPeakRss<number>>>;
     let dw!: Run;
     const runBaseline = async () => {
-      const svcA = await startService(pgUrl, 'bench_baseline');
+      const svcA = started(await startService(pgUrl, 'bench_baseline'));
       const planA = await loadPlanFile(writePlan(dir, `${db}-baseline`, sourceUrl, pgUrl, svcA.url, temporal.address, `${db}-a`), process.env);
       t0 = performance.now();
       const startedA = Date.now();
@@ -225,7 +228,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
 
     };
     const runHand = async () => {
-      const svc = await startDiscardTarget(TOKEN);
+      const svc = started(await startDiscardTarget(TOKEN));
       t0 = performance.now();
       hand = await withPeakRss(() => handLoop({ engine, sourceUrl, targetUrl: svc.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS }));
       handMs = performance.now() - t0;
@@ -235,7 +238,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       log(`${engine}: hand-written loop into the discard target ${ROWS} rows in ${(handMs / 1000).toFixed(1)} s`);
     };
     const runBackfill = async (into: 'reference' | 'discard') => {
-      const svcB = into === 'reference' ? await startService(pgUrl, 'bench_temporal') : await startDiscardTarget(TOKEN);
+      const svcB = started(into === 'reference' ? await startService(pgUrl, 'bench_temporal') : await startDiscardTarget(TOKEN));
       const planB = await loadPlanFile(writePlan(dir, `${db}-${into}`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-${into}`), process.env);
       const startedB = Date.now();
       const run = await withPeakRss(() => (args.worker === 'process' ? processBackfill(planB) : temporalBackfill(planB, temporal.address)));
@@ -273,6 +276,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       discard: DISCARD ? ratio(handMs, hand.peakRss, dw) : undefined,
     };
   } finally {
+    for (const t of targets) await t.stop();
     if (!args.keep) {
       const c = new pg.Client({ connectionString: PG_ADMIN });
       await c.connect();
