@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { loadPlanFile } from '../src/plan/load.js';
-import { openPlanResources } from '../src/activities/resources.js';
+import { openPlanResources } from '../src/resources/planResources.js';
 import { createWorker } from '../src/temporal/worker.js';
 import { findTemporalCli, freePort, startDevServer } from '../src/temporal/devServer.js';
 import { openSession } from '../src/ops/session.js';

@@ -1,8 +1,8 @@
 /** The worker's activities, built from injected dependencies (pools are opened once, by the caller). */
-import { createSweepActivities, type SweepActivityDeps } from './sweep.js';
-import { createVerifyActivities } from './verify.js';
+import { createSweepActivities, type SweepActivityDeps } from './sweepActivities.js';
+import { createVerifyActivities } from './verifyActivities.js';
 import { createSyncActivities } from './syncActivities.js';
-import { withFailureMapping } from './failures.js';
+import { withFailureMapping } from './failureMapping.js';
 
 export type ActivityDeps = SweepActivityDeps;
 

@@ -8,7 +8,7 @@ import { keyText } from '../state/common.js';
 import type { KeyTuple, SourceDb, SourceRow } from '../sources/types.js';
 import { createCopyVisitor, type CopyVisitorOptions } from '../sweep/copy.js';
 import type { Visitor } from '../sweep/engine.js';
-import type { PlanResources } from './resources.js';
+import type { PlanResources } from '../resources/planResources.js';
 
 /** The entity's copy visitor as the plan configures it; the caller says where failures and written keys go. */
 export function entityCopyVisitor(

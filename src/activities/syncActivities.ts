@@ -9,8 +9,8 @@ import { UserError } from '../errors.js';
 import { phaseOf, writeBatchOf, type SyncPhase } from '../plan/schema.js';
 import { applyChanges } from '../sync/applyChanges.js';
 import { targetKeyFromSourceKey } from '../sync/targetKeys.js';
-import type { PlanResources } from './resources.js';
-import { assertWorkerPlan } from './failures.js';
+import type { PlanResources } from '../resources/planResources.js';
+import { assertWorkerPlan } from './failureMapping.js';
 
 export interface SyncRef {
   plan: string;

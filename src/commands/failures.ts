@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 import { withStateStore } from './withStateStore.js';
-import { checkEntity, displayKey, listFailureLog } from '../ops/failures.js';
+import { checkEntity, displayKey, listFailureLog } from '../ops/failureLog.js';
 
 const register: RegisterCommand = (program, context): Command =>
   program

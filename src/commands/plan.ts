@@ -9,7 +9,7 @@ const load = async () => ({
   ...(await import('../plan/describe.js')),
   ...(await import('../plan/preflight.js')),
   ...(await import('../sources/index.js')),
-  ...(await import('../target/open.js')),
+  ...(await import('../service/open.js')),
   ...(await import('../ops/liveStatuses.js')),
   ...(await import('../ui/view.js')),
 });

@@ -12,8 +12,8 @@ import { UserError } from '../errors.js';
 /** What the action needs, imported when it runs: `--help` must not pay for pg, mysql2 and zod. */
 const load = async () => ({
   ...(await import('../cli/resolvePlan.js')),
-  ...(await import('../activities/resources.js')),
-  ...(await import('../ops/failures.js')),
+  ...(await import('../resources/planResources.js')),
+  ...(await import('../ops/failureLog.js')),
   ...(await import('../ops/retry.js')),
   ...(await import('../flags/index.js')),
 });

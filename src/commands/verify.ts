@@ -8,7 +8,7 @@ import type { RegisterCommand } from './index.js';
 import type { CommandContext } from '../cli/context.js';
 import { confirm } from '../cli/confirm.js';
 import { withStateStore } from './withStateStore.js';
-import type { VerificationReport } from '../ops/verify.js';
+import type { VerificationReport } from '../ops/verifyRuns.js';
 import { ProblemFoundError, UserError } from '../errors.js';
 import { reportLines } from './verifyReport.js';
 
@@ -32,7 +32,7 @@ const load = async () => ({
   ...(await import('../ops/session.js')),
   ...(await import('../ops/workers.js')),
   ...(await import('../ops/follow.js')),
-  ...(await import('../ops/verify.js')),
+  ...(await import('../ops/verifyRuns.js')),
   ...(await import('../flags/index.js')),
 });
 

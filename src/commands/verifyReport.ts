@@ -2,7 +2,7 @@
  * The verification report as text: an aligned table for terminals, `key: value` lines for logs.
  * Both are drawn from the stored document only; sample values were redacted before it was stored.
  */
-import type { VerificationReport } from '../ops/verify.js';
+import type { VerificationReport } from '../ops/verifyRuns.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(4).replace(/\.?0+$/, '')}%`;
 

@@ -2,7 +2,7 @@
  * Redaction of sensitive fields in items shown in reports, samples and logs. Compiled once from the
  * sensitive paths; copies along the redacted paths only, so the input is never changed.
  */
-import type { TargetItem } from '../target/types.js';
+import type { TargetItem } from '../service/types.js';
 import { isPlainObject } from './equality.js';
 
 /** The marker that replaces a sensitive value in reports and samples. */

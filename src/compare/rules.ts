@@ -7,7 +7,7 @@
  */
 import { UserError, type Problem } from '../errors.js';
 import type { Cast, FieldRule } from '../plan/schema.js';
-import type { TargetItem } from '../target/types.js';
+import type { TargetItem } from '../service/types.js';
 import { booleanEq, deepEqual, instantEq, isPlainObject, jsonEq, numericEq, parseIfOtherIsNot, stringEq, zoneOffset, type Eq } from './equality.js';
 import { compileRedactor } from './redact.js';
 

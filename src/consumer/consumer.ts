@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { compileRuleSet, parseRuleSet, type ComparisonRuleSet } from '../compare/ruleSet.js';
-import type { TargetItem } from '../target/types.js';
+import type { TargetItem } from '../service/types.js';
 import { createDocumentSource, type DocumentSourceHooks } from './documentSource.js';
 import { ConsumerConfigError, RoutingUnavailableError, WriteFencedError } from './errors.js';
 import { FailureLog, type FailedWrite } from './failureLog.js';

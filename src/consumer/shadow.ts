@@ -6,7 +6,7 @@
  * Nothing the new service does — slowness, errors, odd answers — can reach the caller.
  */
 import type { Comparator } from '../compare/rules.js';
-import type { TargetItem } from '../target/types.js';
+import type { TargetItem } from '../service/types.js';
 import type { MismatchSample } from './report.js';
 import type { ShadowOutcome } from './tally.js';
 

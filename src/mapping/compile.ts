@@ -5,7 +5,7 @@
 import { UserError, type Problem } from '../errors.js';
 import type { Cast, Entity, MapField } from '../plan/schema.js';
 import type { KeyPart, KeyTuple, SourceRow } from '../sources/types.js';
-import type { TargetItem, TargetKey } from '../target/types.js';
+import type { TargetItem, TargetKey } from '../service/types.js';
 import { CastFailure, castFor, castString, jsonSafe } from './casts.js';
 import { stringifyJsonExact } from '../values/json.js';
 import { CLASS_WORDS, representSpecial, SpecialValue, SpecialValueRefused, type Represent } from '../values/special.js';

@@ -13,7 +13,7 @@ import { requireEntity } from '../plan/entityRef.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { markStalled, type StallInfo, type SweepProgress } from '../progress.js';
 import { backfillWorkflowId, progressQuery, resumeSignal, wakeSignal, type SweepInput } from '../workflows/definitions.js';
-import type { sweepWorkflow } from '../workflows/sweep.js';
+import type { sweepWorkflow } from '../workflows/sweepWorkflow.js';
 import type { Session } from './session.js';
 
 export type BackfillHandle = WorkflowHandle<typeof sweepWorkflow>;

@@ -11,15 +11,15 @@
  * harmless.
  */
 import { EnvironmentError, UserError } from '../errors.js';
-import type { PlanResources } from '../activities/resources.js';
+import type { PlanResources } from '../resources/planResources.js';
 import { phaseOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { entityCopyVisitor, readForRePush } from '../activities/rePush.js';
 import type { KeyTuple } from '../sources/types.js';
 import type { FailureRecord } from '../state/types.js';
-import { TargetAuthError, TargetRetryableError } from '../target/errors.js';
+import { TargetAuthError, TargetRetryableError } from '../service/errors.js';
 import { writesSwitched } from '../flags/writesSwitched.js';
-import { displayKey, sameKey } from './failures.js';
+import { displayKey, sameKey } from './failureLog.js';
 
 export interface RetryRequest {
   entity: string;

@@ -3,7 +3,7 @@
  * what was started on the way (a local dev server), closed together.
  */
 import type { LoadedPlan } from '../plan/load.js';
-import { openPlanResources, type PlanResources } from '../activities/resources.js';
+import { openPlanResources, type PlanResources } from '../resources/planResources.js';
 import { connectClient, type ConnectedTemporal } from '../temporal/connect.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 

@@ -1,5 +1,5 @@
 /** The verification parts of `migrate status`: the running verification, the latest report's summary. */
-import { summaryOf, type VerificationReport } from '../activities/verify.js';
+import { summaryOf, type VerificationReport } from '../activities/verifyActivities.js';
 import { EnvironmentError, MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
@@ -8,7 +8,7 @@ import { phaseOf } from '../plan/schema.js';
 import type { SyncStatus } from '../progress.js';
 import { syncCommand, type StatusSources } from './status.js';
 import { captureReport, syncProgress } from './sync.js';
-import { verifyProgress } from './verify.js';
+import { verifyProgress } from './verifyRuns.js';
 
 /** How long a status read may wait for the state store. */
 export const STATE_STORE_DEADLINE_MS = 5_000;

@@ -1,6 +1,6 @@
 /** Runs one worker for a plan until SIGINT/SIGTERM, then drains it and closes the pools. */
 import type { LoadedPlan } from '../plan/load.js';
-import { openPlanResources } from '../activities/resources.js';
+import { openPlanResources } from '../resources/planResources.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 import { withAddress } from '../temporal/connect.js';
 import { migrateHome } from '../temporal/local.js';

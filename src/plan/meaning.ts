@@ -7,8 +7,8 @@ import { parseDuration, parseRate } from './units.js';
 import { isRestTarget, type CutoverPhase, type Entity, type MapField, type Plan, type Stage } from './schema.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
 import { closest } from './suggest.js';
-import { KEY_PLACEHOLDER } from '../target/keyPath.js';
-import { requestUrl } from '../target/requestUrl.js';
+import { KEY_PLACEHOLDER } from '../service/keyPath.js';
+import { requestUrl } from '../service/requestUrl.js';
 import { compileExpression, ExpressionError } from '../mapping/compute.js';
 
 const PHASE_ORDER = ['backfill', 'sync', 'verify', 'cutover'] as const;

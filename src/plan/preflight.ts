@@ -6,8 +6,8 @@
 import { EnvironmentError, UserError, type MigrateError, type Problem } from '../errors.js';
 import { displayUrl } from '../secrets.js';
 import type { ColumnInfo, SourceDb, TableInfo } from '../sources/types.js';
-import { TargetAuthError, TargetPermanentError } from '../target/errors.js';
-import type { TargetClient } from '../target/types.js';
+import { TargetAuthError, TargetPermanentError } from '../service/errors.js';
+import type { TargetClient } from '../service/types.js';
 import { redactValue } from './interpolate.js';
 import type { LoadedPlan } from './load.js';
 import { computedColumns, sourceColumnOf, topologicalOrder } from './meaning.js';
@@ -22,7 +22,7 @@ import { showUrl } from './describe.js';
 export interface PreflightDeps {
   /** Connects (and proves the connection) or throws, as src/sources `openSource`. */
   openSource(url: string, poolSize?: number): Promise<SourceDb>;
-  /** A client for one entity's endpoints, as src/target `openTargetClient`. */
+  /** A client for one entity's endpoints, as src/service `openTargetClient`. */
   createTarget(options: { service: string; config: TargetServiceConfig; endpoints: TargetEndpoints; keyFields: string[] }): TargetClient;
   /** Longest wait for any one live call; default 15 s. */
   timeoutMs?: number;

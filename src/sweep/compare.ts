@@ -9,7 +9,7 @@ import type { Comparator, CompareStatus } from '../compare/index.js';
 import { MappingError, toInstant, type Mapping } from '../mapping/index.js';
 import type { KeyTuple, SourceRow } from '../sources/types.js';
 import type { VerifyEntry } from '../state/types.js';
-import type { TargetClient, TargetItem } from '../target/types.js';
+import type { TargetClient, TargetItem } from '../service/types.js';
 import type { PageOutcome, Visitor } from './engine.js';
 
 /** The field named for a row whose transform (not one field) refused it. */

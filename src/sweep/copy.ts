@@ -4,10 +4,10 @@
  * copy goes on; retryable and auth errors propagate for the caller's retry policy or pause.
  */
 import type { KeyTuple, SourceRow } from '../sources/types.js';
-import type { TargetClient, TargetItem } from '../target/types.js';
+import type { TargetClient, TargetItem } from '../service/types.js';
 import type { FailureRecord } from '../state/types.js';
 import type { PageOutcome, Visitor } from './engine.js';
-import { idempotencyKey } from '../target/idempotency.js';
+import { idempotencyKey } from '../service/idempotency.js';
 import { secrets } from '../secrets.js';
 
 export type NewFailure = Omit<FailureRecord, 'attempts' | 'firstSeen' | 'lastSeen'>;

@@ -12,8 +12,8 @@
 import { secrets } from '../secrets.js';
 import type { NewFailure } from '../sweep/copy.js';
 import type { KeyTuple, SourceRow } from '../sources/types.js';
-import { idempotencyKey } from '../target/idempotency.js';
-import type { ItemResult, TargetClient, TargetItem, TargetKey } from '../target/types.js';
+import { idempotencyKey } from '../service/idempotency.js';
+import type { ItemResult, TargetClient, TargetItem, TargetKey } from '../service/types.js';
 import type { Change } from '../capture/changeLog.js';
 
 export interface ChangeQueue {

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { compileMapping, type Mapping } from '../mapping/index.js';
 import type { Entity } from '../plan/schema.js';
 import type { KeyTuple, SourceRow } from '../sources/types.js';
-import type { TargetKey } from '../target/types.js';
+import type { TargetKey } from '../service/types.js';
 
 /** A function from a source key tuple to the service's key object; UserError when the key is not derivable. */
 export function targetKeyFromSourceKey(name: string, entity: Entity, mapping: Pick<Mapping, 'targetKeyFields'>): (key: KeyTuple) => TargetKey {

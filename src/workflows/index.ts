@@ -1,4 +1,4 @@
 /** Every workflow the worker registers. */
-export { sweepWorkflow } from './sweep.js';
-export { verifyWorkflow, verifyRepairWorkflow } from './verify.js';
+export { sweepWorkflow } from './sweepWorkflow.js';
+export { verifyWorkflow, verifyRepairWorkflow } from './verifyWorkflow.js';
 export { syncWorkflow } from './syncWorkflow.js';

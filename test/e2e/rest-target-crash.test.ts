@@ -18,7 +18,7 @@ import { runMigrate, startWorkerProcess, type WorkerProcess } from '../support/p
 import { startJsonServer, type JsonServer } from '../support/jsonServer.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 
 const FILMS = 600;
 const STORES = 3;

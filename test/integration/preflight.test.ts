@@ -14,7 +14,7 @@ import { EnvironmentError, UserError } from '../../src/errors.js';
 import { loadPlanFile } from '../../src/plan/load.js';
 import { preflightError, runPreflight, type PreflightDeps } from '../../src/plan/preflight.js';
 import { openSource } from '../../src/sources/index.js';
-import { createTargetClient } from '../../src/target/client.js';
+import { createTargetClient } from '../../src/service/client.js';
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/server.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 

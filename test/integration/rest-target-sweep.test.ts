@@ -12,7 +12,7 @@ import { loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from
 import { REJECTING_MIDDLEWARE, startJsonServer, type JsonServer } from '../support/jsonServer.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 import { runMigrate } from '../support/processes.js';
 
 const CODES = Array.from({ length: 20 }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);

@@ -4,11 +4,11 @@
  * listing, deletes, and which answers fail one item rather than the whole sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestClient } from '../../src/target/rest.js';
-import { createGate } from '../../src/target/gate.js';
-import { TargetRetryableError } from '../../src/target/errors.js';
+import { createRestClient } from '../../src/service/rest.js';
+import { createGate } from '../../src/service/gate.js';
+import { TargetRetryableError } from '../../src/service/errors.js';
 import { restTargetSchema, type RestTarget, type TargetServiceConfig } from '../../src/plan/schema.js';
-import type { TargetItem } from '../../src/target/types.js';
+import type { TargetItem } from '../../src/service/types.js';
 import { REJECTING_MIDDLEWARE, startJsonServer, type JsonServer } from '../support/jsonServer.js';
 
 let js: JsonServer;

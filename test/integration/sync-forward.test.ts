@@ -16,7 +16,7 @@ import { captureReport, installCapture, setSyncRunning, startSync, stopSync, syn
 import { collectStatus } from '../../src/ops/status.js';
 import { statusSources } from '../../src/ops/statusSources.js';
 import { viewSync } from '../../src/ui/view.js';
-import { startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 
 const ROWS = 3_000;
 const TOKEN = 'svc-token-sync';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { startFulfillmentService, DEFAULT_KNOBS, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
-import { createTargetClient } from '../../src/target/client.js';
-import { idempotencyKey } from '../../src/target/idempotency.js';
-import { TargetAuthError, TargetPermanentError, TargetRetryableError, TargetUnsupportedError } from '../../src/target/errors.js';
+import { createTargetClient } from '../../src/service/client.js';
+import { idempotencyKey } from '../../src/service/idempotency.js';
+import { TargetAuthError, TargetPermanentError, TargetRetryableError, TargetUnsupportedError } from '../../src/service/errors.js';
 import type { BatchTarget, TargetServiceConfig } from '../../src/plan/schema.js';
-import type { TargetItem } from '../../src/target/types.js';
+import type { TargetItem } from '../../src/service/types.js';
 
 const TOKEN = 'tok-integration-5ecret';
 let dbs: TestDatabases;

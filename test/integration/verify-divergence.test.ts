@@ -11,7 +11,7 @@ import { loadTestPlan, startTestWorker, writeTestPlan, type RunningWorker } from
 import { ORDERS_ENTITY_YAML, expectedOrder, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { assertRepairAllowed, runRepair, startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { assertRepairAllowed, runRepair, startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 import { publishWrites } from '../support/routing.js';
 import { UserError } from '../../src/errors.js';
 import type { VerifyEntry } from '../../src/state/types.js';

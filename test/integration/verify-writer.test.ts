@@ -13,8 +13,8 @@ import { eventually, loadTestPlan, startTestWorker, writeTestPlan, type RunningW
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { startVerify, verifyOutcome } from '../../src/ops/verify.js';
-import { verifyStatusQuery } from '../../src/workflows/verify.js';
+import { startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
+import { verifyStatusQuery } from '../../src/workflows/verifyWorkflow.js';
 
 const ROWS = 12_000;
 const WRITER = fileURLToPath(new URL('./verify-writer-process.ts', import.meta.url));

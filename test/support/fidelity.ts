@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { startLiveStack, type LiveStack } from './harness.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verify.js';
+import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 
 export interface CorpusOptions {
   engine: 'postgres' | 'mysql';

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadPlanFile, type LoadedPlan } from '../../src/plan/load.js';
-import { openPlanResources, type PlanResources } from '../../src/activities/resources.js';
+import { openPlanResources, type PlanResources } from '../../src/resources/planResources.js';
 import { createWorker } from '../../src/temporal/worker.js';
 import { verificationDeps } from '../../src/ops/verifyDeps.js';
 import { openSession, type Session } from '../../src/ops/session.js';

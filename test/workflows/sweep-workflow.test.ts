@@ -5,12 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { withFailureMapping } from '../../src/activities/failures.js';
-import { TargetPermanentError } from '../../src/target/errors.js';
-import type { ChunkInput, ChunkResult, SweepRef } from '../../src/activities/sweep.js';
+import { withFailureMapping } from '../../src/activities/failureMapping.js';
+import { TargetPermanentError } from '../../src/service/errors.js';
+import type { ChunkInput, ChunkResult, SweepRef } from '../../src/activities/sweepActivities.js';
 import type { SweepProgress } from '../../src/progress.js';
 import { progressQuery, resumeSignal, wakeSignal, type PartitionState, type SweepInput, type SweepResult } from '../../src/workflows/definitions.js';
-import type { sweepWorkflow } from '../../src/workflows/sweep.js';
+import type { sweepWorkflow } from '../../src/workflows/sweepWorkflow.js';
 import { eventually } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { recorder, startMockWorker, type MockWorker } from '../support/mock-worker.js';

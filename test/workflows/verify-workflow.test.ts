@@ -3,11 +3,11 @@
  * dev server, activities mocked, so the re-check rounds are driven by what each round reports.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChunkInput, ChunkResult, SweepRef } from '../../src/activities/sweep.js';
-import type { RecheckInput, RecheckResult, ReportInput, ScanChunkInput, ScanChunkResult } from '../../src/activities/verify.js';
+import type { ChunkInput, ChunkResult, SweepRef } from '../../src/activities/sweepActivities.js';
+import type { RecheckInput, RecheckResult, ReportInput, ScanChunkInput, ScanChunkResult } from '../../src/activities/verifyActivities.js';
 import type { VerificationSummary } from '../../src/progress.js';
 import type { PartitionState, SweepResult } from '../../src/workflows/definitions.js';
-import type { VerifyInput, verifyWorkflow } from '../../src/workflows/verify.js';
+import type { VerifyInput, verifyWorkflow } from '../../src/workflows/verifyWorkflow.js';
 import { recordHistory } from '../support/histories.js';
 import { recorder, startMockWorker, type MockWorker } from '../support/mock-worker.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { withFailureMapping } from '../../../src/activities/failures.js';
+import { withFailureMapping } from '../../../src/activities/failureMapping.js';
 import { secrets } from '../../../src/secrets.js';
-import { TargetPermanentError, TargetRetryableError } from '../../../src/target/errors.js';
+import { TargetPermanentError, TargetRetryableError } from '../../../src/service/errors.js';
 
 async function failureOf(thrown: Error): Promise<ApplicationFailure> {
   const { act } = withFailureMapping({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src/plan/load.js';
 import { renderPreflightText, runPreflight, type PreflightDeps } from '../../../src/plan/preflight.js';
 import type { SourceDb } from '../../../src/sources/types.js';
-import type { TargetClient, WriteProbe } from '../../../src/target/types.js';
+import type { TargetClient, WriteProbe } from '../../../src/service/types.js';
 import { planWith } from './helpers.js';
 
 const plan = parsePlan(

@@ -3,8 +3,8 @@ import { EnvironmentError, UserError } from '../../../src/errors.js';
 import { parsePlan } from '../../../src/plan/load.js';
 import { preflightError, runPreflight, type PreflightDeps } from '../../../src/plan/preflight.js';
 import type { SourceDb, TableInfo } from '../../../src/sources/types.js';
-import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../../../src/target/errors.js';
-import type { TargetClient } from '../../../src/target/types.js';
+import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../../../src/service/errors.js';
+import type { TargetClient } from '../../../src/service/types.js';
 import { MINIMAL_PLAN } from './helpers.js';
 
 const plan = parsePlan(MINIMAL_PLAN, 'p.yaml', {});

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { applyChanges, type ApplyDeps } from '../../../src/sync/applyChanges.js';
 import type { Change } from '../../../src/capture/changeLog.js';
 import type { NewFailure } from '../../../src/sweep/copy.js';
-import type { ItemResult, TargetItem, TargetKey } from '../../../src/target/types.js';
-import { TargetRetryableError } from '../../../src/target/errors.js';
+import type { ItemResult, TargetItem, TargetKey } from '../../../src/service/types.js';
+import { TargetRetryableError } from '../../../src/service/errors.js';
 
 interface Fake {
   deps: ApplyDeps;

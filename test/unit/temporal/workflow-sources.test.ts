@@ -37,7 +37,7 @@ describe('workflow bundle inputs', () => {
   it("Given Tracer's workflows, when their sources are listed, then progress.ts is in and the activities (imported as types only) are out", () => {
     const files = workflowSourceFiles('src/workflows/index.ts').map((f) => relative(process.cwd(), f));
     expect(files).toContain('src/progress.ts');
-    expect(files).toContain('src/workflows/sweep.ts');
+    expect(files).toContain('src/workflows/sweepWorkflow.ts');
     expect(files.filter((f) => f.startsWith('src/activities/'))).toEqual([]);
   });
 

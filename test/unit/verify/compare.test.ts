@@ -4,9 +4,9 @@ import { compileMapping } from '../../../src/mapping/index.js';
 import { compileComparator } from '../../../src/compare/index.js';
 import { entitySchema, verifyPhaseSchema } from '../../../src/plan/schema.js';
 import { createCompareVisitor, sampleByKey } from '../../../src/sweep/compare.js';
-import { keyIdOfRow, sourceKeyFromItem } from '../../../src/activities/verify.js';
+import { keyIdOfRow, sourceKeyFromItem } from '../../../src/activities/verifyActivities.js';
 import type { VerifyEntry } from '../../../src/state/types.js';
-import type { TargetItem } from '../../../src/target/types.js';
+import type { TargetItem } from '../../../src/service/types.js';
 
 const entity = entitySchema.parse({
   source: { db: 'legacy', table: 'orders', key: ['id'], updatedAt: 'updated_at' },

@@ -13,9 +13,9 @@ import { entityCopyVisitor } from './rePush.js';
 import { durationMs } from '../plan/units.js';
 import { runChunk, type Visitor } from '../sweep/engine.js';
 import { sampleByKey } from '../sweep/compare.js';
-import { TargetRetryableError } from '../target/errors.js';
-import type { PlanResources } from './resources.js';
-import { assertWorkerPlan } from './failures.js';
+import { TargetRetryableError } from '../service/errors.js';
+import type { PlanResources } from '../resources/planResources.js';
+import { assertWorkerPlan } from './failureMapping.js';
 
 export interface SweepRef {
   plan: string;

@@ -9,7 +9,7 @@ import type { Activities } from '../activities/index.js';
 import { chunkActivity, shortActivity } from './activityOptions.js';
 import type { VerificationSummary, SweepProgress } from '../progress.js';
 import { progressQuery, verifyWorkflowId, type SweepResult, type VerifyRunOptions } from './definitions.js';
-import { sweepWorkflow } from './sweep.js';
+import { sweepWorkflow } from './sweepWorkflow.js';
 
 const { verifySettings, verifyReport, settlePending } = proxyActivities<Activities>(shortActivity());
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRateLimiter } from '../../../src/target/rateLimiter.js';
+import { createRateLimiter } from '../../../src/service/rateLimiter.js';
 
 describe('createRateLimiter', () => {
   beforeEach(() => {

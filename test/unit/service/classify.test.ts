@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorExcerpt, networkError, parseRetryAfter, responseError, statusClass } from '../../../src/target/classify.js';
-import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../../../src/target/errors.js';
+import { errorExcerpt, networkError, parseRetryAfter, responseError, statusClass } from '../../../src/service/classify.js';
+import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../../../src/service/errors.js';
 import { SecretRegistry, secrets } from '../../../src/secrets.js';
 
 describe('statusClass', () => {

@@ -9,7 +9,7 @@ import { temporalCall } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import type { SweepProgress } from '../progress.js';
 import type { StoredReport, VerifyEntry } from '../state/types.js';
-import { type VerificationReport } from '../activities/verify.js';
+import { type VerificationReport } from '../activities/verifyActivities.js';
 import { writesSwitched } from '../flags/writesSwitched.js';
 import { progressQuery, verifyWorkflowId } from '../workflows/definitions.js';
 import {
@@ -20,7 +20,7 @@ import {
   type VerifyResult,
   type verifyRepairWorkflow,
   type verifyWorkflow,
-} from '../workflows/verify.js';
+} from '../workflows/verifyWorkflow.js';
 import type { Session } from './session.js';
 import { requireEntity } from '../plan/entityRef.js';
 import type { LoadedPlan } from '../plan/load.js';

@@ -1,7 +1,7 @@
 /** Where a target request really goes once fetch has normalised it, and when that leaves the base URL. */
 import { describe, expect, it } from 'vitest';
-import { TargetPermanentError } from '../../../src/target/errors.js';
-import { assertUnderBase, requestUrl } from '../../../src/target/requestUrl.js';
+import { TargetPermanentError } from '../../../src/service/errors.js';
+import { assertUnderBase, requestUrl } from '../../../src/service/requestUrl.js';
 
 describe('requestUrl', () => {
   it('Given a plain path, When resolved, Then it is the base URL with the path appended', () => {

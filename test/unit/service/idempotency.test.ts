@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idempotencyKey } from '../../../src/target/idempotency.js';
+import { idempotencyKey } from '../../../src/service/idempotency.js';
 
 describe('idempotencyKey', () => {
   it('Given the same entity, keys and versions, when derived twice, then the keys are equal', () => {

@@ -15,15 +15,15 @@ import type { StateStore, VerifyEntry } from '../state/types.js';
 import { compareRows, createCompareVisitor, instantMs, sampleByKey, type CompareDeps } from '../sweep/compare.js';
 import { entityCopyVisitor, readForRePush } from './rePush.js';
 import type { Visitor } from '../sweep/engine.js';
-import type { TargetItem, TargetKey } from '../target/types.js';
+import type { TargetItem, TargetKey } from '../service/types.js';
 import { isLosslessNumber } from '../values/json.js';
 import { jsonSafe, type Mapping } from '../mapping/index.js';
 import { verifyPhaseSchema } from '../plan/schema.js';
 import { writesSwitched } from '../flags/writesSwitched.js';
 import type { VerifyRunOptions } from '../workflows/definitions.js';
-import type { PlanResources } from './resources.js';
-import type { SweepRef, VisitorFactory } from './sweep.js';
-import { assertWorkerPlan } from './failures.js';
+import type { PlanResources } from '../resources/planResources.js';
+import type { SweepRef, VisitorFactory } from './sweepActivities.js';
+import { assertWorkerPlan } from './failureMapping.js';
 
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';

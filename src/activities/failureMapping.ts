@@ -3,10 +3,10 @@
  * redacted messages (failures are stored in workflow history, which must never hold a secret).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../target/errors.js';
+import { TargetAuthError, TargetPermanentError, TargetRetryableError } from '../service/errors.js';
 import { MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
-import type { PlanResources } from './resources.js';
+import type { PlanResources } from '../resources/planResources.js';
 
 /**
  * Turns known errors into Temporal failures: auth pauses (non-retryable), throttling honours
