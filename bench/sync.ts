@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import { loadPlanFile } from '../src/plan/load.js';
@@ -26,7 +25,7 @@ import { openSession } from '../src/ops/session.js';
 import { startBackfill } from '../src/ops/backfill.js';
 import { installCapture, startSync, syncProgress } from '../src/ops/sync.js';
 import { startChangeWriter } from '../test/support/changeWriter.js';
-import { MYSQL_ADMIN, PG_ADMIN, ROOT, log, seedOrders, startService, withDatabase } from './lib/common.js';
+import { MYSQL_ADMIN, PG_ADMIN, ROOT, log, seedOrders, startService, withDatabase, writePlan } from './lib/common.js';
 
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 const { values: args } = parseArgs({
@@ -93,39 +92,18 @@ async function benchEngine(engine: 'postgres' | 'mysql', temporalAddress: string
     await seedOrders(engine, source.url, ROWS);
     service = await startService(state.url, 'svc', TOKEN);
     const taskQueue = `bench-sync-${randomBytes(3).toString('hex')}`;
-    const planFile = join(dir, 'plan.yaml');
-    writeFileSync(
-      planFile,
-      `version: 1
-name: ${name.replace(/_/g, '-')}
-state: { url: "${state.url}" }
-temporal: { address: "${temporalAddress}", taskQueue: ${taskQueue} }
-sources:
-  legacy: { url: "${source.url}" }
-targets:
-  fulfillment:
-    baseUrl: "${service.url}"
-    headers: { Authorization: "Bearer \${BENCH_SERVICE_TOKEN}" }
-    timeout: 30s
-entities:
-  orders:
-    source: { db: legacy, table: orders, key: [id], updatedAt: updated_at }
-    target:
-      service: fulfillment
-      write: { method: POST, path: "/v1/orders:batchUpsert", batch: ${BATCH} }
-      read: { method: POST, path: "/v1/orders:batchGet" }
-      delete: { method: POST, path: "/v1/orders:batchDelete", batch: ${BATCH} }
-    map:
-      id: id
-      customerId: customer_id
-      total: { from: total_cents, as: integer }
-      status: { from: status, values: { NEW: created, PAID: paid, SHIPPED: shipped } }
-      updatedAt: { from: updated_at, as: timestamp }
-    phases:
-      - backfill: { batchSize: ${BATCH}, partitions: 4, flag: orders.backfill }
-      - sync: { capture: triggers, batchSize: ${BATCH}, poll: 100ms, flag: orders.sync }
-`,
-    );
+    const planFile = writePlan({
+      dir,
+      name: name.replace(/_/g, '-'),
+      sourceUrl: source.url,
+      stateUrl: state.url,
+      serviceUrl: service.url,
+      temporalAddress,
+      taskQueue,
+      batch: BATCH,
+      partitions: 4,
+      sync: `{ capture: triggers, batchSize: ${BATCH}, poll: 100ms, flag: orders.sync }`,
+    });
     const env = { ...process.env, BENCH_SERVICE_TOKEN: TOKEN };
     const loaded = await loadPlanFile(planFile, env);
     const resources = await openPlanResources(loaded);

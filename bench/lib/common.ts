@@ -144,6 +144,8 @@ export interface PlanOptions {
   list?: boolean;
   /** A `verify:` phase body, e.g. `{ recheckAfter: 1s, recheckRounds: 1 }`. */
   verify?: string;
+  /** A `sync:` phase body, e.g. `{ capture: triggers, flag: orders.sync }`; adds the batch delete endpoint sync needs. */
+  sync?: string;
 }
 
 /** The bench plan; the service token comes from BENCH_SERVICE_TOKEN, as a real plan's would from its environment. */
@@ -168,7 +170,7 @@ entities:
     target:
       service: fulfillment
       write: { method: POST, path: "/v1/orders:batchUpsert", batch: ${o.batch} }
-      read: { method: POST, path: "/v1/orders:batchGet"${o.readBatch !== undefined ? `, batch: ${o.readBatch}` : ''} }${o.list ? '\n      list: { path: /v1/orders }' : ''}
+      read: { method: POST, path: "/v1/orders:batchGet"${o.readBatch !== undefined ? `, batch: ${o.readBatch}` : ''} }${o.list ? '\n      list: { path: /v1/orders }' : ''}${o.sync ? `\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: ${o.batch} }` : ''}
     map:
       id: id
       customerId: customer_id
@@ -176,7 +178,7 @@ entities:
       status: { from: status, values: { NEW: created, PAID: paid, SHIPPED: shipped } }
       updatedAt: { from: updated_at, as: timestamp }
     phases:
-      - backfill: { batchSize: ${o.batch}, partitions: ${o.partitions}, flag: orders.backfill }${o.verify ? `\n      - verify: ${o.verify}` : ''}
+      - backfill: { batchSize: ${o.batch}, partitions: ${o.partitions}, flag: orders.backfill }${o.sync ? `\n      - sync: ${o.sync}` : ''}${o.verify ? `\n      - verify: ${o.verify}` : ''}
 `,
   );
   return file;
