@@ -5,11 +5,11 @@
  * Long scans are chunked (`maxMs`, cursor in, cursor out) so no activity runs unbounded.
  */
 import { forDisplay } from '../values/json.js';
+import type { VerificationSummary } from '../progress.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { compileComparator, type Comparator } from '../compare/index.js';
 import { hasListEndpoint, phaseOf, type Entity, type VerifyPhase } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
-import type { VerificationSummary } from '../progress.js';
 import type { KeyTuple, SourceDb, SourceRow } from '../sources/types.js';
 import type { StateStore, VerifyEntry } from '../state/types.js';
 import { compareRows, createCompareVisitor, instantMs, sampleByKey, type CompareDeps } from '../sweep/compare.js';
@@ -24,6 +24,9 @@ import type { VerifyRunOptions } from '../workflows/definitions.js';
 import type { PlanResources } from '../resources/planResources.js';
 import type { SweepRef, VisitorFactory } from './sweepActivities.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { summaryOf, type VerificationReport, type ReportSample } from '../verification/verificationReport.js';
+
+export { summaryOf, type ReportSample, type VerificationReport } from '../verification/verificationReport.js';
 
 /** Who the worker acts as in the audit log. */
 const WORKER_ACTOR = 'migrate-worker';
@@ -71,75 +74,6 @@ export interface RecheckResult {
   done: boolean;
   resolved: number;
   stillDifferent: number;
-}
-
-/** The stored report of one verification run. Sensitive values never reach it (samples are redacted). */
-export interface VerificationReport {
-  version: 1;
-  plan: string;
-  entity: string;
-  run: string;
-  workflowId?: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Rows compared per second over the whole run, re-checks included. */
-  rowsPerSec: number;
-  /** Rows compared per second during the sweep alone. */
-  sweepRowsPerSec: number;
-  options: { sample?: number; since?: string };
-  totals: {
-    compared: number;
-    matched: number;
-    /** Persistent: still missing in the service after every re-check. */
-    missing: number;
-    /** Persistent: still different after every re-check. */
-    different: number;
-    extra: number;
-    /** Differed during the sweep, matched on re-check (writes in flight). */
-    transient: number;
-    persistent: number;
-    /** Repaired by `--repair` (re-pushed and matched on re-verification). */
-    repaired: number;
-  };
-  persistentRate: number;
-  threshold: number;
-  passed: boolean;
-  /** Persistent mismatches per field path. */
-  fields: Record<string, number>;
-  samples: ReportSample[];
-  extras: { checked: boolean; note?: string };
-  rechecks: { rounds: number; after: string };
-  /** Set on the report written after a repair: the report it followed. */
-  repairOf?: string;
-}
-
-export interface ReportSample {
-  class: 'missing' | 'different' | 'extra';
-  key: KeyTuple;
-  fields: string[];
-  /** The mapped source row, sensitive fields redacted. */
-  expected?: TargetItem;
-  /** The service's item, sensitive fields redacted. */
-  actual?: TargetItem;
-}
-
-/** The dashboard's summary of a stored report. */
-export function summaryOf(reportId: string, r: VerificationReport): VerificationSummary {
-  return {
-    reportId,
-    at: new Date(r.finishedAt).getTime(),
-    compared: r.totals.compared,
-    matched: r.totals.matched,
-    missing: r.totals.missing,
-    different: r.totals.different,
-    extra: r.totals.extra,
-    transient: r.totals.transient,
-    persistent: r.totals.persistent,
-    persistentRate: r.persistentRate,
-    threshold: r.threshold,
-    passed: r.passed,
-  };
 }
 
 export interface ReportInput extends VerifyRef {

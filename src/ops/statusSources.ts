@@ -1,5 +1,5 @@
 /** The verification parts of `migrate status`: the running verification, the latest report's summary. */
-import { summaryOf, type VerificationReport } from '../activities/verifyActivities.js';
+import { summaryOf, type VerificationReport } from '../verification/verificationReport.js';
 import { EnvironmentError, MigrateError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';

@@ -9,7 +9,7 @@ import { temporalCall } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import type { SweepProgress } from '../progress.js';
 import type { StoredReport, VerifyEntry } from '../state/types.js';
-import { type VerificationReport } from '../activities/verifyActivities.js';
+import { type VerificationReport } from '../verification/verificationReport.js';
 import { writesSwitched } from '../flags/writesSwitched.js';
 import { progressQuery, verifyWorkflowId } from '../workflows/definitions.js';
 import {
