@@ -8,11 +8,9 @@
  * unless `read.path` contains `{key}`. A `{key}` is the key values, each URL-encoded, joined by ",".
  */
 import type { BatchTarget, TargetServiceConfig } from '../plan/schema.js';
-import { assertUnderBase } from './requestUrl.js';
-import { durationMs } from '../plan/units.js';
-import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
-import { SecretRegistry } from '../secrets.js';
-import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
+import { errorExcerpt, responseError, statusClass } from './classify.js';
+import { createExchange, parseAnswer, type Answer } from './exchange.js';
+import { stringifyJsonExact } from '../values/json.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
 import { KEY_PLACEHOLDER, withKey as withKeyIn } from './keyPath.js';
 import { mapLimit } from './mapLimit.js';
@@ -32,40 +30,14 @@ export interface TargetClientOptions {
   fetch?: typeof fetch;
 }
 
-interface Answer {
-  status: number;
-  text: string;
-  retryAfter: string | null;
-}
-
 const PROBE_VALUE = '__tracer_probe__';
-
-// Bodies are read and written with every digit of every number (values/json.ts): a value the
-// service stores exactly must come back exactly, or verification would compare doubles.
-function parseJson(text: string): unknown {
-  try {
-    // A duplicate key in an answer is read as every JSON.parse reads it: the last one wins.
-    return parseJsonExact(text, 'last');
-  } catch {
-    return undefined;
-  }
-}
 
 /** A client for one entity on one service; see TargetClient for the contract of each method. */
 export function createTargetClient(opts: TargetClientOptions): TargetClient {
   const { service, config, endpoints, keyFields, limiter } = opts;
-  const doFetch = opts.fetch ?? fetch;
-  const base = config.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = durationMs(config.timeout);
   const concurrency = config.concurrency;
-
-  // Header values are secrets whether or not the plan loader registered them: a service echoing
-  // the Authorization header back in an error body must not leak it into the failure log.
-  const local = new SecretRegistry();
-  for (const v of Object.values(config.headers)) {
-    local.add(v);
-    local.add(v.replace(/^\S+\s+/, ''));
-  }
+  const exchange = createExchange(service, config, opts.fetch);
+  const { local } = exchange;
 
   const keyOf = (item: TargetItem): TargetKey => {
     const key: TargetKey = {};
@@ -83,31 +55,12 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
   const batchReadMethod = endpoints.read.method === 'GET' ? 'POST' : endpoints.read.method;
 
   async function request(method: string, path: string, body: unknown, idempotencyKey?: string, tokens = 1): Promise<Answer> {
-    const what = `${method} ${path}`;
     if (limiter) await limiter.acquire(Math.max(1, tokens));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    Object.assign(headers, config.headers);
-    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-    // The plan's paths were checked at load; this also catches a key value that makes one climb out.
-    assertUnderBase(service, config.baseUrl, method, path);
-    try {
-      const res = await doFetch(base + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : stringifyJsonExact(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      // Reading the body stays under the same timeout signal, so a stalled body is a timeout too.
-      const text = await res.text();
-      return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
-    } catch (err) {
-      throw networkError(service, what, err, timeoutMs, local);
-    }
+    return exchange.send(method, path, body, idempotencyKey);
   }
 
   const fail = (method: string, path: string, a: Answer) =>
-    responseError(service, a.status, `${method} ${path}`, a.text, a.retryAfter, local);
+    responseError(service, a.status, `${method} ${path}`, a.text, a.headers.get('retry-after'), local);
 
   /** The reason a service gave for refusing an item: its `error`/`message` field when it sent JSON, else the body. */
   function reason(raw: unknown, fallback: string): string {
@@ -126,11 +79,11 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     const a = await request(method, path, { items }, idempotencyKey, items.length);
     if (a.status === 409 || a.status === 422) {
       // The service refused the batch as a whole for its content: no item was written, each is logged.
-      const error = reason(parseJson(a.text), a.text);
+      const error = reason(parseAnswer(a.text), a.text);
       return items.map((item) => ({ key: keyOf(item), ok: false, status: a.status, error }));
     }
     if (statusClass(a.status) !== 'ok') throw fail(method, path, a);
-    const body = parseJson(a.text) as { results?: unknown } | undefined;
+    const body = parseAnswer(a.text) as { results?: unknown } | undefined;
     const results = body?.results;
     if (!Array.isArray(results) || results.length !== items.length) {
       throw new TargetPermanentError(
@@ -146,7 +99,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       if (cls === 'ok') return { key: keyOf(item), ok: true, status };
       if (cls === 'retryable' || cls === 'auth') {
         // A transient or credential failure on one item is the batch's: re-sending it whole is idempotent.
-        throw responseError(service, status, `${method} ${path} (item ${i})`, typeof r.error === 'string' ? r.error : '', a.retryAfter, local);
+        throw responseError(service, status, `${method} ${path} (item ${i})`, typeof r.error === 'string' ? r.error : '', a.headers.get('retry-after'), local);
       }
       return { key: keyOf(item), ok: false, status, error: reason(r.error, `HTTP ${status}`) };
     });
@@ -158,7 +111,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     const a = await request(singleWriteMethod, path, item, idempotencyKey);
     const cls = statusClass(a.status);
     if (cls === 'ok') return { key, ok: true, status: a.status };
-    if (cls === 'item') return { key, ok: false, status: a.status, error: reason(parseJson(a.text) ?? a.text, a.text) };
+    if (cls === 'item') return { key, ok: false, status: a.status, error: reason(parseAnswer(a.text) ?? a.text, a.text) };
     throw fail(singleWriteMethod, path, a);
   }
 
@@ -168,7 +121,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
   async function removeBatch(keys: readonly TargetKey[], idempotencyKey: string, method: string, path: string): Promise<ItemResult[]> {
     const a = await request(method, path, { keys }, idempotencyKey, keys.length);
     if (statusClass(a.status) !== 'ok') throw fail(method, path, a);
-    const results = (parseJson(a.text) as { results?: unknown } | undefined)?.results;
+    const results = (parseAnswer(a.text) as { results?: unknown } | undefined)?.results;
     if (!Array.isArray(results) || results.length !== keys.length) {
       throw new TargetPermanentError(service, a.status, `target "${service}" answered ${method} ${path} without one result per key (sent ${keys.length}, got ${Array.isArray(results) ? results.length : 'none'})`);
     }
@@ -177,7 +130,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       const status = typeof r.status === 'number' ? r.status : a.status;
       if (deleted(status)) return { key, ok: true, status };
       const cls = statusClass(status);
-      if (cls === 'retryable' || cls === 'auth') throw responseError(service, status, `${method} ${path} (key ${i})`, typeof r.error === 'string' ? r.error : '', a.retryAfter, local);
+      if (cls === 'retryable' || cls === 'auth') throw responseError(service, status, `${method} ${path} (key ${i})`, typeof r.error === 'string' ? r.error : '', a.headers.get('retry-after'), local);
       return { key, ok: false, status, error: reason(r.error, `HTTP ${status}`) };
     });
   }
@@ -186,7 +139,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     const p = withKey(path, key);
     const a = await request('DELETE', p, undefined, idempotencyKey);
     if (deleted(a.status)) return { key, ok: true, status: a.status };
-    if (statusClass(a.status) === 'item') return { key, ok: false, status: a.status, error: reason(parseJson(a.text) ?? a.text, a.text) };
+    if (statusClass(a.status) === 'item') return { key, ok: false, status: a.status, error: reason(parseAnswer(a.text) ?? a.text, a.text) };
     throw fail('DELETE', p, a);
   }
 
@@ -194,7 +147,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     const path = endpoints.read.path;
     const a = await request(batchReadMethod, path, { keys }, undefined, keys.length);
     if (statusClass(a.status) !== 'ok') throw fail(batchReadMethod, path, a);
-    const items = (parseJson(a.text) as { items?: unknown } | undefined)?.items;
+    const items = (parseAnswer(a.text) as { items?: unknown } | undefined)?.items;
     if (!Array.isArray(items)) {
       throw new TargetPermanentError(service, a.status, `target "${service}" answered ${batchReadMethod} ${path} without an "items" array`);
     }
@@ -206,7 +159,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
     const a = await request('GET', path, undefined);
     if (a.status === 404) return undefined;
     if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
-    const item = parseJson(a.text);
+    const item = parseAnswer(a.text);
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${path} with something other than a JSON object`);
     }
@@ -257,7 +210,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       const path = `${pathOnly}?${params}`;
       const a = await request('GET', path, undefined);
       if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
-      const body = parseJson(a.text) as { items?: unknown; nextCursor?: unknown } | undefined;
+      const body = parseAnswer(a.text) as { items?: unknown; nextCursor?: unknown } | undefined;
       if (!body || !Array.isArray(body.items)) {
         throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${pathOnly} without an "items" array`);
       }

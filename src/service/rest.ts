@@ -14,11 +14,8 @@
  * throw for Temporal's retry policy or the pause, other 4xx on an item are that item's failure.
  */
 import type { RestTarget, TargetServiceConfig } from '../plan/schema.js';
-import { assertUnderBase } from './requestUrl.js';
-import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
-import { durationMs } from '../plan/units.js';
-import { SecretRegistry } from '../secrets.js';
-import { errorExcerpt, networkError, responseError, statusClass } from './classify.js';
+import { errorExcerpt, responseError, statusClass } from './classify.js';
+import { createExchange, parseAnswer, type Answer } from './exchange.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
 import { createGate, type Gate } from './gate.js';
 import { KEY_PLACEHOLDER, withKey } from './keyPath.js';
@@ -37,22 +34,7 @@ export interface RestClientOptions {
   fetch?: typeof fetch;
 }
 
-interface Answer {
-  status: number;
-  text: string;
-  headers: Headers;
-}
-
 const PROBE_VALUE = '__tracer_probe__';
-
-// Bodies are read and written with every digit of every number (values/json.ts), as the batch client does.
-function parseJson(text: string): unknown {
-  try {
-    return parseJsonExact(text, 'last');
-  } catch {
-    return undefined;
-  }
-}
 
 /** The value at a dotted path of a JSON answer; the whole answer for "". */
 export function atBodyPath(body: unknown, path: string): unknown {
@@ -74,44 +56,20 @@ function fieldOf(obj: Record<string, unknown>, field: string): unknown {
 export function createRestClient(opts: RestClientOptions): TargetClient {
   const { service, config, keyFields } = opts;
   const rest = opts.target.rest;
-  const doFetch = opts.fetch ?? fetch;
-  const base = config.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = durationMs(config.timeout);
   const gate = opts.gate ?? createGate(config.concurrency);
   const existsPattern = rest.exists.bodyPattern === undefined ? undefined : new RegExp(rest.exists.bodyPattern);
   const deletePath = rest.delete?.path ?? rest.update.path;
 
-  const local = new SecretRegistry();
-  for (const v of Object.values(config.headers)) {
-    local.add(v);
-    local.add(v.replace(/^\S+\s+/, ''));
-  }
+  const exchange = createExchange(service, config, opts.fetch);
+  const { local } = exchange;
+  const base = config.baseUrl.replace(/\/+$/, '');
 
   const keyOf = (item: Record<string, unknown>): TargetKey => Object.fromEntries(keyFields.map((f) => [f, fieldOf(item, f)]));
   const pathFor = (path: string, key: TargetKey) => withKey(path, key, keyFields);
 
-  async function request(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<Answer> {
-    return gate.run(async () => {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      Object.assign(headers, config.headers);
-      if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-      // The plan's paths were checked at load; this also catches a key value that makes one climb out.
-      assertUnderBase(service, config.baseUrl, method, path);
-      try {
-        const res = await doFetch(base + path, {
-          method,
-          headers,
-          body: body === undefined ? undefined : stringifyJsonExact(body),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
-        return { status: res.status, text, headers: res.headers };
-      } catch (err) {
-        throw networkError(service, `${method} ${path}`, err, timeoutMs, local);
-      }
-    });
-  }
+  const request = (method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<Answer> =>
+    gate.run(() => exchange.send(method, path, body, idempotencyKey));
+
 
   const fail = (method: string, path: string, a: Answer) => responseError(service, a.status, `${method} ${path}`, a.text, a.headers.get('retry-after'), local);
 
@@ -128,7 +86,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
     const cls = statusClass(a.status);
     if (cls === 'ok') return { key, ok: true, status: a.status };
     if (cls === 'retryable' || cls === 'auth') throw fail(method, path, a);
-    const body = parseJson(a.text);
+    const body = parseAnswer(a.text);
     const msg = body && typeof body === 'object' ? ((body as Record<string, unknown>).error ?? (body as Record<string, unknown>).message) : undefined;
     const reason = typeof msg === 'string' ? msg : a.text === '' || a.text === '{}' ? `HTTP ${a.status}` : a.text;
     return { key, ok: false, status: a.status, error: errorExcerpt(`${method} ${path} answered HTTP ${a.status}: ${reason}`, local) };
@@ -167,7 +125,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
     const a = await request('GET', path);
     if (a.status === 404) return undefined;
     if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
-    return asObject(atBodyPath(parseJson(a.text), rest.read.item), `GET ${path}`, a.status);
+    return asObject(atBodyPath(parseAnswer(a.text), rest.read.item), `GET ${path}`, a.status);
   }
 
   /** Keys → `GET path?param=a&param=b` requests, each URL within `maxUrlLength` (at least one key per request). */
@@ -193,7 +151,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
   async function readMany(path: string): Promise<TargetItem[]> {
     const a = await request('GET', path);
     if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
-    const items = atBodyPath(parseJson(a.text), rest.readMany!.items);
+    const items = atBodyPath(parseAnswer(a.text), rest.readMany!.items);
     if (!Array.isArray(items)) {
       throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${path.split('?')[0]} without a list${rest.readMany!.items ? ` at "${rest.readMany!.items}"` : ''}`);
     }
@@ -253,7 +211,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
       const path = `${pathOnly}?${params}`;
       const a = await request('GET', path);
       if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
-      const body = parseJson(a.text);
+      const body = parseAnswer(a.text);
       const items = atBodyPath(body, list.items);
       if (!Array.isArray(items)) {
         throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${pathOnly} without a list${list.items ? ` at "${list.items}"` : ''}`);
