@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Workf
 import { secrets } from '../secrets.js';
 import { stallOf } from './stall.js';
 import { taskQueuePollers } from './workers.js';
-import { isTemporalUnreachable, temporalCall, temporalUnreachableError } from './temporalCalls.js';
+import { describeIfStarted, isTemporalUnreachable, temporalCall, temporalUnreachableError } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import { phaseOf } from '../plan/schema.js';
 import { requireEntity } from '../plan/entityRef.js';
@@ -175,13 +175,8 @@ export async function runningProgress(
  */
 export async function sweepProgress(session: Session, workflowId: string): Promise<SweepProgress | undefined> {
   const handle = session.temporal.client.workflow.getHandle<typeof sweepWorkflow>(workflowId);
-  let d: WorkflowExecutionDescription;
-  try {
-    d = await temporalCall(session, () => handle.describe());
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return undefined;
-    throw e;
-  }
+  const d = await describeIfStarted(session, handle);
+  if (!d) return undefined;
   const status = d.status.name;
   const closedAt = d.closeTime?.getTime() ?? Date.now();
   if (status === 'RUNNING') return runningProgress(session, workflowId, d, () => handle.query(progressQuery));

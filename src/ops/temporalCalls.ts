@@ -2,7 +2,7 @@
  * Calls to Temporal with a deadline, and errors that say it was Temporal that did not answer, so
  * `status` can tell "unknown" from "pending" and never hangs on a server that is down.
  */
-import { isGrpcServiceError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { EnvironmentError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import type { Session } from './session.js';
@@ -40,6 +40,16 @@ export async function temporalCall<T>(session: Session, fn: () => Promise<T>, ms
     return await session.temporal.connection.withDeadline(Date.now() + ms, fn);
   } catch (e) {
     if (isTemporalUnreachable(e)) throw temporalUnreachableError(session.temporal.settings.address, e);
+    throw e;
+  }
+}
+
+/** The workflow's description within the deadline, or undefined when it was never started. */
+export async function describeIfStarted(session: Session, handle: Pick<WorkflowHandle, 'describe'>): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await temporalCall(session, () => handle.describe());
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return undefined;
     throw e;
   }
 }

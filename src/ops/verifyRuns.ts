@@ -4,8 +4,8 @@
  * here prints.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import { temporalCall } from './temporalCalls.js';
+import type { WorkflowHandle } from '@temporalio/client';
+import { describeIfStarted, temporalCall } from './temporalCalls.js';
 import { UserError } from '../errors.js';
 import type { SweepProgress } from '../progress.js';
 import type { StoredReport, VerifyEntry } from '../state/types.js';
@@ -84,13 +84,8 @@ export async function startVerify(session: Session, entity: string, actor: strin
  */
 export async function verifyProgress(session: Session, workflowId: string): Promise<SweepProgress | undefined> {
   const handle = session.temporal.client.workflow.getHandle<typeof verifyWorkflow>(workflowId);
-  let d: WorkflowExecutionDescription;
-  try {
-    d = await temporalCall(session, () => handle.describe());
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return undefined;
-    throw e;
-  }
+  const d = await describeIfStarted(session, handle);
+  if (!d) return undefined;
   const status = d.status.name;
   const child = status === 'RUNNING' || status === 'COMPLETED' ? await sweepProgress(session, verifySweepWorkflowId(workflowId)) : undefined;
   if (status === 'RUNNING') {
