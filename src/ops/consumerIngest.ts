@@ -12,11 +12,11 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { consumerReportSchema } from '../consumer/report.js';
 import { phaseOf, type Plan } from '../plan/schema.js';
 import { secrets } from '../secrets.js';
 import type { ConsumerReportStore } from '../state/types.js';
+import { listen } from './listen.js';
 
 /** A report is a few KB (counts and at most 100 samples); anything far larger is refused unread. */
 export const MAX_REPORT_BYTES = 1024 * 1024;
@@ -110,23 +110,7 @@ export async function startConsumerIngest(opts: { plan: Plan; store: ConsumerRep
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, opts.port, opts.host);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

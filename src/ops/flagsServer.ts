@@ -9,10 +9,10 @@
  *   GET /healthz           `ok`
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FlagProvider } from '../flags/types.js';
 import type { Plan } from '../plan/schema.js';
 import { exportAllFlagd } from './flags.js';
+import { listen } from './listen.js';
 
 export interface FlagsServer {
   /** `http://host:port`, with the port actually bound (useful with port 0). */
@@ -60,23 +60,7 @@ export async function startFlagsServer(opts: { plan: Plan; flags: FlagProvider; 
     send(res, 404, { error: `no such path ${path}; try /routing/<entity>, /routing, /flags.json or /healthz` });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, opts.port, opts.host);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
