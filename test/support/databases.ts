@@ -36,6 +36,14 @@ export async function createTestDatabases(label: string): Promise<TestDatabases>
     async drop() {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
+      // pg's Pool.end() resolves before its sockets have closed: forcing the drop at once would send
+      // "terminating connection" to clients still ending, an error nobody listens for any more.
+      // Give them up to 2 s to leave, then force whatever is left.
+      for (let i = 0; i < 40; i++) {
+        const { rows } = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await c.query(`drop database if exists "${name}" with (force)`);
       await c.end();
       const m = await mysql.createConnection(MYSQL_ADMIN_URL);
