@@ -83,11 +83,16 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncTotals> {
 
   while (!stopRequested) {
     if (shouldRoll()) await continueAsNew<typeof syncWorkflow>({ ...input, carried: totals });
+    // A wake means "look again". Cleared before this look starts, a wake that arrives while the flag
+    // is read or a chunk runs is kept and ends the wait below at once; cleared only before waiting
+    // (older runs, kept replaying by the patch), it was lost and cost up to one poll.
+    const keepWakes = patched('sync-wake-during-chunk-kept');
+    if (keepWakes) woken = false;
     flag = await readSyncFlag({ plan, entity });
     if (!flag.enabled) {
       state = 'paused';
       reason = `flag ${flag.name} is off — turn it on with \`migrate sync --entity ${entity} --resume\``;
-      woken = false;
+      if (!keepWakes) woken = false;
       await condition(() => woken, FLAG_POLL_MS);
       continue;
     }
@@ -105,7 +110,7 @@ export async function syncWorkflow(input: SyncInput): Promise<SyncTotals> {
     // that arrived during the chunk must not wait a whole poll (the patch keeps older runs replaying).
     if (stopRequested && patched('sync-stop-during-chunk-skips-poll')) continue;
     if (r.changes === 0) {
-      woken = false;
+      if (!keepWakes) woken = false;
       await condition(() => woken, input.pollMs);
     }
   }

@@ -111,6 +111,33 @@ describe('sync workflow with mocked activities', () => {
     expect(acts.syncChunk.calls).toHaveLength(2);
   });
 
+  it('Given a wake signal that arrives while a chunk runs, when that chunk finds nothing, then the workflow looks again at once instead of waiting the poll', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    // The first chunk applies a change, so the second follows at once; it is held until the test has
+    // delivered the wake, so the signal lands during it; it then finds nothing.
+    const chunk = recorder<SyncChunkInput, SyncChunkResult>(async (_i, call) => {
+      if (call === 1) return { ...idle(), changes: 1, upserted: 1, position: '1' };
+      if (call === 2) {
+        holding = true;
+        await held;
+      }
+      return idle();
+    });
+    mock = await startMockWorker({ ...syncActivities(), syncChunk: chunk });
+    const handle = await start(mock, 'wake-during-chunk', input({ pollMs: 600_000 }));
+
+    await eventually(async () => holding, 20_000);
+    await handle.signal(wakeSignal);
+    release();
+    // Dropping the wake would leave the workflow in a ten-minute poll: the third look would never come.
+    await eventually(async () => chunk.calls.length >= 3, 20_000);
+    await handle.signal(stopSyncSignal);
+    await handle.result();
+    expect(chunk.calls.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('Given a chunk that leaves changes pending, when the query asks, then it reports that chunk’s position and lag', async () => {
     // The second chunk is held until the test has asked, so the first chunk's report is the latest.
     let release!: () => void;
