@@ -326,6 +326,9 @@ function checkCutover(cutover: CutoverPhase, at: PlanPath, add: Add): void {
     if (stage.reads !== undefined && writesStage !== undefined) {
       add([...path, 'reads'], `stage "${stage.name}" moves reads after stage "${writesStage}" switched writes`, `move stage "${stage.name}" before "${writesStage}": reads switch first, then writes`, 'key');
     }
+    if (stage.writes !== undefined && stage.writes !== 'legacy' && stage.writes !== 'new') {
+      add([...path, 'writes'], `stage "${stage.name}" routes writes ${typeof stage.writes === 'object' ? `to ${stage.writes.new}% of keys on new` : `"${stage.writes}"`}`, 'writes move as a whole: use "writes: new" (the write switch); exactly one side accepts writes at any moment');
+    }
     if (isMove(stage.writes) && writesStage === undefined) {
       const behind = [...readsOf].filter(([, r]) => r !== 'new').map(([c]) => c);
       if (stage.reads !== undefined || behind.length > 0) {

@@ -17,6 +17,7 @@ const cases: { fixture: string; at: string; message: string; hint?: string; env?
   { fixture: 'dependson-self', at: '29:17', message: 'entity "orders" depends on itself' },
   { fixture: 'write-stage-before-reads', at: '26:31', message: 'stage "writes" switches writes before every consumer reads from new (still not: api, reports)' },
   { fixture: 'writes-before-all-consumers-read-new', at: '27:31', message: 'stage "writes" switches writes before every consumer reads from new (still not: reports)' },
+  { fixture: 'writes-percent', at: '27:39', message: 'stage "writes" routes writes to 10% of keys on new', hint: 'writes move as a whole' },
   { fixture: 'reads-after-writes', at: '28:29', message: 'stage "back" moves reads after stage "writes" switched writes' },
   { fixture: 'duplicate-stage', at: '26:23', message: 'stage "shadow" is defined twice' },
   { fixture: 'unset-env-var', at: '10:39', message: 'environment variable FIXTURE_UNSET_TOKEN is not set', hint: '${FIXTURE_UNSET_TOKEN:-value}', env: {} },
