@@ -26,6 +26,12 @@ export interface RoutingStage {
   /** Route of every consumer not named in `reads` (default `legacy`). */
   otherReads?: ReadRoute;
   writes: WriteVariant;
+  /**
+   * With `writes: 'fenced'`: consumers hold a write for up to `holdMs` waiting for the fence to
+   * lift instead of rejecting it at once (the writes flag's metadata `tracerFence: 'hold'`,
+   * `tracerFenceHoldMs`, docs/routing.md). Absent: a fenced write is rejected as retryable.
+   */
+  fenceHold?: { holdMs: number };
 }
 
 /** A JsonLogic expression as flagd evaluates it. */
@@ -36,6 +42,8 @@ export interface RoutingFlag<V extends string> {
   variants: Record<V, V>;
   defaultVariant: V;
   targeting?: Targeting;
+  /** flagd flag metadata; the writes flag carries `tracerFence`/`tracerFenceHoldMs` while a write switch holds writes. */
+  metadata?: Record<string, string | number | boolean>;
 }
 
 export interface RoutingDocument {
@@ -102,6 +110,7 @@ export function buildRoutingDocument(stage: RoutingStage): RoutingDocument {
     variants: { legacy: 'legacy', dual: 'dual', new: 'new', fenced: 'fenced' },
     defaultVariant: stage.writes,
   };
+  if (stage.fenceHold) writes.metadata = { tracerFence: 'hold', tracerFenceHoldMs: stage.fenceHold.holdMs };
   return {
     $schema: FLAGD_SCHEMA,
     metadata: { tracerPlan: stage.plan, tracerEntity: stage.entity, tracerEpoch: stage.epoch },
@@ -119,10 +128,12 @@ export function stageOf(doc: RoutingDocument): RoutingStage | undefined {
   const writesFlag = doc.flags[writesFlagKey(entity)];
   if (!readsFlag || !writesFlag || !isWriteVariant(writesFlag.defaultVariant) || writesFlag.targeting !== undefined) return undefined;
   const writes = writesFlag.defaultVariant;
+  const fence = fenceHoldOf(writesFlag);
+  const withFence = <S extends RoutingStage>(s: S | undefined): S | undefined => (s && fence ? { ...s, fenceHold: fence } : s);
   const t = readsFlag.targeting;
-  if (t === undefined) return isReadVariant(readsFlag.defaultVariant) ? { plan, entity, epoch, reads: {}, otherReads: readsFlag.defaultVariant, writes } : undefined;
+  if (t === undefined) return withFence(isReadVariant(readsFlag.defaultVariant) ? { plan, entity, epoch, reads: {}, otherReads: readsFlag.defaultVariant, writes } : undefined);
   const single = routeOf(t);
-  if (single !== undefined) return typeof single === 'string' ? undefined : { plan, entity, epoch, reads: {}, otherReads: single, writes };
+  if (single !== undefined) return withFence(typeof single === 'string' ? undefined : { plan, entity, epoch, reads: {}, otherReads: single, writes });
   if (!isObject(t) || !Array.isArray(t.if) || t.if.length % 2 !== 1) return undefined;
   const args = t.if as unknown[];
   const reads: Record<string, ReadRoute> = {};
@@ -133,7 +144,14 @@ export function stageOf(doc: RoutingDocument): RoutingStage | undefined {
     for (const c of consumers) reads[c] = route;
   }
   const otherReads = routeOf(args[args.length - 1]);
-  return otherReads === undefined ? undefined : { plan, entity, epoch, reads, otherReads, writes };
+  return withFence(otherReads === undefined ? undefined : { plan, entity, epoch, reads, otherReads, writes });
+}
+
+/** The fence hold a writes flag's metadata asks for (the consumer library reads the same fields, src/consumer/routing.ts). */
+function fenceHoldOf(flag: RoutingFlag<string>): { holdMs: number } | undefined {
+  const m = flag.metadata;
+  if (m?.tracerFence !== 'hold') return undefined;
+  return { holdMs: typeof m.tracerFenceHoldMs === 'number' && m.tracerFenceHoldMs >= 0 ? m.tracerFenceHoldMs : 5000 };
 }
 
 /**
@@ -150,7 +168,7 @@ export function tidyRoutingDocument(doc: RoutingDocument): RoutingDocument {
     const f = doc.flags[name]!;
     const order = name === first[0] ? READ_VARIANTS : name === first[1] ? WRITE_VARIANTS : [];
     const variants = ordered(f.variants, order) as Record<string, string>;
-    flags[name] = ordered({ ...f, variants }, ['state', 'variants', 'defaultVariant', 'targeting']) as unknown as RoutingFlag<string>;
+    flags[name] = ordered({ ...f, variants }, ['state', 'variants', 'defaultVariant', 'targeting', 'metadata']) as unknown as RoutingFlag<string>;
   }
   const { tracerPlan, tracerEntity, tracerEpoch, ...moreMeta } = doc.metadata;
   return { ...ordered(doc as unknown as Record<string, unknown>, ['$schema', 'metadata', 'flags']), metadata: { tracerPlan, tracerEntity, tracerEpoch, ...moreMeta }, flags } as RoutingDocument;

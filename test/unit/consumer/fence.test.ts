@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { createConsumer, createOpenFeatureProvider, routingKey, WriteFencedError, type Consumer } from '../../../src/consumer/index.js';
+import { buildRoutingDocument, type RoutingStage } from '../../../src/flags/routing.js';
 import { memorySink, ordersDocument, routingFile } from './fixtures.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -46,6 +47,38 @@ describe('fenced writes', () => {
     await pending;
     expect(events).toEqual(['fence:lifted', 'next', 'write:resolved']);
     expect(c.epoch()).toBe(6);
+  });
+});
+
+describe('fence documents published by the write switch', () => {
+  // Built by the same function the write switch publishes with, not by hand.
+  const stage = (epoch: number, writes: RoutingStage['writes'], fenceHold?: { holdMs: number }): Record<string, unknown> =>
+    buildRoutingDocument({ plan: 'orders-to-fulfillment', entity: 'orders', epoch, reads: {}, otherReads: 'new', writes, ...(fenceHold ? { fenceHold } : {}) }) as unknown as Record<string, unknown>;
+
+  it('given the fence with hold metadata, when a write comes, then it is held (neither side written) until the switch epoch lifts the fence, and then goes to the new side', async () => {
+    const { file, dir, write } = routingFile(stage(8, 'fenced', { holdMs: 60_000 }));
+    const c = consumer('billing', file, dir);
+    await c.ready();
+    const events: string[] = [];
+    const pending = c.write(7, { value: { id: 7 }, legacy: async () => void events.push('legacy'), next: async () => void events.push('next') }).then(() => events.push('write:resolved'));
+    // Several polls of the unchanged fence document: a write that is not held would have gone somewhere by now.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(events).toEqual([]);
+    events.push('switch published');
+    write(stage(9, 'new'));
+    await pending;
+    expect(events).toEqual(['switch published', 'next', 'write:resolved']);
+  });
+
+  it('given the fence with hold metadata and a short hold, when the fence outlasts it, then the write is rejected as retryable and neither side is written', async () => {
+    const { file, dir } = routingFile(stage(8, 'fenced', { holdMs: 200 }));
+    const c = consumer('billing', file, dir);
+    await c.ready();
+    const calls: string[] = [];
+    const err = await c.write(7, { value: { id: 7 }, legacy: async () => void calls.push('legacy'), next: async () => void calls.push('next') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteFencedError);
+    expect((err as WriteFencedError).retryable).toBe(true);
+    expect(calls).toEqual([]);
   });
 });
 

@@ -151,6 +151,24 @@ describe('buildRoutingDocument', () => {
     expect(JSON.stringify(tidyRoutingDocument(reordered))).toBe(JSON.stringify(built));
   });
 
+  it('Given a fenced stage with a hold, when built, then the writes flag carries tracerFence hold and its hold time, flagd-core accepts it, and stageOf gives the hold back', () => {
+    const fenced: RoutingStage = { ...canary, epoch: 8, reads: { billing: 'new' }, otherReads: 'new', writes: 'fenced', fenceHold: { holdMs: 4000 } };
+    const doc = buildRoutingDocument(fenced);
+    expect(doc.flags['orders.writes']).toEqual({
+      state: 'ENABLED',
+      variants: { legacy: 'legacy', dual: 'dual', new: 'new', fenced: 'fenced' },
+      defaultVariant: 'fenced',
+      metadata: { tracerFence: 'hold', tracerFenceHoldMs: 4000 },
+    });
+    expect(new RoutingEvaluator(parseRoutingDocument(JSON.stringify(doc), 'test')).writes()).toBe('fenced');
+    expect(stageOf(doc)).toEqual({ ...fenced, reads: {} });
+    expect(JSON.stringify(tidyRoutingDocument(JSON.parse(JSON.stringify(doc)) as typeof doc))).toBe(JSON.stringify(doc));
+  });
+
+  it('Given a stage without a hold, when built, then the writes flag has no metadata', () => {
+    expect(buildRoutingDocument({ ...canary, writes: 'fenced' }).flags['orders.writes']).not.toHaveProperty('metadata');
+  });
+
   it('Given routes, when described for a listing, then a percent reads "new N%"', () => {
     expect(describeRoute('shadow')).toBe('shadow');
     expect(describeRoute({ new: 10 })).toBe('new 10%');
