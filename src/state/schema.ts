@@ -106,6 +106,7 @@ export interface Database {
   migrate_routing_documents: RoutingDocumentsTable;
   migrate_consumer_acks: ConsumerAcksTable;
   migrate_consumer_reports: ConsumerReportsTable;
+  migrate_cutover_journal: CutoverJournalTable;
 }
 
 export interface ConsumerAcksTable {
@@ -130,4 +131,21 @@ export interface ConsumerReportsTable {
   received_at: Moment;
   /** The report's per-epoch counts (`EpochCounts[]` of src/consumer/report.ts). */
   epochs: StoredJson;
+}
+
+export interface CutoverJournalTable {
+  plan: string;
+  entity: string;
+  /** Workflow ID of the write switch (`writeSwitchWorkflowId`). */
+  switch_id: string;
+  seq: Count;
+  step: string;
+  /** done | undone | skipped | failed */
+  outcome: string;
+  detail: string;
+  /** The routing epoch the step published or waited for, when it has one. */
+  epoch: Count | null;
+  /** What the step measured (positions, instances waited for); never secrets. */
+  data: StoredJson | null;
+  at: Moment;
 }

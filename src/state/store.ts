@@ -1,12 +1,14 @@
 /**
  * The state store: one implementation over kysely for PostgreSQL and MySQL/MariaDB. Its methods come
  * in groups, one file per table (`flag-store.ts`, `audit-log.ts`, `checkpoint-store.ts`,
- * `failure-log.ts`, `report-store.ts`, `verify-queue.ts`, `routing-store.ts`); what differs between the engines lives in
+ * `failure-log.ts`, `report-store.ts`, `verify-queue.ts`, `routing-store.ts`, `consumer-report-store.ts`,
+ * `cutover-journal-store.ts`); what differs between the engines lives in
  * `dialects.ts` only. Adding a table: docs/state-store.md, "Adding a table".
  */
 import { auditLog } from './audit-log.js';
 import { checkpointStore } from './checkpoint-store.js';
 import { consumerReportStore } from './consumer-report-store.js';
+import { cutoverJournalStore } from './cutover-journal-store.js';
 import { isConnectionError, unreachable } from './common.js';
 import { MigrationLockTimeout, type Dialect } from './dialects.js';
 import { failureLog } from './failure-log.js';
@@ -33,6 +35,7 @@ export function createStateStore(url: string, dialect: Dialect, poolSize = 4): S
     ...verifyQueue(ctx),
     ...routingStore(ctx),
     ...consumerReportStore(ctx),
+    ...cutoverJournalStore(ctx),
     async close() {
       await ctx.db.destroy();
     },

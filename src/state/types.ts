@@ -55,7 +55,7 @@ export interface StoredReport<T = unknown> {
 }
 
 /** Checkpoints are per sweep run (`runKey`, e.g. `backfill` or `verify/<run>`) and partition. */
-export interface StateStore extends VerifyEntryStore, RoutingStore, ConsumerReportStore {
+export interface StateStore extends VerifyEntryStore, RoutingStore, ConsumerReportStore, CutoverJournalStore {
   /** Creates or migrates the tables; idempotent and safe to call from several processes. */
   migrate(): Promise<void>;
 
@@ -174,4 +174,36 @@ export interface ConsumerReportStore {
   listConsumerAcks(plan: string, entity: string): Promise<ConsumerAck[]>;
   /** Every stored report of the entity, by consumer, instance and seq. */
   listConsumerReports(plan: string, entity: string): Promise<StoredConsumerReport[]>;
+}
+
+/** How one step of a write switch ended (the journal's `outcome`). */
+export type JournalOutcome = 'done' | 'undone' | 'skipped' | 'failed';
+
+/** One entry of a write switch's journal (`migrate_cutover_journal`). */
+export interface JournalEntry {
+  /** Workflow ID of the write switch. */
+  switchId: string;
+  /** 1, 2, … in the order the steps were taken, across every run of the switch. */
+  seq: number;
+  step: string;
+  outcome: JournalOutcome;
+  /** What the step did, in one line (the same words `--dry-run` prints). */
+  detail: string;
+  /** The routing epoch the step published or waited for. */
+  epoch?: number;
+  /** What the step measured (a change-log position, the instances it waited for); never secrets. */
+  data?: Record<string, unknown>;
+  at: Date;
+}
+
+/** The write switch's journal. Additive to StateStore. */
+export interface CutoverJournalStore {
+  /**
+   * Records entry `seq` of a switch and its audit entry (`cutover.write-switch`) in one transaction.
+   * Recording the same `seq` again (an activity retried after it had written) stores nothing and
+   * answers the entry already there.
+   */
+  appendJournal(plan: string, entity: string, entry: Omit<JournalEntry, 'at'>, actor: string): Promise<JournalEntry>;
+  /** The entity's journal in order: one switch's entries when `switchId` is given, else every switch's. */
+  listJournal(plan: string, entity: string, switchId?: string): Promise<JournalEntry[]>;
 }

@@ -92,6 +92,7 @@ describe.each([
         'migrate_checkpoints',
         'migrate_consumer_acks',
         'migrate_consumer_reports',
+        'migrate_cutover_journal',
         'migrate_failures',
         'migrate_flags',
         'migrate_reports',

@@ -13,6 +13,7 @@ import { checkpointMismatches } from './0002-checkpoint-mismatches.js';
 import { verifyEntries } from './0003-verify-entries.js';
 import { routingDocuments } from './0004-routing-documents.js';
 import { consumerReports } from './0005-consumer-reports.js';
+import { cutoverJournal } from './0006-cutover-journal.js';
 
 export function migrations(ddl: Ddl): Record<string, Migration> {
   return {
@@ -21,5 +22,6 @@ export function migrations(ddl: Ddl): Record<string, Migration> {
     '0003_verify_entries': verifyEntries(ddl),
     '0004_routing_documents': routingDocuments(ddl),
     '0005_consumer_reports': consumerReports(ddl),
+    '0006_cutover_journal': cutoverJournal(ddl),
   };
 }
