@@ -187,6 +187,24 @@ export class ChangeLog {
     return { pending: Number(row?.n ?? 0), oldestSeconds: Math.max(0, Number(row?.s ?? 0)) };
   }
 
+  /**
+   * The highest position captured and not yet acknowledged, or undefined when nothing waits. Taken
+   * by the write switch once writes are fenced and drained: every change up to it must reach the service.
+   */
+  async head(): Promise<string | undefined> {
+    const p = quoteIdent(this.sql.dialect, CHANGE_COLUMNS.position);
+    const [row] = await this.sql.query<{ p: string | number | null }>(`SELECT MAX(${p}) AS p FROM ${this.changes}`);
+    return row?.p === null || row?.p === undefined ? undefined : String(row.p);
+  }
+
+  /** How many changes at or before `position` are not yet acknowledged (0: forward sync has reached it). */
+  async pendingUpTo(position: string): Promise<number> {
+    const p = quoteIdent(this.sql.dialect, CHANGE_COLUMNS.position);
+    const mark = this.sql.dialect === 'postgres' ? '$1' : '?';
+    const [row] = await this.sql.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${this.changes} WHERE ${p} <= ${mark}`, [position]);
+    return Number(row?.n ?? 0);
+  }
+
   async close(): Promise<void> {
     await this.sql.close();
   }

@@ -179,6 +179,22 @@ describe.each(['postgres', 'mysql'] as const)('change capture on %s', (engine) =
     expect(await log.lag()).toEqual({ pending: 0, oldestSeconds: 0 });
   });
 
+  it('Given changes captured, when the head is taken and some acknowledged, then pendingUpTo counts only those at or before the head; a change after the head does not count', async () => {
+    await drain();
+    expect(await log.head()).toBeUndefined();
+    await db.exec(`insert into accounts (region, id, name) values ('EU', 500, 'h1'), ('EU', 501, 'h2')`);
+    const head = await log.head();
+    const captured = await log.read(10);
+    expect(head).toBe(captured[1]!.position);
+    expect(await log.pendingUpTo(head!)).toBe(2);
+    await db.exec(`insert into accounts (region, id, name) values ('EU', 502, 'after the head')`);
+    await log.acknowledge([captured[0]!.position]);
+    expect(await log.pendingUpTo(head!)).toBe(1);
+    await log.acknowledge([captured[1]!.position]);
+    expect(await log.pendingUpTo(head!)).toBe(0);
+    expect((await log.lag()).pending).toBe(1);
+  });
+
   it('Given capture installed, when it is uninstalled, then the catalog is exactly as before the install and writes still work', async () => {
     await log.uninstall();
     expect(await db.catalog()).toEqual(before);
