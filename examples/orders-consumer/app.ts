@@ -16,7 +16,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { createConsumer, type Consumer, type ConsumerOptions, type ComparisonRuleSet } from '../../src/consumer/index.js';
+import {
+  ConsumerConfigError,
+  createConsumer,
+  RoutingUnavailableError,
+  WriteFencedError,
+  type Consumer,
+  type ConsumerOptions,
+  type ComparisonRuleSet,
+} from '../../src/consumer/index.js';
 
 export interface Order {
   id: number;
@@ -24,6 +32,24 @@ export interface Order {
   total: number;
   email: string;
 }
+
+/**
+ * Records each read and write for the history checker (bench/history/recorder.ts; main.ts opens one
+ * when TRACER_HISTORY_DIR is set). docs/history-checker.md.
+ */
+export interface OperationRecorder {
+  read<T>(key: unknown, run: () => Promise<T>): Promise<T>;
+  write<R>(key: unknown, value: unknown, run: () => Promise<R>, classify: (error: unknown) => 'fail' | 'unknown'): Promise<R>;
+  close(): void;
+}
+
+/**
+ * A write that failed with one of these was refused before either store was touched (fenced, no
+ * routing document yet, the consumer closed): certainly not applied. Any other failure may have
+ * reached a store, so its outcome is unknown.
+ */
+export const notApplied = (e: unknown): 'fail' | 'unknown' =>
+  e instanceof WriteFencedError || e instanceof RoutingUnavailableError || e instanceof ConsumerConfigError ? 'fail' : 'unknown';
 
 export interface OrdersAppOptions {
   /** PostgreSQL URL of the legacy database (table `orders`, created when missing). */
@@ -40,6 +66,7 @@ export interface OrdersAppOptions {
   pollMs?: number;
   reportEveryMs?: number;
   shadow?: ConsumerOptions['shadow'];
+  history?: OperationRecorder;
 }
 
 export interface OrdersApp {
@@ -118,7 +145,8 @@ export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp>
       if (url.pathname === '/healthz') return send(res, 200, { ok: true, epoch: consumer.epoch() ?? null });
       if (m && req.method === 'GET') {
         const id = Number(m[1]);
-        const order = await consumer.read(id, { legacy: () => legacy.get(id), next: (signal) => service.get(id, signal) });
+        const read = (): Promise<Order | null> => consumer.read(id, { legacy: () => legacy.get(id), next: (signal) => service.get(id, signal) });
+        const order = await (opts.history ? opts.history.read(id, read) : read());
         return order === null ? send(res, 404, { error: `no order ${id}` }) : send(res, 200, order);
       }
       if (m && req.method === 'PUT') {
@@ -126,7 +154,8 @@ export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp>
         const body = (await readBody(req)) as Omit<Order, 'id'>;
         const order: Order = { id, status: body.status, total: body.total, email: body.email };
         const route = consumer.writeRoute();
-        await consumer.write(id, { value: order, legacy: () => legacy.put(order), next: () => service.put(id, order) });
+        const write = (): Promise<void> => consumer.write(id, { value: order, legacy: () => legacy.put(order), next: () => service.put(id, order) });
+        await (opts.history ? opts.history.write(id, order, write, notApplied) : write());
         return send(res, 200, { ok: true, route });
       }
       if (url.pathname === '/admin/replay' && req.method === 'POST') return send(res, 200, await consumer.replay());
@@ -152,6 +181,7 @@ export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp>
       });
       await consumer.close();
       await pool.end();
+      opts.history?.close();
     },
   };
 }

@@ -8,8 +8,6 @@
  *   5, 17, 33: total differs · 42: missing in the service · 50: email (sensitive) differs.
  * Reads (all shadow): reporting 1..60, support-ui 1..30, billing 31..60.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,7 +18,7 @@ import { consumerReportSummary } from '../../src/ops/consumerReport.js';
 import { openStateStore } from '../../src/state/index.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
-import { BIN, ROOT, runMigrate } from '../support/processes.js';
+import { BIN, runMigrate, startReadyProcess as start, stopProcess as stop, type ReadyProcess } from '../support/processes.js';
 
 const ENTITY_YAML = `  orders:
     source: { db: legacy, table: orders, key: [id] }
@@ -41,39 +39,10 @@ const ENTITY_YAML = `  orders:
             - { name: shadow, reads: shadow, gate: { maxMismatchRate: 0.001, minSamples: 10 } }
 `;
 
-interface Child {
-  child: ChildProcess;
-  output(): string;
-}
-
-/** Spawns a process and resolves once a line of its output matches `ready`, with the match. */
-async function start(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Child & { match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, cmd, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve(m);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${cmd.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-  return { child, match, output: () => out };
-}
-
-async function stop(c: Child | undefined): Promise<void> {
-  if (!c || c.child.exitCode !== null || c.child.signalCode !== null) return;
-  const exited = once(c.child, 'exit');
-  c.child.kill('SIGTERM');
-  await exited;
-}
-
 let dbs: TestDatabases;
 let service: FulfillmentService;
-let ingest: (Child & { match: RegExpMatchArray }) | undefined;
-const apps: Child[] = [];
+let ingest: ReadyProcess | undefined;
+const apps: ReadyProcess[] = [];
 
 beforeAll(async () => {
   dbs = await createTestDatabases('consumerreports');

@@ -63,8 +63,13 @@ export interface RunResult {
 
 /** Runs one `migrate` command to completion. */
 export function runMigrate(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<RunResult> {
+  return runNode([BIN, ...args], env, cwd);
+}
+
+/** Runs `node <args>` to completion (e.g. `['--import', 'tsx', 'bench/history/cli.ts', …]`). */
+export function runNode(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,4 +77,37 @@ export function runMigrate(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): 
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export interface ReadyProcess {
+  child: ChildProcess;
+  /** The match of `ready` in the output. */
+  match: RegExpMatchArray;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+}
+
+/** Spawns `node <args>` in the repo root and resolves once a line of its output matches `ready`; rejects if it exits first. */
+export async function startReadyProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ReadyProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
+  });
+  return { child, match, output: () => out };
+}
+
+/** SIGTERM (by PID) and wait for the exit; nothing when it already exited. */
+export async function stopProcess(p: { child: ChildProcess } | undefined): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  await exited;
 }

@@ -1,0 +1,174 @@
+/**
+ * The history checker over real consumer processes: three sample apps (examples/orders-consumer)
+ * with TRACER_HISTORY_DIR set read and write orders through the consumer library against
+ * PostgreSQL and the reference service (writes dual; reads legacy, shadow and new), then
+ * `npm run history:check` reads their histories and the final legacy table.
+ *
+ * Seeded: orders 1..30 (status 'paid', version 0) in both stores. Each app writes only its own
+ * keys (id % 3), v1, v2, … one at a time per key; every app reads every key.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
+import type { CheckDirectoriesResult } from '../../bench/history/run.js';
+import { buildRoutingDocument } from '../../src/flags/routing.js';
+import { listen, type Listening } from '../../src/ops/listen.js';
+import { createTestDatabases, type TestDatabases } from '../support/databases.js';
+import { writeTestPlan } from '../support/harness.js';
+import { runMigrate, runNode, startReadyProcess, stopProcess, type ReadyProcess, type RunResult } from '../support/processes.js';
+
+const ENTITY_YAML = `  orders:
+    source: { db: legacy, table: orders, key: [id] }
+    target:
+      service: fulfillment
+      write: { method: POST, path: "/v1/orders:batchUpsert", batch: 100 }
+      read: { method: POST, path: "/v1/orders:batchGet", batch: 100 }
+    map:
+      id: id
+      status: status
+      total: { from: total_cents, as: integer }
+      email: { from: email, sensitive: true }
+    phases:
+      - verify: { recheckAfter: 2s }
+`;
+const CONSUMERS = ['reporting', 'support-ui', 'billing'] as const;
+const KEYS = 30;
+const OPS_PER_APP = 90;
+
+let dbs: TestDatabases;
+let service: FulfillmentService;
+let reports: Listening;
+let historyDir: string;
+const apps: ReadyProcess[] = [];
+const sent = { writes: 0, reads: 0 };
+/** The last version each key was written with (acknowledged), per key. */
+const lastWritten = new Map<number, number>();
+
+/** `npm run history:check -- …` as a process (through tsx, as the npm script runs it). */
+const historyCheck = (args: string[]): Promise<RunResult> => runNode(['--import', 'tsx', 'bench/history/cli.ts', ...args], {});
+
+beforeAll(async () => {
+  dbs = await createTestDatabases('historycheck');
+  const legacy = new pg.Client({ connectionString: dbs.pgUrl });
+  await legacy.connect();
+  await legacy.query('create table orders (id bigint primary key, status text not null, total_cents bigint not null, email text not null)');
+  await legacy.query(`insert into orders select g, 'paid', g * 100, 'user' || g || '@example.com' from generate_series(1, ${KEYS}) g`);
+  await legacy.end();
+  service = await startFulfillmentService({ databaseUrl: dbs.pgUrl, schema: 'svc_history' });
+  for (let id = 1; id <= KEYS; id++) await service.putItem('orders', { id, status: 'paid', total: id * 100, email: `user${id}@example.com` });
+  // Reports are not this test's subject: a sink that accepts them.
+  reports = await listen(
+    http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    }),
+    0,
+    '127.0.0.1',
+  );
+  historyDir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-'));
+});
+
+afterAll(async () => {
+  for (const a of apps) await stopProcess(a);
+  await reports?.close();
+  await service?.close();
+  await dbs?.drop();
+});
+
+describe('history checker over three consumer processes', () => {
+  it('given three sample apps recording their operations under dual writes, when the checker reads their histories and the final legacy table, then it reports 0 lost writes, 0 impossible reads and a PASS', async () => {
+    const plan = writeTestPlan({ name: 'orders-history', sourceUrl: dbs.pgUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, entitiesYaml: ENTITY_YAML });
+    const rulesFile = path.join(plan.dir, 'orders.rules.json');
+    const rules = await runMigrate(['consumer', 'rules', '--plan', plan.file, '--entity', 'orders', '--out', rulesFile], {});
+    expect(rules.code, rules.stderr).toBe(0);
+    const routingFile = path.join(plan.dir, 'orders.routing.json');
+    writeFileSync(routingFile, JSON.stringify(buildRoutingDocument({ plan: 'orders-history', entity: 'orders', epoch: 1, reads: { reporting: 'legacy', 'support-ui': 'shadow', billing: 'new' }, writes: 'dual' })));
+
+    const snapshot = await historyCheck(['snapshot', historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl]);
+    expect(snapshot.code, snapshot.stderr).toBe(0);
+    expect(snapshot.stdout).toContain(`wrote ${KEYS} values from legacy table orders`);
+
+    for (const name of CONSUMERS) {
+      const env = {
+        LEGACY_DATABASE_URL: dbs.pgUrl,
+        FULFILLMENT_URL: service.url,
+        CONSUMER_NAME: name,
+        ROUTING: routingFile,
+        REPORT_URL: `${reports.url}/v1/consumer-reports`,
+        RULES_FILE: rulesFile,
+        FAILURE_LOG: path.join(plan.dir, `${name}.failures.jsonl`),
+        TRACER_HISTORY_DIR: historyDir,
+        RECHECK_MS: '50',
+      };
+      apps.push(await startReadyProcess(['--import', 'tsx', 'examples/orders-consumer/main.ts'], env, /listening on (http:\/\/\S+)/));
+    }
+
+    // Each app: one write in three to its own keys (id % 3 === its index), the rest reads of any key.
+    await Promise.all(
+      apps.map(async (app, i) => {
+        const url = app.match[1]!;
+        const own = Array.from({ length: KEYS }, (_, k) => k + 1).filter((id) => id % 3 === i);
+        for (let n = 0; n < OPS_PER_APP; n++) {
+          if (n % 3 === 0) {
+            const id = own[(n / 3) % own.length]!;
+            const v = (lastWritten.get(id) ?? 0) + 1;
+            const res = await fetch(`${url}/orders/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: `v${v}`, total: id * 100 + v, email: `user${id}@example.com` }) });
+            expect(res.status).toBe(200);
+            await res.text();
+            lastWritten.set(id, v);
+            sent.writes++;
+          } else {
+            const id = ((n * 7 + i * 11) % KEYS) + 1;
+            const res = await fetch(`${url}/orders/${id}`);
+            expect(res.status).toBe(200);
+            await res.text();
+            sent.reads++;
+          }
+        }
+      }),
+    );
+    // SIGTERM: each app closes its consumer and its recorder, which writes what it buffered.
+    for (const a of apps) await stopProcess(a);
+    expect(readdirSync(historyDir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(3);
+
+    const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--json']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
+    expect(sent).toEqual({ writes: 90, reads: 180 });
+    expect(result.report.operations).toEqual({ reads: { ok: 180, fail: 0, unknown: 0 }, writes: { ok: 90, fail: 0, unknown: 0 } });
+    expect(result.report.processes).toBe(3);
+    expect(result.report.keys).toBe(KEYS);
+    expect(result.report.lost.count).toBe(0);
+    expect(result.report.impossible).toMatchObject({ reads: 0, finals: 0 });
+    expect(result.report.stale.count).toBe(0);
+    expect(result.report.stale.maxStalenessMs).toBeLessThanOrEqual(5000);
+    expect(result.report.nonMonotonic.count).toBe(0);
+    expect(result.report.ok).toBe(true);
+    expect(result.history.incomplete).toBe(0);
+
+    // The Jepsen export: the initial state's transaction, then an invoke and a completion per operation.
+    const jepsen = JSON.parse(readFileSync(path.join(historyDir, 'history.jepsen.json'), 'utf8')) as { type: string; f: string; index: number }[];
+    expect(jepsen).toHaveLength(2 + 2 * 270);
+    expect(jepsen.map((o) => o.index)).toEqual(jepsen.map((_, i) => i));
+    expect(new Set(jepsen.map((o) => o.type))).toEqual(new Set(['invoke', 'ok']));
+  });
+
+  it('given the same histories, when the last acknowledged write of a key is undone in the legacy table behind the apps’ back, then the checker reports that one write lost and fails', async () => {
+    const [id, v] = [...lastWritten.entries()].find(([, version]) => version >= 2)!;
+    const legacy = new pg.Client({ connectionString: dbs.pgUrl });
+    await legacy.connect();
+    // Back to the version before: exactly what that write had written, so only the last write is missing.
+    await legacy.query(`update orders set status = $2, total_cents = $3 where id = $1`, [id, `v${v - 1}`, id * 100 + v - 1]);
+    await legacy.end();
+
+    const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--no-jepsen']);
+    expect(check.code, check.stderr).toBe(1);
+    expect(check.stdout).toContain('lost acknowledged writes: 1\n');
+    expect(check.stdout).toContain(`  lost: key ${id} v${v} acknowledged to `);
+    expect(check.stdout).toContain('verdict: FAIL');
+  });
+});
