@@ -2,6 +2,7 @@
 import { createSweepActivities, type SweepActivityDeps } from './sweepActivities.js';
 import { createVerifyActivities } from './verifyActivities.js';
 import { createSyncActivities } from './syncActivities.js';
+import { createCutoverActivities } from './cutoverActivities.js';
 import { withFailureMapping } from './failureMapping.js';
 
 export type ActivityDeps = SweepActivityDeps;
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSweepActivities(deps),
     ...createVerifyActivities(deps),
     ...createSyncActivities(deps),
+    ...createCutoverActivities(deps),
   });
 }
 

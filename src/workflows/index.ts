@@ -2,3 +2,4 @@
 export { sweepWorkflow } from './sweepWorkflow.js';
 export { verifyWorkflow, verifyRepairWorkflow } from './verifyWorkflow.js';
 export { syncWorkflow } from './syncWorkflow.js';
+export { cutoverWorkflow } from './cutoverWorkflow.js';
