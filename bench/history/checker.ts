@@ -36,7 +36,10 @@ export interface CheckInput {
   operations: Operation[];
   /** The final source of truth for every key the history touches: the value, or null when absent. */
   truth: Map<string, unknown>;
-  /** Values present before the run (keys missing here were absent). Without it, any version-0 value is taken as initial. */
+  /**
+   * Values present before the run (keys missing here were absent); they may carry versions an
+   * earlier run wrote. Without it, any version-0 value is taken as initial.
+   */
   initial?: Map<string, unknown>;
   /** Reads may lag acknowledged writes by this much, ms. */
   windowMs: number;
@@ -175,12 +178,13 @@ export function checkHistory(input: CheckInput): CheckReport {
   };
   /** Why `value` (version `v`) cannot be a state of `key` seen at wall time `at`, or undefined when it can. */
   const impossibility = (key: string, value: unknown, v: number, at: number | undefined): ImpossibleRead['reason'] | undefined => {
+    // The value before the run (which may carry a version from an earlier run) is always possible.
+    const before = input.initial?.get(key);
+    if (before !== undefined && before !== null && v !== ABSENT && canonicalJson(before) === canonicalJson(value)) return undefined;
     if (v === ABSENT) return initialPresent(key) === true ? 'absent, but present before the run and never deleted' : undefined;
     if (v === 0) {
       if (input.initial === undefined) return undefined;
-      const before = input.initial.get(key);
-      if (before === undefined || before === null) return 'never written';
-      return canonicalJson(before) === canonicalJson(value) ? undefined : 'differs from the value written with its version';
+      return before === undefined || before === null ? 'never written' : 'differs from the value written with its version';
     }
     const w = writes.get(key)?.byVersion.get(v);
     if (w === undefined) return 'never written';

@@ -12,7 +12,8 @@
  * concurrent operations get distinct Jepsen processes), a process whose operation ended `info`
  * is never used again, `time` is ns since the first event, `index` counts from 0, and every invoke
  * gets a completion (`info` at the end for one whose completion was never recorded). Values present
- * before the run are written as version 0 by one first transaction of its own process.
+ * before the run are written (with their versions, 0 for seeded ones) by one first transaction of
+ * its own process.
  */
 import type { Operation } from './format.js';
 import type { VersionOf } from './checker.js';
@@ -38,7 +39,7 @@ export interface JepsenExport {
 
 const jepsenKey = (op: Operation): string | number => (typeof op.key === 'number' || typeof op.key === 'string' ? op.key : op.keyText);
 
-export function toJepsen(operations: Operation[], versionOf: VersionOf, initialKeys: (string | number)[] = []): JepsenExport {
+export function toJepsen(operations: Operation[], versionOf: VersionOf, initial: [key: string | number, version: number][] = []): JepsenExport {
   const version = (v: unknown): number | null => (v === null || v === undefined ? null : versionOf(v));
   interface Ev {
     wall: number;
@@ -62,10 +63,10 @@ export function toJepsen(operations: Operation[], versionOf: VersionOf, initialK
   const ops: JepsenOp[] = [];
   const processes: Record<number, string> = {};
   let nextProcess = 0;
-  if (initialKeys.length > 0) {
+  if (initial.length > 0) {
     const p = nextProcess++;
     processes[p] = '(initial state)';
-    const value: MicroOp[] = initialKeys.map((k) => ['w', k, 0]);
+    const value: MicroOp[] = initial.map(([k, v]) => ['w', k, v]);
     ops.push({ index: ops.length, type: 'invoke', f: 'txn', value, process: p, time: 0 });
     ops.push({ index: ops.length, type: 'ok', f: 'txn', value, process: p, time: 0 });
   }

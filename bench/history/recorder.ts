@@ -5,7 +5,9 @@
  * Cheap on purpose: lines are buffered and written with one `writeSync` every `flushEveryMs` or
  * `flushBytes`, never fsynced; the buffer is written on `close()` and on the process's `exit`
  * event. A crash (SIGKILL) loses at most the unwritten tail, and the checker reads an invoke whose
- * completion is missing as `unknown` — which is what it was to anyone watching.
+ * completion is missing as `unknown` — which is what it was to anyone watching. One exception: a
+ * write's invoke is written (with everything before it) before the write starts, so a crashed
+ * process never leaves a value in a store that its history does not name.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +90,8 @@ export function openHistoryRecorder(options: RecorderOptions): HistoryRecorder {
     invoke(f, key, value) {
       const op = next++;
       event(op, 'invoke', value === undefined ? { f, key } : { f, key, value });
+      // One write(2), no fsync: the kernel keeps it when the process dies.
+      if (f === 'write') flush();
       return op;
     },
     ok(op, value) {

@@ -44,12 +44,15 @@ export async function checkDirectories(options: CheckDirectoriesOptions): Promis
   let jepsenPath: string | undefined;
   if (options.jepsenPath !== false) {
     jepsenPath = options.jepsenPath ?? join(options.dirs[0]!, 'history.jepsen.json');
-    // Keys present before the run: from the snapshot, else those read at version 0.
+    // Keys present before the run, with their versions: from the snapshot, else those read at version 0.
     const readAtZero = new Set(loaded.operations.filter((o) => o.f === 'read' && o.type === 'ok' && o.value !== null && versionOf(o.value) === 0).map((o) => o.keyText));
-    const initialKeys = [...keys.entries()]
-      .filter(([k]) => (initial !== undefined ? initial.get(k) != null : readAtZero.has(k)))
-      .map(([k, key]) => (typeof key === 'number' || typeof key === 'string' ? key : k));
-    writeFileSync(jepsenPath, jepsenJson(toJepsen(loaded.operations, versionOf, initialKeys).ops));
+    const initialVersions: [string | number, number][] = [];
+    for (const [k, key] of keys) {
+      const before = initial?.get(k);
+      if (initial !== undefined ? before == null : !readAtZero.has(k)) continue;
+      initialVersions.push([typeof key === 'number' || typeof key === 'string' ? key : k, before != null ? versionOf(before) : 0]);
+    }
+    writeFileSync(jepsenPath, jepsenJson(toJepsen(loaded.operations, versionOf, initialVersions).ops));
   }
   const { operations, ...rest } = loaded;
   return { report, history: { ...rest, operations: operations.length }, truth: options.truth.describe, initial: initialPath, jepsenPath };

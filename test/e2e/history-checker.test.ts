@@ -1,11 +1,12 @@
 /**
  * The history checker over real consumer processes: three sample apps (examples/orders-consumer)
  * with TRACER_HISTORY_DIR set read and write orders through the consumer library against
- * PostgreSQL and the reference service (writes dual; reads legacy, shadow and new), then
- * `npm run history:check` reads their histories and the final legacy table.
+ * PostgreSQL and the reference service (writes dual; reads legacy, shadow and new), driven by
+ * bench/history/loadgen.ts, then `npm run history:check` reads their histories and the final
+ * legacy table.
  *
- * Seeded: orders 1..30 (status 'paid', version 0) in both stores. Each app writes only its own
- * keys (id % 3), v1, v2, … one at a time per key; every app reads every key.
+ * Seeded: orders 1..30 (status 'paid', version 0) in both stores. Each key has one writer (a
+ * worker of one app) writing v1, v2, … one at a time; every worker reads any key.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
+import { runLoad } from '../../bench/history/loadgen.js';
 import type { CheckDirectoriesResult } from '../../bench/history/run.js';
 import { buildRoutingDocument } from '../../src/flags/routing.js';
 import { listen, type Listening } from '../../src/ops/listen.js';
@@ -37,16 +39,17 @@ const ENTITY_YAML = `  orders:
 `;
 const CONSUMERS = ['reporting', 'support-ui', 'billing'] as const;
 const KEYS = 30;
-const OPS_PER_APP = 90;
 
 let dbs: TestDatabases;
 let service: FulfillmentService;
 let reports: Listening;
 let historyDir: string;
 const apps: ReadyProcess[] = [];
-const sent = { writes: 0, reads: 0 };
-/** The last version each key was written with (acknowledged), per key. */
-const lastWritten = new Map<number, number>();
+let routingFile: string;
+let rulesFile: string;
+/** The last version each key was written with, after the first load. */
+let lastWritten = new Map<number, number>();
+const KEY_IDS = Array.from({ length: KEYS }, (_, k) => k + 1);
 
 /** `npm run history:check -- …` as a process (through tsx, as the npm script runs it). */
 const historyCheck = (args: string[]): Promise<RunResult> => runNode(['--import', 'tsx', 'bench/history/cli.ts', ...args], {});
@@ -70,7 +73,42 @@ beforeAll(async () => {
     '127.0.0.1',
   );
   historyDir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-'));
+
+  const plan = writeTestPlan({ name: 'orders-history', sourceUrl: dbs.pgUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, entitiesYaml: ENTITY_YAML });
+  rulesFile = path.join(plan.dir, 'orders.rules.json');
+  const rules = await runMigrate(['consumer', 'rules', '--plan', plan.file, '--entity', 'orders', '--out', rulesFile], {});
+  expect(rules.code, rules.stderr).toBe(0);
+  routingFile = path.join(plan.dir, 'orders.routing.json');
+  writeFileSync(routingFile, JSON.stringify(buildRoutingDocument({ plan: 'orders-history', entity: 'orders', epoch: 1, reads: { reporting: 'legacy', 'support-ui': 'shadow', billing: 'new' }, writes: 'dual' })));
 });
+
+/** Starts the three apps recording into `dir`; resolves with their base URLs. */
+async function startApps(dir: string): Promise<ReadyProcess[]> {
+  const started: ReadyProcess[] = [];
+  for (const name of CONSUMERS) {
+    const env = {
+      LEGACY_DATABASE_URL: dbs.pgUrl,
+      FULFILLMENT_URL: service.url,
+      CONSUMER_NAME: name,
+      ROUTING: routingFile,
+      REPORT_URL: `${reports.url}/v1/consumer-reports`,
+      RULES_FILE: rulesFile,
+      FAILURE_LOG: path.join(dir, `${name}.failures`),
+      TRACER_HISTORY_DIR: dir,
+      RECHECK_MS: '50',
+    };
+    const app = await startReadyProcess(['--import', 'tsx', 'examples/orders-consumer/main.ts'], env, /listening on (http:\/\/\S+)/);
+    apps.push(app);
+    started.push(app);
+  }
+  return started;
+}
+
+async function snapshotInitial(dir: string): Promise<void> {
+  const snapshot = await historyCheck(['snapshot', dir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl]);
+  expect(snapshot.code, snapshot.stderr).toBe(0);
+  expect(snapshot.stdout).toContain(`wrote ${KEYS} values from legacy table orders`);
+}
 
 afterAll(async () => {
   for (const a of apps) await stopProcess(a);
@@ -81,64 +119,21 @@ afterAll(async () => {
 
 describe('history checker over three consumer processes', () => {
   it('given three sample apps recording their operations under dual writes, when the checker reads their histories and the final legacy table, then it reports 0 lost writes, 0 impossible reads and a PASS', async () => {
-    const plan = writeTestPlan({ name: 'orders-history', sourceUrl: dbs.pgUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, entitiesYaml: ENTITY_YAML });
-    const rulesFile = path.join(plan.dir, 'orders.rules.json');
-    const rules = await runMigrate(['consumer', 'rules', '--plan', plan.file, '--entity', 'orders', '--out', rulesFile], {});
-    expect(rules.code, rules.stderr).toBe(0);
-    const routingFile = path.join(plan.dir, 'orders.routing.json');
-    writeFileSync(routingFile, JSON.stringify(buildRoutingDocument({ plan: 'orders-history', entity: 'orders', epoch: 1, reads: { reporting: 'legacy', 'support-ui': 'shadow', billing: 'new' }, writes: 'dual' })));
+    await snapshotInitial(historyDir);
+    const running = await startApps(historyDir);
 
-    const snapshot = await historyCheck(['snapshot', historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl]);
-    expect(snapshot.code, snapshot.stderr).toBe(0);
-    expect(snapshot.stdout).toContain(`wrote ${KEYS} values from legacy table orders`);
-
-    for (const name of CONSUMERS) {
-      const env = {
-        LEGACY_DATABASE_URL: dbs.pgUrl,
-        FULFILLMENT_URL: service.url,
-        CONSUMER_NAME: name,
-        ROUTING: routingFile,
-        REPORT_URL: `${reports.url}/v1/consumer-reports`,
-        RULES_FILE: rulesFile,
-        FAILURE_LOG: path.join(plan.dir, `${name}.failures.jsonl`),
-        TRACER_HISTORY_DIR: historyDir,
-        RECHECK_MS: '50',
-      };
-      apps.push(await startReadyProcess(['--import', 'tsx', 'examples/orders-consumer/main.ts'], env, /listening on (http:\/\/\S+)/));
-    }
-
-    // Each app: one write in three to its own keys (id % 3 === its index), the rest reads of any key.
-    await Promise.all(
-      apps.map(async (app, i) => {
-        const url = app.match[1]!;
-        const own = Array.from({ length: KEYS }, (_, k) => k + 1).filter((id) => id % 3 === i);
-        for (let n = 0; n < OPS_PER_APP; n++) {
-          if (n % 3 === 0) {
-            const id = own[(n / 3) % own.length]!;
-            const v = (lastWritten.get(id) ?? 0) + 1;
-            const res = await fetch(`${url}/orders/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: `v${v}`, total: id * 100 + v, email: `user${id}@example.com` }) });
-            expect(res.status).toBe(200);
-            await res.text();
-            lastWritten.set(id, v);
-            sent.writes++;
-          } else {
-            const id = ((n * 7 + i * 11) % KEYS) + 1;
-            const res = await fetch(`${url}/orders/${id}`);
-            expect(res.status).toBe(200);
-            await res.text();
-            sent.reads++;
-          }
-        }
-      }),
-    );
+    // 6 workers × 45 operations, every third a write: 90 writes (3 per key), 180 reads.
+    const load = await runLoad({ apps: running.map((a) => a.match[1]!), keys: KEY_IDS, opsPerWorker: 45 });
+    expect(load.writes).toEqual({ ok: 90, failed: 0, unknown: 0 });
+    expect(load.reads).toEqual({ ok: 180, failed: 0 });
+    lastWritten = load.versions;
     // SIGTERM: each app closes its consumer and its recorder, which writes what it buffered.
-    for (const a of apps) await stopProcess(a);
+    for (const a of running) await stopProcess(a);
     expect(readdirSync(historyDir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(3);
 
     const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--json']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
-    expect(sent).toEqual({ writes: 90, reads: 180 });
     expect(result.report.operations).toEqual({ reads: { ok: 180, fail: 0, unknown: 0 }, writes: { ok: 90, fail: 0, unknown: 0 } });
     expect(result.report.processes).toBe(3);
     expect(result.report.keys).toBe(KEYS);
@@ -170,5 +165,40 @@ describe('history checker over three consumer processes', () => {
     expect(check.stdout).toContain('lost acknowledged writes: 1\n');
     expect(check.stdout).toContain(`  lost: key ${id} v${v} acknowledged to `);
     expect(check.stdout).toContain('verdict: FAIL');
+  });
+
+  it('given a second run from where the first left off, when one app is SIGKILLed under load, then the checker still finds 0 lost and 0 impossible (what the victim had not flushed counts as unknown)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-kill-'));
+    await snapshotInitial(dir);
+    const running = await startApps(dir);
+    const victim = running[0]!;
+    let killed = false;
+    const load = await runLoad({
+      apps: running.map((a) => a.match[1]!),
+      keys: KEY_IDS,
+      opsPerWorker: 60,
+      versions: lastWritten,
+      timeoutMs: 5000,
+      onOperation(done) {
+        if (done === 60 && !killed) {
+          killed = true;
+          victim.child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(killed).toBe(true);
+    // The victim's writes after the kill reached nobody, or may have: unknown either way.
+    expect(load.writes.unknown).toBeGreaterThan(0);
+    for (const a of running) await stopProcess(a);
+    expect(victim.child.signalCode).toBe('SIGKILL');
+
+    const check = await historyCheck([dir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--json']);
+    const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
+    expect(result.report.processes).toBe(3);
+    expect(result.report.lost.count).toBe(0);
+    expect(result.report.impossible).toMatchObject({ reads: 0, finals: 0 });
+    expect(result.report.inputProblems).toEqual([]);
+    expect(result.report.ok).toBe(true);
+    expect(check.code).toBe(0);
   });
 });

@@ -153,6 +153,15 @@ describe('history checker', () => {
     expect(r.nonMonotonic.count).toBe(0);
   });
 
+  it('given a run that starts from a value an earlier run wrote (v4 before the run), then reading it is possible and a newer acknowledged write must still reach the truth', () => {
+    const initial = new Map([['1', order(1, 4)]]);
+    const r = check([read('support', 1, 4, 1, 2), write('billing', 1, 5, 3, 4), read('support', 1, 5, 5, 6)], { 1: 5 }, { initial });
+    expect(r.ok).toBe(true);
+    const undone = check([write('billing', 1, 5, 3, 4)], { 1: 4 }, { initial });
+    expect(undone.lost.samples).toEqual([{ key: '1', version: 5, process: 'billing', ackedAt: 4, finalVersion: 4 }]);
+    expect(undone.impossible.finals).toBe(0);
+  });
+
   it('given a write without a version, then the history is not trusted', () => {
     const bad = { ...write('billing', 1, 1, 0, 5), value: order(1, 0) };
     const r = check([bad], { 1: 0 });

@@ -45,13 +45,23 @@ describe('recording histories', () => {
     expect(h.incomplete).toBe(0);
   });
 
-  it('given a recorder that has not flushed yet, then nothing but the header is on disk until it flushes', () => {
+  it('given a recorder that has not flushed yet, then reads and completions stay buffered until it flushes', () => {
     const dir = tempDir();
     const rec = openHistoryRecorder({ dir, process: 'p', flushEveryMs: 60_000 });
-    rec.invoke('read', 1);
+    rec.ok(rec.invoke('read', 1), null);
     expect(readFileSync(rec.file, 'utf8')).toBe('');
     rec.flush();
-    expect(readFileSync(rec.file, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(rec.file, 'utf8').trim().split('\n')).toHaveLength(3);
+    rec.close();
+  });
+
+  it('given a write invoked, then its invoke is in the file before the write runs (a crash cannot leave a value its history does not name)', () => {
+    const dir = tempDir();
+    const rec = openHistoryRecorder({ dir, process: 'p', flushEveryMs: 60_000 });
+    rec.invoke('write', 1, { status: 'v1' });
+    const lines = readFileSync(rec.file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ op: 0, type: 'invoke', f: 'write', key: 1, value: { status: 'v1' } });
     rec.close();
   });
 
@@ -110,7 +120,7 @@ describe('Jepsen export', () => {
       op('billing', 'read', null, 1005, 1005.5, 'fail'),
     ];
     history[3]!.error = 'Error: timeout';
-    const { ops, processes } = toJepsen(history, statusVersion(), [5]);
+    const { ops, processes } = toJepsen(history, statusVersion(), [[5, 0]]);
     expect(ops).toEqual([
       { index: 0, type: 'invoke', f: 'txn', value: [['w', 5, 0]], process: 0, time: 0 },
       { index: 1, type: 'ok', f: 'txn', value: [['w', 5, 0]], process: 0, time: 0 },
