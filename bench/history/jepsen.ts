@@ -49,7 +49,7 @@ export function toJepsen(operations: Operation[], versionOf: VersionOf, initial:
   }
   const events: Ev[] = [];
   let seq = 0;
-  const end = Math.max(0, ...operations.map((o) => o.completeWall ?? o.invokeWall));
+  const end = operations.reduce((m, o) => Math.max(m, o.completeWall ?? o.invokeWall), 0);
   for (const op of operations) {
     events.push({ wall: op.invokeWall, seq: seq++, op, phase: 'invoke' });
     // A completion never recorded is reported as info after everything else.

@@ -97,7 +97,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (writing) result.writes.unknown++;
         else result.reads.failed++;
       }
-      options.onOperation?.(++done);
+      done++;
+      options.onOperation?.(done);
     }
   };
 
