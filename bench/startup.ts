@@ -10,8 +10,11 @@
  * `status` runs against a headless Temporal dev server this script starts on a free port and a fresh
  * state-store database; the plan is plans/orders-postgres.yaml with no workflow started, so the
  * figure is start-up, plan loading, one connection to Temporal and the state store, and the queries
- * that find nothing running. Prints min / median / max wall seconds, and with /usr/bin/time the
- * median CPU seconds and peak RSS, and the median ratio source/dist per command.
+ * that find nothing running. Then the same status once every entity's backfill is open and no
+ * worker polls (the state right after a worker crash: answered from Temporal's record, saying no
+ * worker polls). Prints min / median / max wall seconds, and with /usr/bin/time the median CPU
+ * seconds and peak RSS, the median ratio source/dist per command, and ratios between the commands
+ * (status/help, no worker/status, each over the `node -e 0` floor), which hold on a loaded machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +64,7 @@ const row = (label: string, runs: Run[]) => {
   const w = runs.map((r) => r.wall);
   const rss = runs.map((r) => r.rssKb).filter(Number.isFinite);
   const cpu = runs.map((r) => r.cpu).filter(Number.isFinite);
-  return `${label.padEnd(30)} wall s min ${Math.min(...w).toFixed(3)} median ${median(w).toFixed(3)} max ${Math.max(...w).toFixed(3)}${cpu.length ? ` | cpu s median ${median(cpu).toFixed(2)}` : ''}${rss.length ? ` | peak RSS median ${(median(rss) / 1024).toFixed(0)} MB` : ''}`;
+  return `${label.padEnd(42)} wall s min ${Math.min(...w).toFixed(3)} median ${median(w).toFixed(3)} max ${Math.max(...w).toFixed(3)}${cpu.length ? ` | cpu s median ${median(cpu).toFixed(2)}` : ''}${rss.length ? ` | peak RSS median ${(median(rss) / 1024).toFixed(0)} MB` : ''}`;
 };
 
 log('building dist/ when a source changed since the last build');
@@ -92,9 +95,30 @@ const commands = {
   status: { dist: [process.execPath, join(ROOT, 'bin/migrate.js'), 'status'], source: [process.execPath, ...fromSource, 'status'] },
 };
 
+/** Starts every entity's backfill straight through Temporal: no worker polls this server, as right after a worker crash. */
+async function openBackfillsWithoutWorker(): Promise<void> {
+  const { loadPlanFile } = await import('../src/plan/load.js');
+  const { backfillWorkflowId } = await import('../src/workflows/definitions.js');
+  const { Client, Connection } = await import('@temporalio/client');
+  const loaded = await loadPlanFile(PLAN, env);
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    for (const entity of Object.keys(loaded.plan.entities)) {
+      await client.workflow.start('sweepWorkflow', {
+        workflowId: backfillWorkflowId(loaded.plan.name, entity),
+        taskQueue: loaded.plan.temporal?.taskQueue ?? 'migrate',
+        args: [{ plan: loaded.plan.name, entity, kind: 'backfill', runKey: 'backfill' }],
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 try {
   const results: Record<string, { dist: Run[]; source: Run[] }> = {};
-  for (const [name, c] of Object.entries(commands)) {
+  const measure = async (name: keyof typeof commands | 'statusNoWorker', c: { dist: string[]; source: string[] }) => {
     await once(c.dist, env, ROOT);
     await once(c.source, env, ROOT);
     const r = { dist: [] as Run[], source: [] as Run[] };
@@ -103,7 +127,11 @@ try {
       r.source.push(await once(c.source, env, ROOT));
     }
     results[name] = r;
-  }
+  };
+  for (const [name, c] of Object.entries(commands)) await measure(name as keyof typeof commands, c);
+  // The same status once a backfill is open and no worker polls: answered from Temporal's record.
+  await openBackfillsWithoutWorker();
+  await measure('statusNoWorker', commands.status);
   await once([process.execPath, '-e', '0'], env, ROOT);
   const floor: Run[] = [];
   for (let i = 0; i < RUNS; i++) floor.push(await once([process.execPath, '-e', '0'], env, ROOT));
@@ -112,13 +140,21 @@ try {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   console.log(`start-up, ${RUNS} runs each after one warm-up, ${cores} cores (load average ${load}: wall times grow with it, cpu seconds much less), node ${process.version}`);
   console.log(row('node -e 0 (floor)', floor));
-  for (const [name, target] of [['help', 0.3], ['status', 0.8]] as const) {
+  const labels = { help: 'migrate --help', status: 'migrate status', statusNoWorker: 'migrate status, no worker' } as const;
+  for (const [name, target] of [['help', 0.3], ['status', 0.8], ['statusNoWorker', 0.8]] as const) {
     const r = results[name]!;
     const ratios = r.dist.map((d, i) => r.source[i]!.wall / d.wall);
-    console.log(row(`migrate ${name === 'help' ? '--help' : 'status'} (dist)`, r.dist) + `   target < ${target} s: ${median(r.dist.map((x) => x.wall)) < target ? 'met' : 'NOT met'}`);
-    console.log(row(`migrate ${name === 'help' ? '--help' : 'status'} (src via tsx)`, r.source));
-    console.log(`${''.padEnd(30)} source/dist ratio median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})`);
+    console.log(row(`${labels[name]} (dist)`, r.dist) + `   target < ${target} s: ${median(r.dist.map((x) => x.wall)) < target ? 'met' : 'NOT met'}`);
+    console.log(row(`${labels[name]} (src via tsx)`, r.source));
+    console.log(`${''.padEnd(42)} source/dist ratio median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})`);
   }
+  // Ratios within this run hold when the machine's load changes between runs; absolute times do not.
+  const wallOf = (runs: Run[]) => median(runs.map((x) => x.wall));
+  const cpuOf = (runs: Run[]) => median(runs.map((x) => x.cpu));
+  const help = results.help!.dist;
+  const status = results.status!.dist;
+  const noWorker = results.statusNoWorker!.dist;
+  console.log(`ratios (dist, medians): status/help wall ${(wallOf(status) / wallOf(help)).toFixed(2)} cpu ${(cpuOf(status) / cpuOf(help)).toFixed(2)}; status no worker/status wall ${(wallOf(noWorker) / wallOf(status)).toFixed(2)} cpu ${(cpuOf(noWorker) / cpuOf(status)).toFixed(2)}; help/floor wall ${(wallOf(help) / wallOf(floor)).toFixed(2)}; status/floor wall ${(wallOf(status) / wallOf(floor)).toFixed(2)}`);
 } finally {
   await server.stop();
   rmSync(home, { recursive: true, force: true });

@@ -5,12 +5,12 @@
  * never moves backwards.
  */
 import { Context } from '@temporalio/activity';
-import { UserError } from '../errors.js';
-import { phaseOf, writeBatchOf, type SyncPhase } from '../plan/schema.js';
+import { writeBatchOf } from '../plan/schema.js';
 import { applyChanges } from '../sync/applyChanges.js';
 import { targetKeyFromSourceKey } from '../sync/targetKeys.js';
 import type { PlanResources } from '../resources/planResources.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { syncSettings } from '../sync/settings.js';
 
 export interface SyncRef {
   plan: string;
@@ -43,15 +43,8 @@ export interface SyncChunkResult {
 export const SYNC_RUN_KEY = 'sync';
 const HEARTBEAT_EVERY_MS = 3_000;
 
-export function syncSettings(res: PlanResources, entity: string): SyncPhase {
-  const phase = phaseOf(res.entity(entity), 'sync');
-  if (!phase) {
-    throw new UserError(`entity "${entity}" has no sync phase in ${res.planFile}`, {
-      hint: `Add \`- sync: { capture: triggers, flag: ${entity}.sync }\` to entities.${entity}.phases.`,
-    });
-  }
-  return phase;
-}
+// Defined beside the sync operations, which `migrate status` loads without the activities.
+export { syncSettings };
 
 const maxPosition = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : BigInt(a) >= BigInt(b) ? a : b;

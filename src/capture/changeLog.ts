@@ -9,8 +9,6 @@ import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { EnvironmentError } from '../errors.js';
 import type { SourceConfig } from '../plan/schema.js';
-import { createMysqlPool } from '../sources/mysql.js';
-import { createPostgresPool } from '../sources/postgres.js';
 import { quoteIdent, quoteTable, type DialectName } from '../sources/quote.js';
 import type { KeyTuple } from '../sources/types.js';
 import { keyTupleOf } from '../sources/values.js';
@@ -48,14 +46,30 @@ interface Sql {
   close(): Promise<void>;
 }
 
-function postgresSql(pool: pg.Pool): Sql {
+/**
+ * The pool behind `open`, made at the first use: the driver is imported then, so a command that
+ * builds a ChangeLog and never queries it (status of a plan whose source is the other engine, or
+ * an error path) does not pay for loading it.
+ */
+function lazyPool<P extends { end(): Promise<void> }>(open: () => Promise<P>): { get(): Promise<P>; end(): Promise<void> } {
+  let pool: Promise<P> | undefined;
+  return {
+    get: () => (pool ??= open()),
+    async end() {
+      if (pool) await (await pool).end();
+    },
+  };
+}
+
+function postgresSql(url: string, poolSize: number): Sql {
+  const lazy = lazyPool(async () => (await import('../sources/postgres.js')).createPostgresPool(url, poolSize));
   return {
     dialect: 'postgres',
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await pool.query(sql, params)).rows as T[];
+      return (await (await lazy.get()).query(sql, params)).rows as T[];
     },
     async runAll(statements) {
-      const client = await pool.connect();
+      const client = await (await lazy.get()).connect();
       try {
         await client.query('BEGIN');
         for (const s of statements) await client.query(s);
@@ -67,21 +81,23 @@ function postgresSql(pool: pg.Pool): Sql {
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: () => lazy.end(),
   };
 }
 
-function mysqlSql(pool: mysql.Pool): Sql {
+function mysqlSql(url: string, poolSize: number): Sql {
+  const lazy = lazyPool<mysql.Pool>(async () => (await import('../sources/mysql.js')).createMysqlPool(url, poolSize));
   return {
     dialect: 'mysql',
     async query<T>(sql: string, params: unknown[] = []) {
-      const [rows] = await pool.query(sql, params);
+      const [rows] = await (await lazy.get()).query(sql, params);
       return rows as T[];
     },
     async runAll(statements) {
+      const pool = await lazy.get();
       for (const s of statements) await pool.query(s);
     },
-    close: () => pool.end(),
+    close: () => lazy.end(),
   };
 }
 
@@ -212,6 +228,6 @@ export class ChangeLog {
 
 /** A ChangeLog for the source table behind `url` (postgres:// or mysql://), with its own small pool. */
 export function openChangeLog(url: string, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, poolSize = 2): ChangeLog {
-  const sql = /^(postgres|postgresql):/i.test(url) ? postgresSql(createPostgresPool(url, poolSize)) : mysqlSql(createMysqlPool(url, poolSize));
+  const sql = /^(postgres|postgresql):/i.test(url) ? postgresSql(url, poolSize) : mysqlSql(url, poolSize);
   return new ChangeLog(sql, source);
 }

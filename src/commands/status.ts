@@ -6,20 +6,26 @@
 import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 
-/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
-const load = async () => ({
+/**
+ * What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. In
+ * two steps: the session opens (its state store connecting while the Temporal client loads) before
+ * the rest is imported.
+ */
+const loadFirst = async () => ({
   ...(await import('../cli/resolvePlan.js')),
   ...(await import('../ops/session.js')),
+  ...(await import('../errors.js')),
+});
+const load = async () => ({
   ...(await import('../ops/status.js')),
   ...(await import('../ops/statusSources.js')),
   ...(await import('../ops/backfill.js')),
   ...(await import('../ops/attachInfo.js')),
   ...(await import('../ops/sleepUnlessAborted.js')),
-  ...(await import('../flags/index.js')),
+  ...(await import('../flags/actor.js')),
   ...(await import('../ui/renderers/choose.js')),
   ...(await import('../ui/renderers/plain.js')),
   ...(await import('../ui/renderers/json.js')),
-  ...(await import('../errors.js')),
 });
 import type { DashboardSnapshot } from '../progress.js';
 
@@ -31,15 +37,16 @@ const register: RegisterCommand = (program, context): Command =>
     .addOption(new Option('--progress <mode>', 'display mode with --watch').choices(['auto', 'plain', 'ink']).default('auto'))
     .option('--interval <ms>', 'poll interval with --watch (at least 1000)', (v) => Number.parseInt(v, 10), 1000)
     .action(async (opts: { watch?: boolean; progress: 'auto' | 'plain' | 'ink'; interval: number }) => {
-      const { loadPlanForCommand, openSession, collectStatus, unknownSnapshot, EnvironmentError, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine, sleepUnlessAborted } = await load();
+      const { loadPlanForCommand, openSession, EnvironmentError } = await loadFirst();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       let session;
       try {
-        session = await openSession(loaded, ctx.env, ctx.cwd);
+        session = await openSession(loaded, ctx.env, ctx.cwd, { readState: true });
       } catch (e) {
         // Temporal cannot be reached at all: the one-shot frame still says unknown (and why), not nothing.
         if (!opts.watch && e instanceof EnvironmentError) {
+          const { unknownSnapshot, renderPlainLine } = await load();
           const snap = unknownSnapshot({ loaded }, e.message);
           if (ctx.options.json) ctx.output.outJson(snap);
           else ctx.output.out(renderPlainLine(snap, Date.now()));
@@ -47,6 +54,7 @@ const register: RegisterCommand = (program, context): Command =>
         throw e;
       }
       try {
+        const { collectStatus, unknownSnapshot, statusSources, setBackfillRunning, startedNotes, currentActor, chooseRenderer, isCi, createPlainRenderer, renderPlainLine, renderJsonLine, sleepUnlessAborted } = await load();
         for (const note of startedNotes(session)) ctx.output.err(note);
         const { settings } = session.temporal;
         ctx.output.debug(`Temporal ${settings.address} namespace ${settings.namespace} task queue ${settings.taskQueue}`);

@@ -4,7 +4,6 @@
  * only while the legacy is the source of truth.
  */
 import type { WriteVariant } from './routing.js';
-import { RoutingEvaluator } from './routingEvaluator.js';
 import type { FlagProvider } from './types.js';
 
 export interface SwitchedWrites {
@@ -22,6 +21,9 @@ export interface SwitchedWrites {
 export async function writesSwitched(flags: FlagProvider, plan: string, entity: string): Promise<SwitchedWrites | undefined> {
   const routing = await flags.getRouting(plan, entity);
   if (!routing) return undefined;
+  // Imported only when there is a document to evaluate: the evaluator brings flagd-core, which
+  // `migrate status` (through verifyRuns) would otherwise load on every start.
+  const { RoutingEvaluator } = await import('./routingEvaluator.js');
   const writes = new RoutingEvaluator(routing.document).writes();
   if (writes !== 'new' && writes !== 'fenced') return undefined;
   return { epoch: routing.epoch, writes, because: `routing epoch ${routing.epoch} of ${entity} sends writes to ${writes}` };

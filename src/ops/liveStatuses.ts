@@ -35,7 +35,7 @@ export async function liveStatuses(loaded: LoadedPlan, ctx: CommandContext): Pro
     return unknownStatuses(loaded, because);
   }
   try {
-    session = await openSession(loaded, ctx.env, ctx.cwd, { startLocal: false });
+    session = await openSession(loaded, ctx.env, ctx.cwd, { startLocal: false, readState: true });
     const snap = await Promise.race([
       collectStatus(session, statusSources()),
       new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`Temporal or the state store did not answer within ${LIVE_DEADLINE_MS / 1000} s`)), LIVE_DEADLINE_MS).unref()),

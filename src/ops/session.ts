@@ -4,7 +4,7 @@
  */
 import type { LoadedPlan } from '../plan/load.js';
 import { openPlanResources, type PlanResources } from '../resources/planResources.js';
-import { connectClient, type ConnectedTemporal } from '../temporal/connect.js';
+import type { ConnectedTemporal } from '../temporal/connect.js';
 import { resolveTemporalSettings } from '../temporal/settings.js';
 
 export interface Session {
@@ -14,10 +14,33 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** Connects for one command; `startLocal: false` for read-only commands that must not start servers. */
-export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string, opts: { startLocal?: boolean } = {}): Promise<Session> {
-  const temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd, opts.startLocal ?? true);
-  const resources = await openPlanResources(loaded);
+export interface SessionOptions {
+  /** False for read-only commands that must not start servers (default true). */
+  startLocal?: boolean;
+  /**
+   * For commands that only read state (`status`, `plan`): the state store connects while Temporal
+   * is imported and reached, instead of after, and plan transforms are not imported.
+   */
+  readState?: boolean;
+}
+
+/** Connects for one command. */
+export async function openSession(loaded: LoadedPlan, env: NodeJS.ProcessEnv, cwd: string, opts: SessionOptions = {}): Promise<Session> {
+  const resources = await openPlanResources(loaded, { transforms: !opts.readState });
+  if (opts.readState) {
+    // Started now and awaited by the first read, which sees its error (so none goes unhandled here).
+    resources.stateStore().catch(() => undefined);
+  }
+  let temporal: ConnectedTemporal;
+  try {
+    // Imported here rather than at the top: loading the Temporal client is the largest single cost
+    // of a start, and the state store's connection proceeds meanwhile.
+    const { connectClient } = await import('../temporal/connect.js');
+    temporal = await connectClient(resolveTemporalSettings(loaded.plan, env), env, cwd, opts.startLocal ?? true);
+  } catch (e) {
+    await resources.close().catch(() => undefined);
+    throw e;
+  }
   return {
     loaded,
     resources,

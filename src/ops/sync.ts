@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Workf
 import { UserError } from '../errors.js';
 import { durationMs } from '../plan/units.js';
 import type { CaptureState, ChangeLag } from '../capture/changeLog.js';
-import { syncSettings } from '../activities/syncActivities.js';
+import { syncSettings } from '../sync/settings.js';
 import { targetKeyFromSourceKey } from '../sync/targetKeys.js';
 import { wakeSignal } from '../workflows/definitions.js';
 import { stopSyncSignal, syncProgressQuery, syncWorkflowId, type SyncInput, type SyncProgress, type syncWorkflow } from '../workflows/syncWorkflow.js';

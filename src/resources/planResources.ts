@@ -8,7 +8,6 @@ import type { Entity, Plan } from '../plan/schema.js';
 import { UserError } from '../errors.js';
 import { openSource } from '../sources/index.js';
 import type { SourceDb } from '../sources/types.js';
-import { createStateStoreFlagProvider } from '../flags/stateStoreProvider.js';
 import type { FlagProvider } from '../flags/types.js';
 import { openStateStore } from '../state/index.js';
 import type { StateStore } from '../state/types.js';
@@ -38,21 +37,31 @@ export interface PlanResources {
   close(): Promise<void>;
 }
 
+export interface OpenPlanResourcesOptions {
+  /**
+   * Import every entity's `transform` module (default true). False for commands that only read
+   * state (`status`, `plan`): a TypeScript transform needs tsx loaded first, which costs more than
+   * the rest of their start; `mapping()` then refuses an entity with a transform.
+   */
+  transforms?: boolean;
+}
+
 /**
  * The plan's resources with every entity's `transform` module already imported, so `mapping()` can
  * stay synchronous and no caller can forget the import (retry once did, and failed on a transform).
  * Pools open lazily on first use; every pool is shared by all activities of the process.
  */
-export async function openPlanResources(loaded: LoadedPlan): Promise<PlanResources> {
+export async function openPlanResources(loaded: LoadedPlan, options: OpenPlanResourcesOptions = {}): Promise<PlanResources> {
   const { plan, file } = loaded;
   const transforms = new Map<string, Transform>();
+  const withTransforms = options.transforms ?? true;
   for (const [name, e] of Object.entries(plan.entities)) {
-    if (e.transform) transforms.set(name, await loadTransform(file, e.transform));
+    if (e.transform && withTransforms) transforms.set(name, await loadTransform(file, e.transform));
   }
-  return createPlanResources(loaded, transforms);
+  return createPlanResources(loaded, transforms, withTransforms);
 }
 
-function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string, Transform>): PlanResources {
+function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string, Transform>, withTransforms: boolean): PlanResources {
   const { plan, file } = loaded;
   const sources = new Map<string, Promise<SourceDb>>();
   const targets = new Map<string, TargetClient>();
@@ -78,13 +87,13 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
     planFile: file,
     entity,
     stateStore() {
-      store ??= openStateStore(plan.state.url).then(async (s) => {
-        await s.migrate();
-        return s;
-      });
+      // openStateStore migrates the schema (once: a second look was three more queries per command).
+      store ??= openStateStore(plan.state.url);
       return store;
     },
     async flags() {
+      // Imported here: the provider brings the routing evaluator (flagd-core), which only flag reads and writes need.
+      const { createStateStoreFlagProvider } = await import('../flags/stateStoreProvider.js');
       return createStateStoreFlagProvider(await res.stateStore());
     },
     source(db) {
@@ -101,6 +110,8 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       let m = mappings.get(name);
       if (!m) {
         const e = entity(name);
+        // A bug, not a user error: a read-only session has no business mapping rows.
+        if (e.transform && !withTransforms) throw new Error(`the mapping of ${name} needs its transform, and these resources were opened without transforms`);
         m = compileMapping(e, { transform: transforms.get(name), name });
         mappings.set(name, m);
       }
@@ -142,7 +153,8 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
     },
     async close() {
       const all = [...sources.values()].map(async (s) => (await s).close());
-      if (store) all.push((await store).close());
+      // A store that never opened has nothing to close (and its error belongs to whoever awaited it).
+      if (store) all.push(store.then((s) => s.close()));
       for (const log of changeLogs.values()) all.push(log.close());
       await Promise.allSettled(all);
     },

@@ -18,8 +18,8 @@ import {
   type InsertResult,
   type RawBuilder,
 } from 'kysely';
-import pg from 'pg';
-import { createPool } from 'mysql2';
+import type pg from 'pg';
+import type { Pool as MysqlPool } from 'mysql2';
 import { keyHash } from './common.js';
 import type { Database } from './schema.js';
 
@@ -133,9 +133,15 @@ class PgStoreDialect extends PostgresDialect {
 export const postgres: Dialect = {
   name: 'postgres',
   connect(url, poolSize) {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-    // An idle client whose server went away emits here; without a listener that crashes the process.
-    pool.on('error', () => undefined);
+    // The driver is imported at the first query: a store on PostgreSQL never loads mysql2, and a
+    // command that never reads the store (`--help`) loads neither.
+    const pool = async (): Promise<pg.Pool> => {
+      const { default: driver } = await import('pg');
+      const p = new driver.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+      // An idle client whose server went away emits here; without a listener that crashes the process.
+      p.on('error', () => undefined);
+      return p;
+    };
     return new Kysely<Database>({ dialect: new PgStoreDialect({ pool }) });
   },
   now: sql<Date>`now()`,
@@ -202,17 +208,22 @@ const MYSQL_NAME = sql`varchar(100) character set utf8mb4 collate utf8mb4_bin`;
 export const mysql: Dialect = {
   name: 'mysql',
   connect(url, poolSize) {
-    const pool = createPool({
-      // The URL goes to mysql2 as it is, as for source pools; mariadb:// means the same protocol.
-      uri: url.replace(/^mariadb:/i, 'mysql:'),
-      connectionLimit: poolSize,
-      connectTimeout: 10_000,
-      // DATETIME columns hold UTC; with 'Z' the driver writes and reads Dates as UTC to match UTC_TIMESTAMP().
-      timezone: 'Z',
-      charset: 'utf8mb4',
-    });
-    // Same reason as on PostgreSQL: a dropped idle connection must not crash the process.
-    pool.on('connection', (c) => c.on('error', () => undefined));
+    // Imported at the first query, as on PostgreSQL.
+    const pool = async (): Promise<MysqlPool> => {
+      const { createPool } = await import('mysql2');
+      const p = createPool({
+        // The URL goes to mysql2 as it is, as for source pools; mariadb:// means the same protocol.
+        uri: url.replace(/^mariadb:/i, 'mysql:'),
+        connectionLimit: poolSize,
+        connectTimeout: 10_000,
+        // DATETIME columns hold UTC; with 'Z' the driver writes and reads Dates as UTC to match UTC_TIMESTAMP().
+        timezone: 'Z',
+        charset: 'utf8mb4',
+      });
+      // Same reason as on PostgreSQL: a dropped idle connection must not crash the process.
+      p.on('connection', (c) => c.on('error', () => undefined));
+      return p;
+    };
     return new Kysely<Database>({ dialect: new MysqlStoreDialect({ pool }) });
   },
   now: sql<Date>`utc_timestamp(6)`,

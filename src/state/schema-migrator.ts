@@ -32,7 +32,9 @@ export async function migrateSchema(db: Kysely<Database>, dialect: Dialect): Pro
   if (await versionTableNeedsWork(db, dialect.ddl)) {
     await withMigrationLock(db, (locked) => prepareVersionTable(locked, dialect.ddl, Object.keys(all)));
   }
-  if (await isAhead(db, all)) return;
+  // Every command opens the store: when all of this build's migrations are applied (the usual
+  // case), one read says so, without the Migrator's table introspection, lock and transaction.
+  if (await allApplied(db, all)) return;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => all },
@@ -42,21 +44,21 @@ export async function migrateSchema(db: Kysely<Database>, dialect: Dialect): Pro
   const { error } = await migrator.migrateToLatest();
   if (error === undefined) return;
   // A newer build may have migrated between our look and our lock.
-  if (await isAhead(db, all)) return;
+  if (await allApplied(db, all)) return;
   throw error;
 }
 
 /**
- * True when a build that knows more migrations has already applied them and this build's are all
- * applied too; throws when the store has unknown migrations and lacks some of this build's.
+ * True when every migration of this build is applied (a newer build may have applied more:
+ * migrations are additive, so this build runs on its schema as it is); throws when the store has
+ * migrations this build does not know and lacks some it knows.
  */
-async function isAhead(db: Kysely<Database>, all: Record<string, Migration>): Promise<boolean> {
+async function allApplied(db: Kysely<Database>, all: Record<string, Migration>): Promise<boolean> {
   const executed = new Set((await db.selectFrom('migrate_schema_version').select('name').execute()).map((r) => r.name));
-  const known = Object.keys(all);
+  const missing = Object.keys(all).filter((name) => !executed.has(name));
+  if (missing.length === 0) return true;
   const unknown = [...executed].filter((name) => !(name in all));
   if (unknown.length === 0) return false;
-  const missing = known.filter((name) => !executed.has(name));
-  if (missing.length === 0) return true;
   throw new EnvironmentError(
     `The state store's schema has migrations this build of migrate does not know (${unknown.join(', ')}) and lacks some it knows (${missing.join(', ')}).`,
     { hint: 'Run the build of migrate that last migrated this store, or a newer one: builds with diverging migration lists cannot share a store.' },
