@@ -3,6 +3,7 @@ import { createSweepActivities, type SweepActivityDeps } from './sweepActivities
 import { createVerifyActivities } from './verifyActivities.js';
 import { createSyncActivities } from './syncActivities.js';
 import { createCutoverActivities } from './cutoverActivities.js';
+import { createWriteSwitchActivities } from './writeSwitchActivities.js';
 import { withFailureMapping } from './failureMapping.js';
 
 export type ActivityDeps = SweepActivityDeps;
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVerifyActivities(deps),
     ...createSyncActivities(deps),
     ...createCutoverActivities(deps),
+    ...createWriteSwitchActivities(deps),
   });
 }
 

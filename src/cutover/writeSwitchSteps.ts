@@ -10,6 +10,7 @@
  */
 import { describeRoute, type ReadRoute, type WriteVariant } from '../flags/routing.js';
 import type { WriteSwitchInput, WriteSwitchStep } from '../workflows/cutoverDefinitions.js';
+import { VERIFICATION_MAX_AGE_MS } from './gates.js';
 
 export type WriteSwitchStepName =
   | 'preconditions'
@@ -52,7 +53,7 @@ export const DEFAULT_TIMING: Omit<WriteSwitchTiming, 'maxLagMs'> = {
   holdMs: 5_000,
   drainTimeoutMs: 60_000,
   catchUpTimeoutMs: 120_000,
-  verifyMaxAgeMs: 24 * 3600_000,
+  verifyMaxAgeMs: VERIFICATION_MAX_AGE_MS,
   pollMs: 1_000,
 };
 

@@ -3,3 +3,4 @@ export { sweepWorkflow } from './sweepWorkflow.js';
 export { verifyWorkflow, verifyRepairWorkflow } from './verifyWorkflow.js';
 export { syncWorkflow } from './syncWorkflow.js';
 export { cutoverWorkflow } from './cutoverWorkflow.js';
+export { writeSwitchWorkflow } from './writeSwitchWorkflow.js';
