@@ -328,6 +328,28 @@ describe('write switch to new', () => {
   });
 });
 
+describe('a switch started again after it ended', () => {
+  it.each([
+    ['switched', false, ['8:fenced', '9:new']],
+    ['undone', true, ['8:fenced', '9:legacy']],
+  ] as const)('Given a switch that ended %s, when its ID is started again, then it answers the same outcome and publishes and journals nothing more', async (outcome, drainFails, expected) => {
+    const w = newWorld();
+    w.autoAck = !drainFails;
+    mock = await startMockWorker(activities(w));
+    const first = await start(mock, `again-${outcome}`, forward());
+    const before = await first.result();
+    const journalled = w.journal.length;
+    const again = await (await mock.client.workflow.start<typeof writeSwitchWorkflow>('writeSwitchWorkflow', { taskQueue: mock.taskQueue, workflowId: first.workflowId, args: [forward()] })).result();
+
+    expect(before.outcome).toBe(outcome);
+    expect(again.outcome).toBe(outcome);
+    const withoutTimes = (r: WriteSwitchResult) => r.steps.map(({ at: _at, ...st }) => st);
+    expect(withoutTimes(again)).toEqual(withoutTimes(before));
+    expect(published(w)).toEqual(expected);
+    expect(w.journal).toHaveLength(journalled);
+  });
+});
+
 describe('write switch back to legacy (rollback)', () => {
   it('Given writes on new, when the switch back runs, then it fences, drains, waits for reverse sync to reach the service position at the fence, commits, writes legacy and stops reverse sync', async () => {
     const w = newWorld('new');
