@@ -145,6 +145,12 @@ describe('history checker over three consumer processes', () => {
     expect(result.report.ok).toBe(true);
     expect(result.history.incomplete).toBe(0);
 
+    // Dual writes kept the new service in step: read as the truth, it gives the same verdict.
+    const viaService = await historyCheck([historyDir, '--truth', 'service', '--service-url', service.url, '--window', '5s', '--no-jepsen']);
+    expect(viaService.code, viaService.stdout + viaService.stderr).toBe(0);
+    expect(viaService.stdout).toContain('truth: new service /v1/orders');
+    expect(viaService.stdout).toContain('lost acknowledged writes: 0\n');
+
     // The Jepsen export: the initial state's transaction, then an invoke and a completion per operation.
     const jepsen = JSON.parse(readFileSync(path.join(historyDir, 'history.jepsen.json'), 'utf8')) as { type: string; f: string; index: number }[];
     expect(jepsen).toHaveLength(2 + 2 * 270);
