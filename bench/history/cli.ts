@@ -95,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
       const h = result.history;
       process.stdout.write(
         `${h.files.length} history files, ${h.operations} operations (${h.incomplete} without a recorded completion, ${h.tornLines} torn lines); truth: ${result.truth}; initial values: ${result.initial ?? 'not given (any version-0 value is taken as initial)'}\n` +
+          (h.skippedFiles.length > 0 ? `skipped (not histories): ${h.skippedFiles.join(', ')}\n` : '') +
           `${formatReport(result.report)}\n` +
           (result.jepsenPath !== undefined ? `jepsen history (elle-cli --model rw-register): ${result.jepsenPath}\n` : ''),
       );

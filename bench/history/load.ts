@@ -1,5 +1,6 @@
 /**
- * Reads recorded histories (every `*.jsonl` in the given directories) into operations. An invoke
+ * Reads recorded histories (every `*.jsonl` in the given directories whose first line is a
+ * tracer-history header; others, such as failure logs, are listed as skipped) into operations. An invoke
  * without a completion — the process died before that line was written — becomes `unknown`; a torn
  * last line (a crash mid-write) is skipped and counted. Anything else unreadable is an error: a
  * history that cannot be trusted must not pass.
@@ -17,10 +18,20 @@ export interface LoadedHistory {
   incomplete: number;
   /** Torn last lines skipped. */
   tornLines: number;
+  /** `*.jsonl` files that are not histories (their first line is no tracer-history header), e.g. a consumer's failure log. */
+  skippedFiles: string[];
 }
 
 export class HistoryFormatError extends Error {
   override name = 'HistoryFormatError';
+}
+
+function isHeader(line: string | undefined): boolean {
+  try {
+    return line !== undefined && (JSON.parse(line) as { format?: unknown }).format === HISTORY_FORMAT;
+  } catch {
+    return false;
+  }
 }
 
 export function historyFiles(dirs: string[]): string[] {
@@ -39,10 +50,17 @@ export function loadHistories(dirs: string[]): LoadedHistory {
   const seen = new Map<string, number>();
   let incomplete = 0;
   let tornLines = 0;
+  const skippedFiles: string[] = [];
+  const histories: string[] = [];
 
   for (const file of files) {
     const lines = readFileSync(file, 'utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
+    if (!isHeader(lines[0])) {
+      skippedFiles.push(file);
+      continue;
+    }
+    histories.push(file);
     let open: Map<number, Operation> | undefined;
     let proc = '';
     const closeSegment = (): void => {
@@ -103,5 +121,5 @@ export function loadHistories(dirs: string[]): LoadedHistory {
     });
     closeSegment();
   }
-  return { operations, processes, files, incomplete, tornLines };
+  return { operations, processes, files: histories, incomplete, tornLines, skippedFiles };
 }

@@ -18,6 +18,7 @@ import { consumerReportSummary } from '../../src/ops/consumerReport.js';
 import { openStateStore } from '../../src/state/index.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
+import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
 import { BIN, runMigrate, startReadyProcess as start, stopProcess as stop, type ReadyProcess } from '../support/processes.js';
 
 const ENTITY_YAML = `  orders:
@@ -42,7 +43,7 @@ const ENTITY_YAML = `  orders:
 let dbs: TestDatabases;
 let service: FulfillmentService;
 let ingest: ReadyProcess | undefined;
-const apps: ReadyProcess[] = [];
+const apps: OrdersConsumer[] = [];
 
 beforeAll(async () => {
   dbs = await createTestDatabases('consumerreports');
@@ -81,24 +82,21 @@ describe('consumer reports from three processes', () => {
     const reportUrl = `${ingest.match[1]}/v1/consumer-reports`;
 
     const ranges: Record<string, [number, number]> = { reporting: [1, 60], 'support-ui': [1, 30], billing: [31, 60] };
-    for (const name of Object.keys(ranges)) {
-      const env = {
-        LEGACY_DATABASE_URL: dbs.pgUrl,
-        FULFILLMENT_URL: service.url,
-        CONSUMER_NAME: name,
-        ROUTING: routingFile,
-        REPORT_URL: reportUrl,
-        RULES_FILE: rulesFile,
-        FAILURE_LOG: path.join(plan.dir, `${name}.failures.jsonl`),
-        REPORT_EVERY_MS: '300',
-        RECHECK_MS: '50',
-      };
-      apps.push(await start(['--import', 'tsx', 'examples/orders-consumer/main.ts'], env, /listening on (http:\/\/\S+)/));
-    }
+    apps.push(
+      ...(await startOrdersConsumers(Object.keys(ranges), {
+        legacyUrl: dbs.pgUrl,
+        serviceUrl: service.url,
+        routing: routingFile,
+        reportUrl,
+        rulesFile,
+        dir: plan.dir,
+        env: { REPORT_EVERY_MS: '300', RECHECK_MS: '50' },
+      })),
+    );
 
     await Promise.all(
       Object.entries(ranges).map(async ([name, [from, to]], i) => {
-        const url = apps[i]!.output().match(/listening on (http:\/\/\S+)/)![1]!;
+        const url = apps[i]!.url;
         for (let id = from; id <= to; id++) {
           const res = await fetch(`${url}/orders/${id}`);
           // Every answer is legacy's: the caller never sees the new service's differences.

@@ -21,7 +21,8 @@ import { buildRoutingDocument } from '../../src/flags/routing.js';
 import { listen, type Listening } from '../../src/ops/listen.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
-import { runMigrate, runNode, startReadyProcess, stopProcess, type ReadyProcess, type RunResult } from '../support/processes.js';
+import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
+import { runMigrate, runNode, stopProcess, type RunResult } from '../support/processes.js';
 
 const ENTITY_YAML = `  orders:
     source: { db: legacy, table: orders, key: [id] }
@@ -44,7 +45,7 @@ let dbs: TestDatabases;
 let service: FulfillmentService;
 let reports: Listening;
 let historyDir: string;
-const apps: ReadyProcess[] = [];
+const apps: OrdersConsumer[] = [];
 let routingFile: string;
 let rulesFile: string;
 /** The last version each key was written with, after the first load. */
@@ -82,25 +83,19 @@ beforeAll(async () => {
   writeFileSync(routingFile, JSON.stringify(buildRoutingDocument({ plan: 'orders-history', entity: 'orders', epoch: 1, reads: { reporting: 'legacy', 'support-ui': 'shadow', billing: 'new' }, writes: 'dual' })));
 });
 
-/** Starts the three apps recording into `dir`; resolves with their base URLs. */
-async function startApps(dir: string): Promise<ReadyProcess[]> {
-  const started: ReadyProcess[] = [];
-  for (const name of CONSUMERS) {
-    const env = {
-      LEGACY_DATABASE_URL: dbs.pgUrl,
-      FULFILLMENT_URL: service.url,
-      CONSUMER_NAME: name,
-      ROUTING: routingFile,
-      REPORT_URL: `${reports.url}/v1/consumer-reports`,
-      RULES_FILE: rulesFile,
-      FAILURE_LOG: path.join(dir, `${name}.failures`),
-      TRACER_HISTORY_DIR: dir,
-      RECHECK_MS: '50',
-    };
-    const app = await startReadyProcess(['--import', 'tsx', 'examples/orders-consumer/main.ts'], env, /listening on (http:\/\/\S+)/);
-    apps.push(app);
-    started.push(app);
-  }
+/** Starts the three apps recording into `dir`. */
+async function startApps(dir: string): Promise<OrdersConsumer[]> {
+  const started = await startOrdersConsumers(CONSUMERS, {
+    legacyUrl: dbs.pgUrl,
+    serviceUrl: service.url,
+    routing: routingFile,
+    reportUrl: `${reports.url}/v1/consumer-reports`,
+    rulesFile,
+    dir: mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-failures-')),
+    historyDir: dir,
+    env: { RECHECK_MS: '50' },
+  });
+  apps.push(...started);
   return started;
 }
 
@@ -123,7 +118,7 @@ describe('history checker over three consumer processes', () => {
     const running = await startApps(historyDir);
 
     // 6 workers × 45 operations, every third a write: 90 writes (3 per key), 180 reads.
-    const load = await runLoad({ apps: running.map((a) => a.match[1]!), keys: KEY_IDS, opsPerWorker: 45 });
+    const load = await runLoad({ apps: running.map((a) => a.url), keys: KEY_IDS, opsPerWorker: 45 });
     expect(load.writes).toEqual({ ok: 90, failed: 0, unknown: 0 });
     expect(load.reads).toEqual({ ok: 180, failed: 0 });
     lastWritten = load.versions;
@@ -180,7 +175,7 @@ describe('history checker over three consumer processes', () => {
     const victim = running[0]!;
     let killed = false;
     const load = await runLoad({
-      apps: running.map((a) => a.match[1]!),
+      apps: running.map((a) => a.url),
       keys: KEY_IDS,
       opsPerWorker: 60,
       versions: lastWritten,

@@ -92,6 +92,15 @@ describe('recording histories', () => {
     expect(h.tornLines).toBe(1);
   });
 
+  it('given another JSON-lines file in the directory (a consumer failure log), then it is skipped and named, not read as a history', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'billing.failures.jsonl'), '{"kind":"failure","id":1}\n');
+    writeFileSync(join(dir, 'p.jsonl'), `${JSON.stringify({ format: HISTORY_FORMAT, process: 'p', pid: 1, startedAt: 0 })}\n`);
+    const h = loadHistories([dir]);
+    expect(h.files).toEqual([join(dir, 'p.jsonl')]);
+    expect(h.skippedFiles).toEqual([join(dir, 'billing.failures.jsonl')]);
+  });
+
   it('given an unreadable line that is not the last, then loading refuses the history', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'p.jsonl'), `${JSON.stringify({ format: HISTORY_FORMAT, process: 'p', pid: 1, startedAt: 0 })}\nnot json\n{}\n`);
