@@ -170,10 +170,11 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
       return position === undefined ? {} : { position };
     },
 
-    /** How many service changes up to `position` reverse sync has not applied to the legacy yet. */
-    async reversePendingUpTo(input: WriteSwitchRef & { position: string }): Promise<{ pending: number }> {
+    /** Whether reverse sync has applied every service change up to `position` (`pending` 0), else what it still lacks. */
+    async reversePendingUpTo(input: WriteSwitchRef & { position: string }): Promise<{ pending: number; waitingFor?: string }> {
       assertWorkerPlan(res, input.plan);
-      return { pending: await reversePath.pendingUpTo(input.plan, input.entity, input.position) };
+      const behind = await reversePath.behind(input.plan, input.entity, input.position);
+      return behind === undefined ? { pending: 0 } : { pending: 1, waitingFor: `reverse sync: ${behind}` };
     },
 
     /** When the last verification started (verify-changed compares the rows changed since), and whether the source can say. */

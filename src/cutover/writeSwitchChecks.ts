@@ -22,7 +22,7 @@ import type { PlanResources } from '../resources/planResources.js';
 /** The switch's timing: `maxLag` from the entity's sync phase, the rest the defaults. */
 export function writeSwitchTiming(entity: Entity): WriteSwitchTiming {
   const sync = phaseOf(entity, 'sync');
-  return { ...DEFAULT_TIMING, maxLagMs: durationMs(sync?.maxLag ?? '30s') };
+  return { ...DEFAULT_TIMING, maxLagMs: durationMs(sync?.maxLag ?? '30s'), reversePollMs: durationMs(sync?.poll ?? '1s') };
 }
 
 /** The consumers a switch waits for: the entity's `cutover.consumers`. */

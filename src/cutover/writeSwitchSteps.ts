@@ -46,6 +46,8 @@ export interface WriteSwitchTiming {
   verifyMaxAgeMs: number;
   /** How often drain and catch-up look again. */
   pollMs: number;
+  /** Reverse sync's poll when the feed had nothing new (the plan's `sync.poll`); absent in switches recorded before it was passed. */
+  reversePollMs?: number;
 }
 
 /** Defaults when the plan says nothing: a fence is short, because consumers hold or reject writes for as long as it lasts. */

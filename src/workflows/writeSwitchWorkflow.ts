@@ -9,7 +9,7 @@
  * earlier run of the same switch (the execution was lost) resumes from them the same way: before
  * the commit it undoes, after it completes. Deterministic: all I/O is in activities.
  */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, ParentClosePolicy, defineQuery, executeChild, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, ParentClosePolicy, defineQuery, patched, executeChild, getExternalWorkflowHandle, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { JournalRecord } from '../activities/writeSwitchActivities.js';
@@ -17,6 +17,7 @@ import { refusal, preconditionsText, undoDetail, writeSwitchSteps, type WriteSwi
 import { reverseSyncWorkflowId, type WriteSwitchInput, type WriteSwitchResult, type WriteSwitchStep } from './cutoverDefinitions.js';
 import { verifyWorkflowId } from './definitions.js';
 import type { verifyWorkflow } from './verifyWorkflow.js';
+import { stopSyncSignal } from './syncWorkflow.js';
 
 /** Before the commit: a few quick attempts, then the switch undoes rather than keep writes fenced. */
 const beforeCommit = proxyActivities<Activities>({
@@ -172,8 +173,8 @@ export async function writeSwitchWorkflow(input: WriteSwitchInput): Promise<Writ
         const { position } = await beforeCommit.captureReversePosition(ref);
         if (position === undefined) return { data: { position: null, pending: 0 } };
         await waitUntil(timing.catchUpTimeoutMs, async () => {
-          const { pending } = await beforeCommit.reversePendingUpTo({ ...ref, position });
-          return pending === 0 ? true : [`reverse sync: ${pending} service changes up to position ${position} not applied`];
+          const r = await beforeCommit.reversePendingUpTo({ ...ref, position });
+          return r.pending === 0 ? true : [r.waitingFor ?? `reverse sync: ${r.pending} service changes up to position ${position} not applied`];
         });
         return { data: { position } };
       }
@@ -229,7 +230,7 @@ export async function writeSwitchWorkflow(input: WriteSwitchInput): Promise<Writ
   async function startReverseSync() {
     const workflowId = reverseSyncWorkflowId(plan, entity);
     try {
-      await startChild('reverseSyncWorkflow', { workflowId, parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ plan, entity }] });
+      await startChild('reverseSyncWorkflow', { workflowId, parentClosePolicy: ParentClosePolicy.ABANDON, args: [{ plan, entity, pollMs: timing.reversePollMs ?? 1_000 }] });
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     }
@@ -237,9 +238,10 @@ export async function writeSwitchWorkflow(input: WriteSwitchInput): Promise<Writ
   }
 
   async function stopReverseSync() {
-    await getExternalWorkflowHandle(reverseSyncWorkflowId(plan, entity))
-      .cancel()
-      .catch(() => undefined); // already ended, or never started
+    const reverse = getExternalWorkflowHandle(reverseSyncWorkflowId(plan, entity));
+    // Reverse sync finishes its chunk on the stop signal (one name for both directions); switches recorded before it was built cancelled it.
+    const stop = patched('write-switch-stops-reverse-sync-by-signal') ? reverse.signal(stopSyncSignal) : reverse.cancel();
+    await stop.catch(() => undefined); // already ended, or never started
   }
 }
 

@@ -131,7 +131,7 @@ export function worldReversePath(w: World): ReversePath {
   return {
     ready: async () => (w.reverse.ready ? { ok: true, detail: 'reverse sync can write orders' } : { ok: false, detail: 'reverse sync cannot write orders' }),
     head: async () => w.reverse.head,
-    pendingUpTo: async () => w.reverse.pendingUpToHead,
+    behind: async (_p, _e, position) => (w.reverse.pendingUpToHead === 0 ? undefined : `${w.reverse.pendingUpToHead} service changes up to position ${position} not applied`),
   };
 }
 

@@ -366,6 +366,10 @@ describe('write switch back to legacy (rollback)', () => {
     expect(result.outcome).toBe('switched');
     expect(names(result)).toEqual(BACK.map((s) => `${s}:done`));
     expect(published(w)).toEqual(['8:fenced', '9:legacy']);
+    // Reverse sync is asked to stop with the sync stop signal (it finishes its chunk), not cancelled.
+    const stop = ((await handle.fetchHistory()).events ?? []).find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)!.signalExternalWorkflowExecutionInitiatedEventAttributes!;
+    expect(stop.signalName).toBe('stopSync');
+    expect(stop.workflowExecution?.workflowId).toBe(reverseSyncWorkflowId(PLAN, ENTITY));
     await recordHistory(handle, 'write-switch-rollback');
   });
 
