@@ -9,7 +9,8 @@
  *   and final values of the same kinds;
  * - stale reads: a read that returned a version older than one acknowledged more than `windowMs`
  *   before the read was invoked — with the maximum staleness seen over all reads;
- * - non-monotonic reads: a process reading a key's older version after it had read a newer one.
+ * - non-monotonic reads: a process reading a key's older version after it had read a newer one
+ *   (reported; they fail the verdict only with `requireMonotonicReads`).
  *
  * Order comes from versions carried in the values (`versionOf`): per key, writes carry distinct
  * versions ≥ 1, in the order they take effect; 0 is a value present before the run. That holds
@@ -46,6 +47,12 @@ export interface CheckInput {
   versionOf: VersionOf;
   /** How many examples of each anomaly to keep; default 20. */
   samples?: number;
+  /**
+   * Fail the verdict on non-monotonic reads too. Off by default: bounded staleness (every read
+   * within the window) allows a process to see an older version after a newer one — e.g. when its
+   * reads move from legacy to the new service while sync lags — so they are reported, not failed.
+   */
+  requireMonotonicReads?: boolean;
 }
 
 export interface LostWrite {
@@ -105,7 +112,8 @@ export interface CheckReport {
   lost: { count: number; samples: LostWrite[] };
   impossible: { reads: number; finals: number; samples: ImpossibleRead[]; finalSamples: ImpossibleFinal[] };
   stale: { count: number; maxStalenessMs: number; samples: StaleRead[] };
-  nonMonotonic: { count: number; samples: NonMonotonicRead[] };
+  /** `failsVerdict`: whether they count against the verdict (requireMonotonicReads). */
+  nonMonotonic: { count: number; failsVerdict: boolean; samples: NonMonotonicRead[] };
   /** Writes that break the version contract (no version ≥ 1, a version used twice): the checker cannot vouch for those keys. */
   inputProblems: InputProblem[];
   ok: boolean;
@@ -137,7 +145,7 @@ export function checkHistory(input: CheckInput): CheckReport {
     lost: { count: 0, samples: [] },
     impossible: { reads: 0, finals: 0, samples: [], finalSamples: [] },
     stale: { count: 0, maxStalenessMs: 0, samples: [] },
-    nonMonotonic: { count: 0, samples: [] },
+    nonMonotonic: { count: 0, failsVerdict: input.requireMonotonicReads === true, samples: [] },
     inputProblems: [],
     ok: false,
   };
@@ -261,7 +269,13 @@ export function checkHistory(input: CheckInput): CheckReport {
     }
   }
 
-  report.ok = report.lost.count === 0 && report.impossible.reads === 0 && report.impossible.finals === 0 && report.stale.count === 0 && report.nonMonotonic.count === 0 && report.inputProblems.length === 0;
+  report.ok =
+    report.lost.count === 0 &&
+    report.impossible.reads === 0 &&
+    report.impossible.finals === 0 &&
+    report.stale.count === 0 &&
+    (!report.nonMonotonic.failsVerdict || report.nonMonotonic.count === 0) &&
+    report.inputProblems.length === 0;
   return report;
 }
 
@@ -273,7 +287,7 @@ export function formatReport(r: CheckReport): string {
     `lost acknowledged writes: ${r.lost.count}`,
     `impossible reads: ${r.impossible.reads} (impossible final values: ${r.impossible.finals})`,
     `stale reads beyond ${r.windowMs} ms: ${r.stale.count} (max staleness seen ${r.stale.maxStalenessMs} ms)`,
-    `non-monotonic reads: ${r.nonMonotonic.count}`,
+    `non-monotonic reads: ${r.nonMonotonic.count}${r.nonMonotonic.failsVerdict ? '' : ' (reported; --require-monotonic-reads fails on them)'}`,
   ];
   if (r.inputProblems.length > 0) lines.push(`history problems: ${r.inputProblems.length} (first: key ${r.inputProblems[0]!.key}: ${r.inputProblems[0]!.problem})`);
   for (const l of r.lost.samples.slice(0, 5)) lines.push(`  lost: key ${l.key} v${l.version} acknowledged to ${l.process}; final ${l.finalVersion === null ? 'absent or impossible' : `v${l.finalVersion}`}`);

@@ -14,7 +14,7 @@ import { fileTruth, legacyOrdersTruth, serviceOrdersTruth, valuesJson, type Trut
 
 const USAGE = `usage: npm run history:check -- <dir>… [--truth legacy|service|file] [--legacy-url URL] [--table orders]
          [--service-url URL] [--truth-file F] [--initial F] [--window 5s] [--version-field status]
-         [--jepsen F | --no-jepsen] [--json]
+         [--jepsen F | --no-jepsen] [--require-monotonic-reads] [--json]
        npm run history:check -- snapshot <dir> [--truth …]        (writes <dir>/initial.json)
 URLs default to $LEGACY_DATABASE_URL and $FULFILLMENT_URL ($FULFILLMENT_TOKEN for the service).`;
 
@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       jepsen: { type: 'string' },
       'no-jepsen': { type: 'boolean' },
       json: { type: 'boolean' },
+      'require-monotonic-reads': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       versionOf: statusVersion(v['version-field'] ?? 'status'),
       ...(v.initial !== undefined ? { initialPath: v.initial } : {}),
       jepsenPath: v['no-jepsen'] ? false : (v.jepsen ?? undefined),
+      requireMonotonicReads: v['require-monotonic-reads'] === true,
     });
     if (v.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

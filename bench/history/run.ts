@@ -18,6 +18,7 @@ export interface CheckDirectoriesOptions {
   initialPath?: string;
   /** Where the Jepsen export goes; default `<first dir>/history.jepsen.json`; false: not written. */
   jepsenPath?: string | false;
+  requireMonotonicReads?: boolean;
 }
 
 export interface CheckDirectoriesResult {
@@ -39,7 +40,7 @@ export async function checkDirectories(options: CheckDirectoriesOptions): Promis
   const keys = new Map<string, unknown>();
   for (const op of loaded.operations) keys.set(op.keyText, op.key);
   const truth = await options.truth.read([...keys.values()]);
-  const report = checkHistory({ operations: loaded.operations, truth, ...(initial !== undefined ? { initial } : {}), windowMs: options.windowMs, versionOf });
+  const report = checkHistory({ operations: loaded.operations, truth, ...(initial !== undefined ? { initial } : {}), windowMs: options.windowMs, versionOf, requireMonotonicReads: options.requireMonotonicReads === true });
 
   let jepsenPath: string | undefined;
   if (options.jepsenPath !== false) {

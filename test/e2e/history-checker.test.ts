@@ -126,7 +126,8 @@ describe('history checker over three consumer processes', () => {
     for (const a of running) await stopProcess(a);
     expect(readdirSync(historyDir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(3);
 
-    const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--json']);
+    // Each app reads one store, and each store is linearizable per key: reads must also be monotonic here.
+    const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--require-monotonic-reads', '--json']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
     expect(result.report.operations).toEqual({ reads: { ok: 180, fail: 0, unknown: 0 }, writes: { ok: 90, fail: 0, unknown: 0 } });
