@@ -197,6 +197,8 @@ export interface SyncStatus {
   /** Changes captured and not yet applied, by the legacy database's clock; absent when capture is not installed or could not be read. */
   lag?: { pending: number; oldestSeconds: number };
   captureInstalled?: boolean;
+  /** How changes are found: a change table (triggers) or a cursor over source.updatedAt, which does not see hard deletes. */
+  capture?: 'triggers' | 'updatedAt';
   /** The legacy database did not answer the lag read (then `lag` is the last chunk's, if any). */
   captureUnreadable?: string;
   /** Sync is not running while capture holds changes: the command that starts or resumes it. */

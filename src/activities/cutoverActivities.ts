@@ -16,6 +16,7 @@ import { resolveStages, type ResolvedStage, type StageProblem, type StageWrites 
 import type { VerificationReport } from '../verification/verificationReport.js';
 import { syncWorkflowId } from '../workflows/syncWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { syncLag } from './syncActivities.js';
 
 export interface CutoverRef {
   plan: string;
@@ -141,8 +142,7 @@ export function createCutoverActivities(deps: { resources: PlanResources }) {
       }
       const sync = phaseOf(e, 'sync');
       if (sync) {
-        const log = res.changeLog(input.entity);
-        const lag = (await log.state()).installed ? await log.lag() : undefined;
+        const lag = await syncLag(res, input.plan, input.entity);
         if (!lag) {
           evidence.sync = { running: false, pending: 0, oldestSeconds: 0, maxLagMs: durationMs(sync.maxLag) };
           return evidence;

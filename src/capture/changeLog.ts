@@ -38,7 +38,7 @@ export interface ChangeLag {
 }
 
 /** SQL access to the legacy database; one implementation per driver. */
-interface Sql {
+export interface Sql {
   readonly dialect: DialectName;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs the statements atomically where the database allows (PostgreSQL DDL is transactional, MySQL's is not). */
@@ -226,8 +226,12 @@ export class ChangeLog {
   }
 }
 
-/** A ChangeLog for the source table behind `url` (postgres:// or mysql://), with its own small pool. */
+/** SQL access to the legacy database behind `url` (postgres:// or mysql://), with its own small pool (UTC sessions, as the sources). */
+export function openLegacySql(url: string, poolSize = 2): Sql {
+  return /^(postgres|postgresql):/i.test(url) ? postgresSql(url, poolSize) : mysqlSql(url, poolSize);
+}
+
+/** A ChangeLog for the source table behind `url`, with its own small pool. */
 export function openChangeLog(url: string, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, poolSize = 2): ChangeLog {
-  const sql = /^(postgres|postgresql):/i.test(url) ? postgresSql(url, poolSize) : mysqlSql(url, poolSize);
-  return new ChangeLog(sql, source);
+  return new ChangeLog(openLegacySql(url, poolSize), source);
 }

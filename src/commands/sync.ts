@@ -73,7 +73,7 @@ const register: RegisterCommand = (program, context): Command =>
     .action(async (opts: Options) => {
       const ctx = context();
       if (opts.install || opts.uninstall) assertCanConfirm(`--${opts.install ? 'install' : 'uninstall'} changes the legacy schema and`, opts, '--dry-run to see the DDL');
-      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, captureReport, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture, currentActor } = await load();
+      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, captureReport, syncCapture, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture, currentActor } = await load();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       const entity = opts.entity;
@@ -94,6 +94,11 @@ const register: RegisterCommand = (program, context): Command =>
           const r = await captureReport(session, entity);
           if (ctx.options.json) return ctx.output.outJson(r);
           const lag = r.lag ? `; ${r.lag.pending} changes wait, oldest ${r.lag.oldestSeconds.toFixed(1)}s` : '';
+          if (r.capture === 'updatedAt') {
+            ctx.output.out(`${entity}: capture by updatedAt on ${r.dialect} ${r.table} (nothing installed; hard deletes not seen)${lag.replace('changes wait', 'rows newer than the cursor')}; sync ${r.syncRunning ? 'running' : 'not running'}`);
+            if (!r.syncRunning && r.lag && r.lag.pending > 0) ctx.output.err(`warning: rows changed since sync last ran wait; start it with \`migrate sync --entity ${entity}\``);
+            return;
+          }
           ctx.output.out(`${entity}: capture on ${r.dialect} ${r.table} ${r.state.installed ? 'installed' : r.state.partial ? `half installed (missing ${r.state.missing.join(', ')})` : 'not installed'}${lag}; sync ${r.syncRunning ? 'running' : 'not running'}`);
           if (!r.syncRunning && r.lag && r.lag.pending > 0) ctx.output.err(`warning: capture keeps recording while sync is not running; start it with \`migrate sync --entity ${entity}\` or remove capture with \`migrate sync --entity ${entity} --uninstall\``);
           return;
@@ -104,7 +109,8 @@ const register: RegisterCommand = (program, context): Command =>
         }
         if (opts.stop) {
           const stopped = await stopSync(session, entity, actor, opts.reason);
-          return ctx.output.out(stopped ? `${entity}: sync stopped (audited as ${actor}); capture still records until \`migrate sync --entity ${entity} --uninstall\`` : `${entity}: sync is not running`);
+          const afterStop = syncCapture(session, entity) === 'updatedAt' ? '' : `; capture still records until \`migrate sync --entity ${entity} --uninstall\``;
+          return ctx.output.out(stopped ? `${entity}: sync stopped (audited as ${actor})${afterStop}` : `${entity}: sync is not running`);
         }
         const { settings, local } = session.temporal;
         if (opts.waitForWorker) {

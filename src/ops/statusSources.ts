@@ -66,7 +66,9 @@ export function statusSources(): StatusSources {
       try {
         // The legacy database gets the same deadline as the state store: a hung read must not hold up the status.
         const capture = await withDeadline(() => captureReport(session, entity), STATE_STORE_DEADLINE_MS);
-        sync.captureInstalled = capture.state.installed;
+        sync.capture = capture.capture;
+        // A cursor over updatedAt installs nothing: there is no install to report.
+        if (capture.capture === 'triggers') sync.captureInstalled = capture.state.installed;
         if (capture.lag) sync.lag = { pending: capture.lag.pending, oldestSeconds: capture.lag.oldestSeconds };
       } catch (e) {
         // Whatever kept the lag from being read, the rest of the status still stands.

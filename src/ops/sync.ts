@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { durationMs } from '../plan/units.js';
 import type { CaptureState, ChangeLag } from '../capture/changeLog.js';
 import { syncSettings } from '../sync/settings.js';
+import { syncLag } from '../sync/lag.js';
 import { targetKeyFromSourceKey } from '../sync/targetKeys.js';
 import { wakeSignal } from '../workflows/definitions.js';
 import { stopSyncSignal, syncProgressQuery, syncWorkflowId, type SyncInput, type SyncProgress, type syncWorkflow } from '../workflows/syncWorkflow.js';
@@ -17,6 +18,8 @@ export type SyncHandle = WorkflowHandle<typeof syncWorkflow>;
 
 export interface CaptureReport {
   entity: string;
+  /** triggers: a change table; updatedAt: a cursor over source.updatedAt (nothing installed; `state` is always installed; deletes are not seen). */
+  capture: 'triggers' | 'updatedAt';
   dialect: 'postgres' | 'mysql';
   table: string;
   state: CaptureState;
@@ -26,18 +29,36 @@ export interface CaptureReport {
   syncRunning: boolean;
 }
 
-/** Throws UserError when the entity has no sync phase (trigger capture is the only kind so far). */
+/** Throws UserError when the entity has no sync phase, or its capture is not by triggers (nothing to install). */
 function requireTriggers(session: Session, entity: string): void {
-  syncSettings(session.resources, entity);
+  if (syncSettings(session.resources, entity).capture === 'updatedAt') {
+    throw new UserError(`entity "${entity}" syncs with capture: updatedAt, which installs nothing in the legacy database`, {
+      hint: `Start sync with \`migrate sync --entity ${entity}\`; see it with \`migrate sync --entity ${entity} --capture-status\`.`,
+    });
+  }
 }
+
+/** How the entity's changes are captured (UserError without a sync phase). */
+export function syncCapture(session: Session, entity: string): 'triggers' | 'updatedAt' {
+  return syncSettings(session.resources, entity).capture;
+}
+
+/** Warning of a sync by updatedAt: what it cannot see. */
+export const UPDATED_AT_BLIND_SPOT = 'capture: updatedAt cannot see hard deletes (nor rows that leave source.where): such rows stay in the service; `migrate verify` reports them';
 
 /** What capture looks like on the legacy table now, and how far sync is behind it. */
 export async function captureReport(session: Session, entity: string): Promise<CaptureReport> {
-  requireTriggers(session, entity);
+  const { capture } = syncSettings(session.resources, entity);
   const e = session.resources.entity(entity);
+  const table = e.source.schema ? `${e.source.schema}.${e.source.table}` : e.source.table;
+  if (capture === 'updatedAt') {
+    const state: CaptureState = { installed: true, partial: false, present: [], missing: [] };
+    const lag = await syncLag(session.resources, session.loaded.plan.name, entity);
+    return { entity, capture, dialect: session.resources.updatedAtCursor(entity).dialect, table, state, ...(lag ? { lag } : {}), syncRunning: await isSyncRunning(session, entity) };
+  }
   const log = session.resources.changeLog(entity);
   const state = await log.state();
-  const report: CaptureReport = { entity, dialect: log.dialect, table: e.source.schema ? `${e.source.schema}.${e.source.table}` : e.source.table, state, syncRunning: await isSyncRunning(session, entity) };
+  const report: CaptureReport = { entity, capture, dialect: log.dialect, table, state, syncRunning: await isSyncRunning(session, entity) };
   if (state.installed) report.lag = await log.lag();
   return report;
 }
@@ -51,6 +72,7 @@ export function capturePlan(session: Session, entity: string, action: 'install' 
 
 /** Installs the change table and triggers (refused when already installed or half installed); audited. */
 export async function installCapture(session: Session, entity: string, actor: string, reason?: string): Promise<string[]> {
+  requireTriggers(session, entity);
   const report = await captureReport(session, entity);
   if (report.state.installed) throw new UserError(`change capture is already installed on ${report.table}`, { hint: `See it with \`migrate sync --entity ${entity} --capture-status\`.` });
   if (report.state.partial) {
@@ -68,6 +90,7 @@ export async function installCapture(session: Session, entity: string, actor: st
 
 /** Removes capture (with any unsent changes); refused while sync runs; audited. */
 export async function uninstallCapture(session: Session, entity: string, actor: string, reason?: string): Promise<{ statements: string[]; droppedChanges: number }> {
+  requireTriggers(session, entity);
   const report = await captureReport(session, entity);
   if (report.syncRunning) {
     throw new UserError(`sync of ${entity} is running and reads the change table`, { hint: `Stop it first with \`migrate sync --entity ${entity} --stop\`.` });
@@ -105,7 +128,6 @@ export interface SyncStart {
  */
 export async function startSync(session: Session, entity: string, actor: string): Promise<SyncStart> {
   const settings = syncSettings(session.resources, entity);
-  requireTriggers(session, entity);
   const report = await captureReport(session, entity);
   if (!report.state.installed) {
     throw new UserError(`change capture is not installed on ${report.table}${report.state.partial ? ' (it is half installed)' : ''}`, {
@@ -114,7 +136,8 @@ export async function startSync(session: Session, entity: string, actor: string)
   }
   const warnings: string[] = [];
   const e = session.resources.entity(entity);
-  if (!session.resources.target(entity).remove) warnings.push(`the plan declares no delete endpoint for ${entity}: rows deleted in the legacy will go to the failure log instead of the service`);
+  if (settings.capture === 'updatedAt') warnings.push(UPDATED_AT_BLIND_SPOT);
+  else if (!session.resources.target(entity).remove) warnings.push(`the plan declares no delete endpoint for ${entity}: rows deleted in the legacy will go to the failure log instead of the service`);
   else {
     try {
       targetKeyFromSourceKey(entity, e, session.resources.mapping(entity));

@@ -113,7 +113,8 @@ function describePhase(phase: Entity['phases'][number]): PhaseDescription {
   }
   if ('sync' in phase) {
     const y = phase.sync;
-    const capture = 'capture triggers (inserts, updates, deletes)';
+    const capture =
+      y.capture === 'updatedAt' ? `capture updatedAt (inserts, updates; hard deletes not seen) · overlap ${y.overlap}` : 'capture triggers (inserts, updates, deletes)';
     return { kind: 'sync', settings: y, summary: `${capture} · batchSize ${y.batchSize} · maxLag ${y.maxLag} · flag ${y.flag}` };
   }
   if ('verify' in phase) {

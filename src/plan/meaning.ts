@@ -49,6 +49,9 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
         if (owner !== undefined) {
           add([...at, 'phases', i, 'sync', 'flag'], `flag "${phase.sync.flag}" already controls another phase (of entity "${owner}")`, `give the sync its own flag, e.g. ${name}.sync — pausing sync must not pause a backfill`);
         } else flagOwners.set(phase.sync.flag, name);
+        if (phase.sync.capture === 'updatedAt' && entity.source.updatedAt === undefined) {
+          add([...at, 'phases', i, 'sync', 'capture'], 'capture: updatedAt reads rows by their last-change column, but source.updatedAt is not set', `name that column in entities.${name}.source.updatedAt (e.g. \`updatedAt: updated_at\`), or use \`capture: triggers\``, 'value');
+        }
         if (phase.sync.capture === 'triggers' && !('rest' in entity.target) && !entity.target.delete) {
           add([...at, 'target'], 'sync captures deletes, but the target has no delete endpoint, so rows deleted in the legacy would stay in the service', 'add `delete: { method: POST, path: /v1/<items>:batchDelete, batch: 500 }` (or a DELETE path with {key}) to the target', 'key');
         }
@@ -76,6 +79,7 @@ function checkUnits(plan: Plan, add: Add): void {
         for (const f of ['poll', 'maxLag'] as const) {
           if (!positive(parseDuration(phase.sync[f]))) add(['entities', name, 'phases', i, 'sync', f], `expected a duration above zero, got "${phase.sync[f]}"`);
         }
+        if (parseDuration(phase.sync.overlap) === undefined) add(['entities', name, 'phases', i, 'sync', 'overlap'], `expected a duration, got "${phase.sync.overlap}"`, 'e.g. 5s: longer than the longest write transaction plus the writers\' clock skew');
       }
       if ('verify' in phase && parseDuration(phase.verify.recheckAfter) === undefined) add(['entities', name, 'phases', i, 'verify', 'recheckAfter'], `expected a duration, got "${phase.verify.recheckAfter}"`);
       if ('cutover' in phase) {

@@ -218,8 +218,18 @@ export const verifyPhaseSchema = z.strictObject({
 });
 
 export const syncPhaseSchema = z.strictObject({
-  /** triggers: a change table filled by triggers in the legacy database (sees inserts, updates and deletes). */
-  capture: z.enum(['triggers']).default('triggers'),
+  /**
+   * triggers: a change table filled by triggers in the legacy database (sees inserts, updates and deletes).
+   * updatedAt: a persisted (updatedAt, key) cursor over `source.updatedAt`, for databases where triggers
+   * are not allowed; installs nothing, and cannot see hard deletes.
+   */
+  capture: z.enum(['triggers', 'updatedAt']).default('triggers'),
+  /**
+   * capture: updatedAt only. How far behind its cursor each pass looks again, for rows whose updatedAt
+   * was stamped earlier than they became visible: writers' clock skew and transactions that commit
+   * after a later one was read. Rows seen again unchanged are not re-sent by the same worker.
+   */
+  overlap: duration.default('5s'),
   /** Changes applied per batch. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
   /** How long to wait when no change is pending before looking again. */

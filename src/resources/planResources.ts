@@ -18,7 +18,8 @@ import type { TargetClient } from '../service/types.js';
 import { compileMapping, loadTransform, type Mapping, type Transform } from '../mapping/index.js';
 import { parseRate } from '../plan/units.js';
 import { requireEntity } from '../plan/entityRef.js';
-import { openChangeLog, type ChangeLog } from '../capture/changeLog.js';
+import { openChangeLog, openLegacySql, type ChangeLog } from '../capture/changeLog.js';
+import { UpdatedAtCursor } from '../capture/updatedAtCursor.js';
 
 export interface PlanResources {
   readonly plan: Plan;
@@ -32,6 +33,8 @@ export interface PlanResources {
   mapping(entity: string): Mapping;
   /** The entity's change capture on its legacy table (sync with `capture: triggers`). */
   changeLog(entity: string): ChangeLog;
+  /** The entity's table read by its updatedAt column (sync with `capture: updatedAt`); UserError without source.updatedAt. */
+  updatedAtCursor(entity: string): UpdatedAtCursor;
   /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
   acquire(entity: string, items: number): Promise<void>;
   close(): Promise<void>;
@@ -68,7 +71,14 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
   const limiters = new Map<string, RateLimiter | undefined>();
   const gates = new Map<string, Gate>();
   const mappings = new Map<string, Mapping>();
+  /** The URL of the legacy database an entity reads (capture opens its own small pool on it). */
+  const sourceUrlOf = (e: Entity): string => {
+    const cfg = plan.sources[e.source.db];
+    if (!cfg) throw new UserError(`source "${e.source.db}" is not in plan ${plan.name}`);
+    return cfg.url;
+  };
   const changeLogs = new Map<string, ChangeLog>();
+  const cursors = new Map<string, UpdatedAtCursor>();
   let store: Promise<StateStore> | undefined;
 
   const entity = (name: string): Entity => requireEntity(plan, file, name);
@@ -121,12 +131,23 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       let log = changeLogs.get(name);
       if (!log) {
         const e = entity(name);
-        const cfg = plan.sources[e.source.db];
-        if (!cfg) throw new UserError(`source "${e.source.db}" is not in plan ${plan.name}`);
-        log = openChangeLog(cfg.url, e.source);
+        log = openChangeLog(sourceUrlOf(e), e.source);
         changeLogs.set(name, log);
       }
       return log;
+    },
+    updatedAtCursor(name) {
+      let cursor = cursors.get(name);
+      if (!cursor) {
+        const e = entity(name);
+        const updatedAt = e.source.updatedAt;
+        if (updatedAt === undefined) {
+          throw new UserError(`entity "${name}": capture: updatedAt needs source.updatedAt`, { hint: `Name the last-change column in entities.${name}.source.updatedAt, or use \`capture: triggers\`.` });
+        }
+        cursor = new UpdatedAtCursor(openLegacySql(sourceUrlOf(e)), { ...e.source, updatedAt });
+        cursors.set(name, cursor);
+      }
+      return cursor;
     },
     target(name) {
       let t = targets.get(name);
@@ -156,6 +177,7 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       // A store that never opened has nothing to close (and its error belongs to whoever awaited it).
       if (store) all.push(store.then((s) => s.close()));
       for (const log of changeLogs.values()) all.push(log.close());
+      for (const cursor of cursors.values()) all.push(cursor.close());
       await Promise.allSettled(all);
     },
   };

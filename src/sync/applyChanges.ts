@@ -49,10 +49,10 @@ export interface ApplyOutcome {
   lastPosition?: string;
 }
 
-const MAPPING_FAILURE_STATUS = 0;
+export const MAPPING_FAILURE_STATUS = 0;
 
 /** Exact identity of a key tuple: a case or type difference is a different key (see docs/sync.md). */
-const keyIdOf = (key: KeyTuple) => JSON.stringify(key);
+export const keyIdOf = (key: KeyTuple) => JSON.stringify(key);
 
 export async function applyChanges(deps: ApplyDeps, limit: number): Promise<ApplyOutcome> {
   const changes = await deps.changes.read(limit);
@@ -83,15 +83,8 @@ export async function applyChanges(deps: ApplyDeps, limit: number): Promise<Appl
     }
   }
 
-  let upserted = 0;
   let deleted = 0;
-  const size = deps.writeBatch ?? Math.max(1, upserts.length);
-  for (let i = 0; i < upserts.length; i += size) {
-    const batch = upserts.slice(i, i + size);
-    await deps.acquire?.(batch.length);
-    const results = await deps.target.write(batch.map((b) => b.item), idempotencyKey(deps.entity, batch.map((b) => ({ key: b.key, version: `sync@${b.version}` }))));
-    upserted += tally(results, (j, r) => fail(batch[j]!.key, r.status, r.error ?? `HTTP ${r.status}`));
-  }
+  const upserted = await writeUpserts(deps, upserts, fail);
   if (deletes.length > 0 && !deps.target.remove) {
     for (const d of deletes) fail(d.key, MAPPING_FAILURE_STATUS, 'delete: the row is gone from the legacy, but the plan declares no way to delete it in the service (add target.delete, or rest.delete)');
   } else if (deletes.length > 0) {
@@ -104,6 +97,27 @@ export async function applyChanges(deps: ApplyDeps, limit: number): Promise<Appl
   await deps.changes.acknowledge(changes.map((c) => c.position));
   const lastPosition = changes.map((c) => BigInt(c.position)).reduce((a, b) => (b > a ? b : a)).toString();
   return { changes: changes.length, upserted, deleted, failed: failures.length, lastPosition };
+}
+
+/**
+ * Writes the items in requests of `writeBatch`; returns how many the service accepted and reports
+ * each refusal. Idempotency keys come from the keys and versions, so a re-send of the same versions
+ * is the same request. Retryable errors throw.
+ */
+export async function writeUpserts(
+  deps: Pick<ApplyDeps, 'entity' | 'target' | 'writeBatch' | 'acquire'>,
+  upserts: readonly { key: KeyTuple; item: TargetItem; version: string }[],
+  fail: (key: KeyTuple, status: number, error: string) => void,
+): Promise<number> {
+  let upserted = 0;
+  const size = deps.writeBatch ?? Math.max(1, upserts.length);
+  for (let i = 0; i < upserts.length; i += size) {
+    const batch = upserts.slice(i, i + size);
+    await deps.acquire?.(batch.length);
+    const results = await deps.target.write(batch.map((b) => b.item), idempotencyKey(deps.entity, batch.map((b) => ({ key: b.key, version: `sync@${b.version}` }))));
+    upserted += tally(results, (j, r) => fail(batch[j]!.key, r.status, r.error ?? `HTTP ${r.status}`));
+  }
+  return upserted;
 }
 
 /** Counts the successes and reports each failure. */

@@ -227,9 +227,11 @@ export function viewSync(sync: SyncStatus): ToneText {
   if (sync.lag) {
     parts.push(sync.lag.pending === 0 ? 'caught up' : `lag ${formatCount(sync.lag.pending)} pending, oldest ${formatDuration(sync.lag.oldestSeconds * 1000)}`);
   }
+  if (sync.capture === 'updatedAt') parts.push('hard deletes not seen (capture: updatedAt)');
   if (sync.captureUnreadable) parts.push(`lag not read now (${clean(sync.captureUnreadable)})${sync.lag ? ', shown as of the last batch' : ''}`);
   const piling = sync.state !== 'running' && (sync.lag?.pending ?? 0) > 0;
-  if (piling) parts.push(`capture still records changes${sync.next ? `: run ${clean(sync.next)}` : ''}`);
+  const waiting = sync.capture === 'updatedAt' ? 'changed rows wait' : 'capture still records changes';
+  if (piling) parts.push(`${waiting}${sync.next ? `: run ${clean(sync.next)}` : ''}`);
   const tone: Tone = piling || sync.state === 'paused' ? 'warn' : sync.state === 'running' ? 'active' : 'dim';
   return { text: parts.join(' · '), tone };
 }

@@ -5,11 +5,10 @@
  * service and every legacy row is there exactly as mapped. And `migrate status` shows a paused sync's
  * lag as the change table counts it, with the resume command.
  */
-import pg from 'pg';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { startChangeWriter } from '../support/changeWriter.js';
+import { runSql } from '../support/databases.js';
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import { captureReport, installCapture, setSyncRunning, startSync, stopSync, syncProgress } from '../../src/ops/sync.js';
@@ -96,15 +95,7 @@ describe.each(['postgres', 'mysql'] as const)('forward sync from %s', (engine) =
     await eventually(async () => (await syncProgress(session, 'orders'))?.state === 'paused', 20_000, 200);
 
     // The application updates rows while sync is paused (ids the first test's writer may have deleted are skipped).
-    const update = `update orders set total_cents = total_cents + 1 where id <= 100`;
-    if (engine === 'postgres') {
-      const c = new pg.Client({ connectionString: stack.sourceUrl });
-      await c.connect();
-      await c.query(update).finally(() => c.end());
-    } else {
-      const c = await mysql.createConnection({ uri: stack.sourceUrl });
-      await c.query(update).finally(() => c.end());
-    }
+    await runSql(engine, stack.sourceUrl, `update orders set total_cents = total_cents + 1 where id <= 100`);
     const lag = await session.resources.changeLog('orders').lag();
     expect(lag.pending).toBeGreaterThan(0);
 

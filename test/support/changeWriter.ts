@@ -10,10 +10,11 @@ export interface ChangeWriter {
 
 /**
  * An application writing the seeded `orders` table (ids 1..rows, test/support/seed.ts): 2/5 inserts,
- * 2/5 updates and 1/5 deletes at `perSecond` changes a second until stopped; it reports what it did
- * and which ids it deleted.
+ * 2/5 updates and 1/5 deletes (`deletes: false`: 2/5 inserts and 3/5 updates) at `perSecond`
+ * changes a second until stopped; it reports what it did and which ids it deleted. Every write
+ * stamps `updated_at` with the writer's clock.
  */
-export async function startChangeWriter(engine: 'postgres' | 'mysql', url: string, rows: number, perSecond: number, concurrency = 4): Promise<ChangeWriter> {
+export async function startChangeWriter(engine: 'postgres' | 'mysql', url: string, rows: number, perSecond: number, concurrency = 4, opts: { deletes?: boolean } = {}): Promise<ChangeWriter> {
   const pool = engine === 'postgres' ? new pg.Pool({ connectionString: url, max: concurrency }) : mysql.createPool({ uri: url, connectionLimit: concurrency });
   const exec = async (sql: string, params: unknown[]) => {
     if (pool instanceof pg.Pool) await pool.query(sql.replace(/\?/g, (_, i: number) => `$${sql.slice(0, i).split('?').length}`), params);
@@ -50,7 +51,7 @@ export async function startChangeWriter(engine: 'postgres' | 'mysql', url: strin
       // Only committed rows are picked for updates and deletes, so a delete never races its own insert.
       addLive(id);
       counts.inserts++;
-    } else if (r < 4) {
+    } else if (r < 4 || opts.deletes === false) {
       await exec('update orders set total_cents = total_cents + 1, status = ?, updated_at = ? where id = ?', ['PAID', now(), pick()]);
       counts.updates++;
     } else {

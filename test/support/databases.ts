@@ -52,3 +52,15 @@ export async function createTestDatabases(label: string): Promise<TestDatabases>
     },
   };
 }
+
+/** Runs one statement on a test database as an application would (its own connection, autocommit). */
+export async function runSql(engine: 'postgres' | 'mysql', url: string, sql: string, params: unknown[] = []): Promise<void> {
+  if (engine === 'postgres') {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(sql, params).finally(() => c.end());
+  } else {
+    const c = await mysql.createConnection({ uri: url });
+    await c.query(sql, params).finally(() => c.end());
+  }
+}

@@ -58,6 +58,20 @@ describe('viewSync', () => {
     });
   });
 
+  it('Given a running sync by updatedAt, when viewed, then it says hard deletes are not seen', () => {
+    expect(viewSync({ state: 'running', changes: 8, failed: 0, capture: 'updatedAt', lag: { pending: 0, oldestSeconds: 0 } })).toEqual({
+      text: 'sync running · 8 applied · caught up · hard deletes not seen (capture: updatedAt)',
+      tone: 'active',
+    });
+  });
+
+  it('Given a stopped sync by updatedAt while rows changed since, when viewed, then it warns that changed rows wait (nothing records them) and names the start command', () => {
+    expect(viewSync({ state: 'stopped', changes: 8, failed: 0, capture: 'updatedAt', lag: { pending: 3, oldestSeconds: 12 }, next: 'migrate sync --entity orders' })).toEqual({
+      text: 'sync stopped · 8 applied · lag 3 pending, oldest 12s · hard deletes not seen (capture: updatedAt) · changed rows wait: run migrate sync --entity orders',
+      tone: 'warn',
+    });
+  });
+
   it('Given the legacy database did not answer the lag read, when viewed, then it says the lag is the last batch’s', () => {
     expect(viewSync({ state: 'running', changes: 5, failed: 0, captureUnreadable: 'connection refused', lag: { pending: 2, oldestSeconds: 4 } }).text).toBe(
       'sync running · 5 applied · lag 2 pending, oldest 4s · lag not read now (connection refused), shown as of the last batch',
