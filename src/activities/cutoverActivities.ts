@@ -16,7 +16,7 @@ import { resolveStages, type ResolvedStage, type StageProblem, type StageWrites 
 import type { VerificationReport } from '../verification/verificationReport.js';
 import { syncWorkflowId } from '../workflows/syncWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
-import { syncLag } from './syncActivities.js';
+import { syncLag } from '../sync/lag.js';
 
 export interface CutoverRef {
   plan: string;
