@@ -48,7 +48,7 @@ let historyDir: string;
 const apps: OrdersConsumer[] = [];
 let routingFile: string;
 let rulesFile: string;
-/** The last version each key was written with, after the first load. */
+/** The last version each key was written with (or attempted), carried from run to run. */
 let lastWritten = new Map<number, number>();
 const KEY_IDS = Array.from({ length: KEYS }, (_, k) => k + 1);
 
@@ -84,7 +84,7 @@ beforeAll(async () => {
 });
 
 /** Starts the three apps recording into `dir`. */
-async function startApps(dir: string): Promise<OrdersConsumer[]> {
+async function startApps(dir: string, env: NodeJS.ProcessEnv = {}): Promise<OrdersConsumer[]> {
   const started = await startOrdersConsumers(CONSUMERS, {
     legacyUrl: dbs.pgUrl,
     serviceUrl: service.url,
@@ -93,10 +93,24 @@ async function startApps(dir: string): Promise<OrdersConsumer[]> {
     rulesFile,
     dir: mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-failures-')),
     historyDir: dir,
-    env: { RECHECK_MS: '50' },
+    env: { RECHECK_MS: '50', ...env },
   });
   apps.push(...started);
   return started;
+}
+
+/** Publishes a routing document with this epoch and writes route, and waits until every app applied it. */
+async function publish(running: OrdersConsumer[], epoch: number, writes: 'dual' | 'fenced'): Promise<void> {
+  writeFileSync(routingFile, JSON.stringify(buildRoutingDocument({ plan: 'orders-history', entity: 'orders', epoch, reads: { reporting: 'legacy', 'support-ui': 'shadow', billing: 'new' }, writes })));
+  for (const app of running) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const health = (await (await fetch(`${app.url}/healthz`)).json()) as { epoch: number | null };
+      if (health.epoch === epoch) break;
+      if (Date.now() > deadline) throw new Error(`${app.name} did not apply epoch ${epoch} within 30 s (at ${health.epoch})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 async function snapshotInitial(dir: string): Promise<void> {
@@ -189,6 +203,7 @@ describe('history checker over three consumer processes', () => {
       },
     });
     expect(killed).toBe(true);
+    lastWritten = load.versions;
     // The victim's writes after the kill reached nobody, or may have: unknown either way.
     expect(load.writes.unknown).toBeGreaterThan(0);
     for (const a of running) await stopProcess(a);
@@ -202,5 +217,33 @@ describe('history checker over three consumer processes', () => {
     expect(result.report.inputProblems).toEqual([]);
     expect(result.report.ok).toBe(true);
     expect(check.code).toBe(0);
+  });
+
+  it('given writes fenced for a while (rejected before touching a store), when the checker reads the histories, then those writes are failed, none of their versions is ever read or final, and the verdict is PASS', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-fence-'));
+    await snapshotInitial(dir);
+    const running = await startApps(dir, { POLL_MS: '100' });
+    const urls = running.map((a) => a.url);
+    const before = await runLoad({ apps: urls, keys: KEY_IDS, opsPerWorker: 9, versions: lastWritten });
+    await publish(running, 2, 'fenced');
+    const fenced = await runLoad({ apps: urls, keys: KEY_IDS, opsPerWorker: 9, versions: before.versions });
+    await publish(running, 3, 'dual');
+    const dual = await runLoad({ apps: urls, keys: KEY_IDS, opsPerWorker: 9, versions: fenced.versions });
+    lastWritten = dual.versions;
+    // 6 workers × 3 writes per phase: every fenced write answered 503, the others 200.
+    expect([before.writes, fenced.writes, dual.writes]).toEqual([
+      { ok: 18, failed: 0, unknown: 0 },
+      { ok: 0, failed: 18, unknown: 0 },
+      { ok: 18, failed: 0, unknown: 0 },
+    ]);
+    for (const a of running) await stopProcess(a);
+
+    const check = await historyCheck([dir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--require-monotonic-reads', '--json']);
+    const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(result.report.operations.writes).toEqual({ ok: 36, fail: 18, unknown: 0 });
+    expect(result.report.lost.count).toBe(0);
+    expect(result.report.impossible).toMatchObject({ reads: 0, finals: 0 });
+    expect(result.report.ok).toBe(true);
   });
 });
