@@ -184,6 +184,27 @@ export interface EntityStatus {
   unknownBecause?: string;
   /** Forward sync, for an entity whose plan has a sync phase. */
   sync?: SyncStatus;
+  /** The cutover, once it started. */
+  cutover?: CutoverStatus;
+}
+
+/** Where an entity's cutover stands, as `migrate status`, the dashboard and `migrate plan` show it. */
+export interface CutoverStatus {
+  /** publish | acks | bake | gate | approval | write-switch | paused | complete | aborted. */
+  step: string;
+  /** Stage in force, and its place (1-based) among `stages`. */
+  stage?: string;
+  stageNumber?: number;
+  stages: number;
+  epoch: number;
+  /** Read route per consumer in force (`shadow`, `new 10%`, …) and where writes go. */
+  reads: Record<string, string>;
+  writes: string;
+  /** The last gate's verdict and what it found missing. */
+  gate?: { verdict: 'pass' | 'fail' | 'inconclusive'; missing: string[] };
+  waitingFor: string[];
+  /** The command that moves it on. */
+  next?: string;
 }
 
 /** Where an entity's forward sync stands, as `migrate status` and `migrate plan` show it. */

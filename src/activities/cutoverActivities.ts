@@ -67,8 +67,15 @@ export function cutoverSettings(res: Pick<PlanResources, 'entity' | 'planFile'>,
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export function createCutoverActivities(deps: { resources: PlanResources }) {
+export interface CutoverActivityDeps {
+  resources: PlanResources;
+  /** Whether the entity's sync workflow runs; default: asked through the activity's own Temporal client. */
+  syncRunning?: (plan: string, entity: string) => Promise<boolean>;
+}
+
+export function createCutoverActivities(deps: CutoverActivityDeps) {
   const res = deps.resources;
+  const syncRunning = deps.syncRunning ?? syncRunningFromActivity;
 
   async function inForce(plan: string, entity: string): Promise<RoutingInForce | undefined> {
     const published = await (await res.flags()).getRouting(plan, entity);
@@ -156,7 +163,7 @@ export function createCutoverActivities(deps: { resources: PlanResources }) {
 }
 
 /** Whether the entity's sync workflow runs, asked through the worker's own client; true when it cannot be asked (the flag and the lag still speak). */
-async function syncRunning(plan: string, entity: string): Promise<boolean> {
+async function syncRunningFromActivity(plan: string, entity: string): Promise<boolean> {
   let client;
   try {
     client = Context.current().client;

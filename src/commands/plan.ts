@@ -20,14 +20,14 @@ const register: RegisterCommand = (program: Command, context: () => CommandConte
     .description('show what the plan will do, entity by entity; --check also checks it against the live databases and services (writes nothing)')
     .option('--check', 'connect to every source and target and check the plan against them', false)
     .action(async (opts: { check: boolean }) => {
-      const { loadPlanForCommand, describePlan, renderPlanText, preflightError, renderPreflightText, runPreflight, openSource, openTargetClient, liveStatuses, viewSync } = await load();
+      const { loadPlanForCommand, describePlan, renderPlanText, preflightError, renderPreflightText, runPreflight, openSource, openTargetClient, liveStatuses, viewSync, viewCutover } = await load();
       const ctx = context();
       const loaded = await loadPlanForCommand(ctx);
       const doc = describePlan(loaded.plan, await liveStatuses(loaded, ctx), loaded.display);
       const report = opts.check ? await runPreflight(loaded, { openSource, createTarget: openTargetClient }) : undefined;
       if (ctx.output.json) ctx.output.outJson(report ? { ...doc, check: report } : doc);
       else {
-        for (const line of renderPlanText(doc, { syncLine: (sync) => viewSync(sync).text })) ctx.output.out(line);
+        for (const line of renderPlanText(doc, { syncLine: (sync) => viewSync(sync).text, cutoverLine: (c) => viewCutover(c).text })) ctx.output.out(line);
         if (report) for (const line of renderPreflightText(report)) ctx.output.out(line);
       }
       const error = report && preflightError(report);

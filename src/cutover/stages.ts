@@ -103,8 +103,3 @@ export function resolveStages(cutover: Pick<CutoverPhase, 'consumers' | 'stages'
 export function notReadingNew(reads: Readonly<Record<string, ReadRoute>>): string[] {
   return Object.keys(reads).filter((c) => reads[c] !== 'new');
 }
-
-/** `new 10%`, `shadow`, … */
-export function routeText(route: ReadRoute): string {
-  return typeof route === 'object' ? `new ${route.new}%` : route;
-}

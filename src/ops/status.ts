@@ -2,7 +2,7 @@
  * One frame of the whole plan for `migrate status` and `migrate plan`: each entity's backfill
  * progress (from Temporal), latest verification (from the state store), phase and next command.
  */
-import type { DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
+import type { CutoverStatus, DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
 import { topologicalOrder } from '../plan/meaning.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { backfillWorkflowId } from '../workflows/definitions.js';
@@ -56,11 +56,22 @@ export function syncCommand(entity: string, sync: Pick<SyncStatus, 'state' | 'la
   return sync.state === 'paused' ? `migrate sync --entity ${entity} --resume` : `migrate sync --entity ${entity}`;
 }
 
+/**
+ * The status model's next command once verification passed, for an entity with a cutover phase:
+ * the cutover's own (approve, resume, follow), or starting it. Undefined once it is complete or was
+ * aborted (the phase's next command applies). Whole commands the CLI accepts (hints.test.ts).
+ */
+export function cutoverCommand(entity: string, phase: EntityPhase, cutover: Pick<CutoverStatus, 'step' | 'next'> | undefined): string | undefined {
+  if (cutover) return cutover.step === 'complete' || cutover.step === 'aborted' ? undefined : cutover.next;
+  return phase === 'verified' ? `migrate cutover --entity ${entity}` : undefined;
+}
+
 /** Hooks other operations plug in (verification reads its own workflows and reports; sync its workflow and change table). */
 export interface StatusSources {
   verifyProgress?(session: Session, entity: string): Promise<SweepProgress | undefined>;
   lastVerification?(session: Session, entity: string): Promise<VerificationSummary | undefined>;
   syncStatus?(session: Session, entity: string): Promise<SyncStatus | undefined>;
+  cutoverStatus?(session: Session, entity: string): Promise<CutoverStatus | undefined>;
 }
 
 /**
@@ -72,13 +83,18 @@ export async function collectStatus(session: Session, sources: StatusSources = {
   const { plan } = session.loaded;
   const entities = await Promise.all(
     topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
-      const [backfill, verify, lastVerification, sync] = await Promise.all([
+      const [backfill, verify, lastVerification, sync, cutover] = await Promise.all([
         backfillProgress(session, name),
         sources.verifyProgress?.(session, name),
         sources.lastVerification?.(session, name),
         sources.syncStatus?.(session, name),
+        sources.cutoverStatus?.(session, name),
       ]);
-      const phase = entityPhase(backfill, verify, lastVerification);
+      const swept = entityPhase(backfill, verify, lastVerification);
+      // A complete cutover is the entity's phase; a running one shows beside the sweeps' phase.
+      const phase: EntityPhase = cutover?.step === 'complete' ? 'cut-over' : swept;
+      const hasCutover = plan.entities[name]!.phases.some((p) => 'cutover' in p);
+      const next = (hasCutover && swept !== 'verifying' ? cutoverCommand(name, phase, cutover) : undefined) ?? nextCommand(name, phase, lastVerification);
       return {
         entity: name,
         phase,
@@ -87,8 +103,9 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         verify,
         lastVerification,
         workflowUrl: backfill ? workflowUrl(session.temporal.settings, backfill.workflowId ?? backfillWorkflowId(plan.name, name)) : undefined,
-        next: nextCommand(name, phase, lastVerification),
+        next,
         ...(sync ? { sync } : {}),
+        ...(cutover ? { cutover } : {}),
       };
     }),
   );

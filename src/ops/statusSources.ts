@@ -5,10 +5,11 @@ import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
 import type { Session } from './session.js';
 import { phaseOf } from '../plan/schema.js';
-import type { SyncStatus } from '../progress.js';
+import type { CutoverStatus, SyncStatus } from '../progress.js';
 import { syncCommand, type StatusSources } from './status.js';
 import { captureReport, syncProgress } from './sync.js';
 import { verifyProgress } from './verifyRuns.js';
+import { cutoverProgress } from './cutover.js';
 
 /** How long a status read may wait for the state store. */
 export const STATE_STORE_DEADLINE_MS = 5_000;
@@ -78,6 +79,20 @@ export function statusSources(): StatusSources {
       const next = syncCommand(entity, sync);
       if (next) sync.next = next;
       return sync;
+    },
+    async cutoverStatus(session, entity) {
+      if (!phaseOf(session.resources.entity(entity), 'cutover')) return undefined;
+      const p = await cutoverProgress(session, entity);
+      if (!p) return undefined;
+      const index = p.stages.findIndex((s) => s.name === p.stage);
+      const c: CutoverStatus = { step: p.step, stages: p.stages.length, epoch: p.epoch, reads: p.reads, writes: p.writes, waitingFor: p.waitingFor };
+      if (p.stage) {
+        c.stage = p.stage;
+        c.stageNumber = index + 1;
+      }
+      if (p.gate) c.gate = { verdict: p.gate.result.verdict, missing: p.gate.result.missing };
+      if (p.next) c.next = p.next;
+      return c;
     },
     async lastVerification(session, entity) {
       const stored = await stateStoreCall(async () => (await session.resources.stateStore()).latestReport<VerificationReport>(session.loaded.plan.name, entity));

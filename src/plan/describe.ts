@@ -2,7 +2,7 @@
  * What `migrate plan` shows, as data first (the stable `--json` document, docs/plan-file.md) and
  * then as text: each entity in dependency order, its phases, its state and the next command.
  */
-import type { EntityPhase, EntityStatus, SyncStatus } from '../progress.js';
+import type { CutoverStatus, EntityPhase, EntityStatus, SyncStatus } from '../progress.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
 import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type SyncPhase, type TargetEndpoints, type VerifyPhase } from './schema.js';
@@ -47,6 +47,8 @@ export interface EntityDescription {
   next: NextStep;
   /** Where the entity's forward sync stands, when it has a sync phase and the live state was read. */
   sync?: SyncStatus;
+  /** Where the entity's cutover stands, once it started and the live state was read. */
+  cutover?: CutoverStatus;
 }
 
 /** The `migrate plan --json` document (stable; see docs/plan-file.md). */
@@ -81,6 +83,7 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
         phases: e.phases.map(describePhase),
         next: nextStep(name, e, status, stateOf),
         ...(status?.sync ? { sync: status.sync } : {}),
+        ...(status?.cutover ? { cutover: status.cutover } : {}),
       };
     }),
   };
@@ -164,11 +167,13 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
     }
     return stepTo('retire');
   };
-  // Only commands that exist are named: cutover and retire are planned but not built yet.
+  // Only commands that exist are named: retire is planned but not built yet.
   const stepTo = (p: 'backfill' | 'verify' | 'cutover' | 'retire'): { command?: string; reason: string } =>
     p === 'backfill' || p === 'verify'
       ? { command: `migrate ${p} --entity ${name}`, reason: `ready to ${p}` }
-      : { reason: p === 'cutover' ? 'ready to cut over (cutover is not built yet: nothing to run)' : 'cut over; retire is not built yet: nothing to run' };
+      : p === 'cutover'
+        ? { command: `migrate cutover --entity ${name}`, reason: 'ready to cut over' }
+        : { reason: 'cut over; retire is not built yet: nothing to run' };
   const state = status?.phase ?? 'pending';
   let step: { command?: string; reason: string };
   switch (state) {
@@ -225,7 +230,7 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
  * `syncLine` words an entity's live sync state; the caller passes the status view's (src/ui), so
  * `migrate plan` and `migrate status` say it alike.
  */
-export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: SyncStatus) => string } = {}): string[] {
+export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: SyncStatus) => string; cutoverLine?: (cutover: CutoverStatus) => string } = {}): string[] {
   const lines: string[] = [];
   lines.push(`Plan ${doc.plan.name}${doc.plan.file ? ` (${doc.plan.file})` : ''}`);
   for (const s of doc.sources) lines.push(`  source ${s.name}: ${s.dialect} ${s.url}`);
@@ -242,6 +247,7 @@ export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: S
       if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);
     }
     if (e.sync && opts.syncLine) lines.push(`   now    ${opts.syncLine(e.sync)}`);
+    if (e.cutover && opts.cutoverLine) lines.push(`   now    ${opts.cutoverLine(e.cutover)}`);
     const wait = e.next.waitingFor.length ? `   (once ${e.next.waitingFor.join(', ')} ${e.next.waitingFor.length === 1 ? 'is' : 'are'} backfilled)` : '';
     const none = e.state === 'unknown' ? e.next.reason : `nothing: ${e.next.reason}`;
     lines.push(`   next   ${e.next.command ?? none}${wait}`);

@@ -5,6 +5,7 @@
 import {
   eta,
   fractionDone,
+  type CutoverStatus,
   type EntityPhase,
   type EntityStatus,
   type StallInfo,
@@ -54,6 +55,8 @@ export interface EntityView {
   verification?: ToneText;
   /** "sync running · 1,234 applied · 5 pending, oldest 3s", or a warning when capture records and sync does not run. */
   sync?: ToneText;
+  /** "cutover stage shadow (1/4) · epoch 3 · acks · reads billing shadow, reporting shadow · writes legacy · waiting for: …". */
+  cutover?: ToneText;
   workflowUrl?: string;
   next?: string;
 }
@@ -236,6 +239,18 @@ export function viewSync(sync: SyncStatus): ToneText {
   return { text: parts.join(' · '), tone };
 }
 
+/** One line for the cutover: stage, epoch, step, routing per consumer, the gate's verdict and what it waits for. */
+export function viewCutover(c: CutoverStatus): ToneText {
+  const parts = [c.stage ? `cutover stage ${clean(c.stage)} (${c.stageNumber}/${c.stages})` : 'cutover before the first stage', `epoch ${c.epoch}`, clean(c.step)];
+  const reads = Object.entries(c.reads).map(([k, r]) => `${clean(k)} ${clean(r)}`);
+  if (reads.length) parts.push(`reads ${reads.join(', ')}`);
+  parts.push(`writes ${clean(c.writes)}`);
+  if (c.gate) parts.push(`gate ${c.gate.verdict}`);
+  if (c.waitingFor.length) parts.push(`waiting for: ${c.waitingFor.map(clean).join('; ')}`);
+  const tone: Tone = c.step === 'paused' || c.gate?.verdict === 'fail' ? 'warn' : c.step === 'complete' ? 'ok' : c.step === 'aborted' ? 'dim' : 'active';
+  return { text: parts.join(' · '), tone };
+}
+
 /** Display form of one entity: phase, its active sweep, why it waits or stopped, what to run next. */
 export function viewEntity(status: EntityStatus): EntityView {
   const sweep = activeSweep(status);
@@ -263,6 +278,7 @@ export function viewEntity(status: EntityStatus): EntityView {
   }
   if (status.lastVerification) view.verification = viewVerification(status.lastVerification);
   if (status.sync) view.sync = viewSync(status.sync);
+  if (status.cutover) view.cutover = viewCutover(status.cutover);
   if (status.workflowUrl) view.workflowUrl = clean(status.workflowUrl);
   if (status.next) view.next = clean(status.next);
   return view;

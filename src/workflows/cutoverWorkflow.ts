@@ -18,9 +18,9 @@
 import { ApplicationFailure, ActivityFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RoutingInForce } from '../activities/cutoverActivities.js';
-import type { ReadRoute } from '../flags/routing.js';
+import { describeRoute, type ReadRoute } from '../flags/routing.js';
 import { evaluateGate, unacknowledged, type GateEvidence, type GateResult } from '../cutover/gates.js';
-import { initialRouting, notReadingNew, routeText, type ResolvedStage, type StageWrites } from '../cutover/stages.js';
+import { initialRouting, notReadingNew, type ResolvedStage, type StageWrites } from '../cutover/stages.js';
 import { shortActivity } from './activityOptions.js';
 import { writeSwitchWorkflowId, type WriteSwitchInput, type WriteSwitchResult } from './cutoverDefinitions.js';
 
@@ -129,8 +129,10 @@ const EVENTS_KEPT = 30;
 /** The command that moves the cutover on from `s` (whole commands the CLI accepts; hints.test.ts checks them). */
 export function cutoverNextCommand(entity: string, s: Pick<CutoverState, 'step' | 'paused' | 'stages' | 'inForce' | 'epoch'>): string | undefined {
   switch (s.step) {
-    case 'approval':
-      return `migrate cutover --entity ${entity} --approve --stage ${s.stages[s.inForce]?.name ?? ''} --epoch ${s.epoch}`;
+    case 'approval': {
+      const stage = s.stages[s.inForce];
+      return stage ? `migrate cutover --entity ${entity} --approve --stage ${stage.name} --epoch ${s.epoch}` : `migrate cutover --entity ${entity}`;
+    }
     case 'paused':
       return `migrate cutover --entity ${entity} --resume`;
     case 'complete':
@@ -174,7 +176,7 @@ export async function cutoverWorkflow(input: CutoverInput): Promise<CutoverProgr
       step: s.step,
       epoch: s.epoch,
       stages: s.stages.map((x, i) => ({ name: x.name, state: i < s.inForce || (i === s.inForce && (s.step === 'complete' || s.step === 'publish')) ? 'done' : i === s.inForce ? 'current' : 'pending' })),
-      reads: Object.fromEntries(Object.entries(s.reads).map(([c, r]) => [c, routeText(r)])),
+      reads: Object.fromEntries(Object.entries(s.reads).map(([c, r]) => [c, describeRoute(r)])),
       writes: s.writes,
       waitingFor: [...s.waitingFor],
       events: [...s.events],
@@ -483,7 +485,7 @@ function fresh(consumers: string[], stages: ResolvedStage[], now: RoutingInForce
 
 function sameRoutes(a: Readonly<Record<string, ReadRoute>>, b: Readonly<Record<string, ReadRoute>>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (routeText(a[k] ?? 'legacy') !== routeText(b[k] ?? 'legacy')) return false;
+  for (const k of keys) if (describeRoute(a[k] ?? 'legacy') !== describeRoute(b[k] ?? 'legacy')) return false;
   return true;
 }
 

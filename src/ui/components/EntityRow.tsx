@@ -102,6 +102,11 @@ export function EntityRow({ status, width, nameWidth, selected = false, pending,
             {view.sync.text}
           </Text>
         ) : null}
+        {view.cutover ? (
+          <Text wrap="wrap" {...toneProps(view.cutover.tone, color)}>
+            {view.cutover.text}
+          </Text>
+        ) : null}
         {view.workflowUrl ? (
           // A URL is wrapped, never truncated: a cut link is worse than a long one.
           <Text wrap="wrap" {...toneProps('dim', color)}>

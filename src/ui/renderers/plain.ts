@@ -28,6 +28,7 @@ export function plainEntity(status: EntityStatus): string {
   if (v.status) parts.push(v.status.text);
   if (v.verification) parts.push(`last verify ${v.verification.text}`);
   if (v.sync) parts.push(v.sync.text);
+  if (v.cutover) parts.push(v.cutover.text);
   if (v.workflowUrl) parts.push(`workflow ${v.workflowUrl}`);
   if (v.next) parts.push(`next: ${v.next}`);
   return parts.join(' · ');

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/program.js';
-import { nextCommand, syncCommand } from '../../../src/ops/status.js';
+import { cutoverCommand, nextCommand, syncCommand } from '../../../src/ops/status.js';
+import { resolveStages } from '../../../src/cutover/stages.js';
+import { cutoverNextCommand, type CutoverStep } from '../../../src/workflows/cutoverWorkflow.js';
 import { describePlan } from '../../../src/plan/describe.js';
 import { parsePlan } from '../../../src/plan/load.js';
 import type { EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../../../src/progress.js';
@@ -20,6 +22,11 @@ const PHASES = Object.keys({
 
 // Every sync state; `satisfies` fails to compile when a state is added and not listed.
 const SYNC_STATES = Object.keys({ running: 1, paused: 1, stopped: 1, 'not-started': 1 } satisfies Record<SyncStatus['state'], 1>) as SyncStatus['state'][];
+
+// Every cutover step; `satisfies` fails to compile when a step is added and not listed.
+const CUTOVER_STEPS = Object.keys({
+  publish: 1, acks: 1, bake: 1, gate: 1, approval: 1, 'write-switch': 1, paused: 1, complete: 1, aborted: 1,
+} satisfies Record<CutoverStep, 1>) as CutoverStep[];
 
 const sweep = (kind: 'backfill' | 'verify', state: SweepProgress['state']): SweepProgress => ({ kind, state, done: 1, total: 2, totalIsEstimate: false, failures: 0, partitions: [], updatedAt: 0, reason: 'a reason' });
 const verification = (passed: boolean): VerificationSummary =>
@@ -72,6 +79,19 @@ function everyHint(): { where: string; command: string }[] {
       }
     }
   }
+  // The cutover's next command (from the workflow, as status and plan show it), for every step, before and at a stage; and starting one.
+  const { stages } = resolveStages({ consumers: ['billing'], stages: [{ name: 'shadow', reads: 'shadow', gate: {} }, { name: 'reads', reads: 'new', gate: { approval: true } }] });
+  for (const entity of Object.keys(plan.entities)) {
+    for (const step of CUTOVER_STEPS) {
+      for (const inForce of [-1, 1]) {
+        const next = cutoverNextCommand(entity, { step, stages, inForce, epoch: 7 });
+        const command = cutoverCommand(entity, 'verified', { step, ...(next ? { next } : {}) });
+        if (command) out.push({ where: `cutover ${entity} ${step} stage=${inForce}`, command });
+      }
+    }
+    const start = cutoverCommand(entity, 'verified', undefined);
+    if (start) out.push({ where: `cutover ${entity} not started`, command: start });
+  }
   return out;
 }
 
@@ -88,7 +108,7 @@ describe('hints', () => {
   });
 
   it('given the checker, when a hint names a command that does not exist, then it is refused (the check can fail)', async () => {
-    await expect(parseWithRealProgram('migrate cutover --entity customers')).rejects.toThrow(/unknown command/);
+    await expect(parseWithRealProgram('migrate teleport --entity customers')).rejects.toThrow(/unknown command/);
     await expect(parseWithRealProgram('migrate status --entity customers')).rejects.toThrow(/unknown option/);
   });
 
@@ -97,6 +117,14 @@ describe('hints', () => {
     expect(sync.map((h) => h.command)).toContain('migrate sync --entity customers --resume');
     expect(sync.map((h) => h.command)).toContain('migrate sync --entity customers');
     expect(sync.filter((h) => / running /.test(h.where))).toEqual([]);
+  });
+
+  it('given a cutover waiting for approval, then its hint approves that stage at that epoch; a paused one resumes; a complete one gives none', () => {
+    const cut = hints.filter((h) => h.where.startsWith('cutover customers '));
+    expect(cut.find((h) => h.where === 'cutover customers approval stage=1')?.command).toBe('migrate cutover --entity customers --approve --stage reads --epoch 7');
+    expect(cut.find((h) => h.where === 'cutover customers paused stage=1')?.command).toBe('migrate cutover --entity customers --resume');
+    expect(cut.find((h) => h.where === 'cutover customers not started')?.command).toBe('migrate cutover --entity customers');
+    expect(cut.filter((h) => / complete | aborted /.test(h.where))).toEqual([]);
   });
 
   it('given a running verification, then no hint starts another verification', () => {

@@ -44,9 +44,9 @@ describe('describePlan', () => {
     expect(doc.entities[1]!.next).toEqual({ reason: 'cut over; retire is not built yet: nothing to run', waitingFor: [] });
   });
 
-  it('Given a verified entity, When described, Then no cutover command is named (it does not exist yet)', () => {
+  it('Given a verified entity with a cutover phase, When described, Then the next step starts the cutover', () => {
     const doc = describePlan(plan, { customers: status('customers', 'verified') });
-    expect(doc.entities[0]!.next).toEqual({ reason: 'ready to cut over (cutover is not built yet: nothing to run)', waitingFor: [] });
+    expect(doc.entities[0]!.next).toEqual({ command: 'migrate cutover --entity customers', reason: 'ready to cut over', waitingFor: [] });
   });
 
   it('Given a paused verification, When described, Then the next step shows status (a verification has no flag to resume) and says why', () => {
