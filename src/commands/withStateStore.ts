@@ -22,6 +22,6 @@ export async function withStateStore<T>(ctx: CommandContext, fn: (store: StateSt
 export function withFlagProvider<T>(ctx: CommandContext, fn: (flags: FlagProvider, loaded: LoadedPlan) => Promise<T>): Promise<T> {
   return withStateStore(ctx, async (store, loaded) => {
     const { createStateStoreFlagProvider } = await import('../flags/stateStoreProvider.js');
-    return fn(createStateStoreFlagProvider(store), loaded);
+    return fn(createStateStoreFlagProvider(store, loaded.plan.name), loaded);
   });
 }

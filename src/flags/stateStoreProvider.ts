@@ -1,5 +1,5 @@
 /**
- * The built-in flag provider: flags in the state store's `migrate_flags`, routing documents in
+ * The built-in flag provider: flags in the state store's `migrate_plan_flags`, routing documents in
  * `migrate_routing_documents`, each change audited in the same transaction.
  */
 import { UserError } from '../errors.js';
@@ -8,17 +8,22 @@ import { describeRoute, stageOf, tidyRoutingDocument, type RoutingDocument } fro
 import { parseRoutingDocument, RoutingDocumentError } from './routingEvaluator.js';
 import type { FlagProvider, PublishedRouting } from './types.js';
 
-/** A FlagProvider over `store`; it does not own the store and never closes it. */
-export function createStateStoreFlagProvider(store: StateStore): FlagProvider {
+/**
+ * A FlagProvider over `store` for the flags of `plan` (flags are scoped by plan: another plan's
+ * `orders.backfill` in the same store is another flag); it does not own the store and never closes it.
+ */
+export function createStateStoreFlagProvider(store: StateStore, plan: string): FlagProvider {
   return {
     name: 'state-store',
     async getFlag(name) {
-      return (await store.getFlag(name))?.enabled;
+      return (await store.getFlag(plan, name))?.enabled;
     },
     async setFlag(name, enabled, ctx) {
-      await store.setFlag(ctx.plan, name, enabled, ctx.actor, ctx.reason, ctx.entity);
+      // A bug, not a user error: the change would be audited under one plan and land in another.
+      if (ctx.plan !== plan) throw new Error(`flag ${name} set for plan "${ctx.plan}" through the provider of plan "${plan}"`);
+      await store.setFlag(plan, name, enabled, ctx.actor, ctx.reason, ctx.entity);
     },
-    listFlags: () => store.listFlags(),
+    listFlags: () => store.listFlags(plan),
 
     async getRouting(plan, entity, epoch) {
       const stored = await store.getRouting(plan, entity, epoch);

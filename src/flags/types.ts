@@ -36,7 +36,11 @@ export interface PublishedRouting {
   publishedBy: string;
 }
 
-/** A source of boolean feature flags and of per-entity routing documents. */
+/**
+ * A source of boolean feature flags and of per-entity routing documents. Flags are scoped by plan:
+ * a provider serves the flags of one plan (the built-in one is made for a plan), so two plans in
+ * one flag system never share a flag of the same name.
+ */
 export interface FlagProvider {
   /** Short name for messages, e.g. `state-store` or `openfeature:flagd`. */
   readonly name: string;

@@ -104,7 +104,7 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
     async flags() {
       // Imported here: the provider brings the routing evaluator (flagd-core), which only flag reads and writes need.
       const { createStateStoreFlagProvider } = await import('../flags/stateStoreProvider.js');
-      return createStateStoreFlagProvider(await res.stateStore());
+      return createStateStoreFlagProvider(await res.stateStore(), plan.name);
     },
     source(db) {
       let s = sources.get(db);

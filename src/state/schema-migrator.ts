@@ -40,6 +40,10 @@ export async function migrateSchema(db: Kysely<Database>, dialect: Dialect): Pro
     provider: { getMigrations: async () => all },
     migrationTableName: VERSION_TABLE,
     migrationLockTableName: LOCK_TABLE,
+    // Numbers are assigned ahead to work built side by side (docs/state-store.md), so a store may
+    // have 0009 applied before 0007 ships; every migration is additive and independent, so a late
+    // lower number is simply applied.
+    allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
   if (error === undefined) return;

@@ -27,6 +27,15 @@ export interface FlagsTable {
   updated_by: string;
 }
 
+/** Flags keyed by plan (migration 0009); `migrate_flags` is still written for builds before it. */
+export interface PlanFlagsTable {
+  plan: string;
+  name: string;
+  enabled: Bool;
+  updated_at: Moment;
+  updated_by: string;
+}
+
 export interface AuditTable {
   id: Generated<Count>;
   at: Moment;
@@ -98,6 +107,7 @@ export interface RoutingDocumentsTable {
 export interface Database {
   migrate_schema_version: SchemaVersionTable;
   migrate_flags: FlagsTable;
+  migrate_plan_flags: PlanFlagsTable;
   migrate_audit: AuditTable;
   migrate_checkpoints: CheckpointsTable;
   migrate_failures: FailuresTable;

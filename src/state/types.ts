@@ -59,10 +59,12 @@ export interface StateStore extends VerifyEntryStore, RoutingStore, ConsumerRepo
   /** Creates or migrates the tables; idempotent and safe to call from several processes. */
   migrate(): Promise<void>;
 
-  getFlag(name: string): Promise<FlagValue | undefined>;
-  /** Sets a flag and appends the audit entry in one transaction. */
+  /** The plan's flag: flags are scoped by plan, so two plans in one store never share one. */
+  getFlag(plan: string, name: string): Promise<FlagValue | undefined>;
+  /** Sets the plan's flag and appends the audit entry in one transaction. */
   setFlag(plan: string, name: string, enabled: boolean, actor: string, reason?: string, entity?: string): Promise<void>;
-  listFlags(): Promise<FlagValue[]>;
+  /** The plan's flags, in name order. */
+  listFlags(plan: string): Promise<FlagValue[]>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(filter: { plan: string; entity?: string; limit?: number }): Promise<AuditEntry[]>;

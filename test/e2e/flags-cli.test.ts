@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,8 @@ beforeAll(async () => {
   dbs = await createTestDatabases('flagscli');
   dir = mkdtempSync(path.join(tmpdir(), 'migrate-flags-'));
   writeFileSync(path.join(dir, 'plan.yaml'), PLAN);
+  // A second plan in the same state store, with an entity and a flag of the same names.
+  writeFileSync(path.join(dir, 'other.yaml'), PLAN.replace('name: flags-e2e', 'name: flags-e2e-other'));
 });
 
 afterAll(async () => {
@@ -46,9 +48,9 @@ interface Run {
   stderr: string;
 }
 
-function migrate(stateUrl: string, args: string[]): Promise<Run> {
+function migrate(stateUrl: string, args: string[], planFile = 'plan.yaml'): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--plan', path.join(dir, 'plan.yaml'), ...args], {
+    const child = spawn(process.execPath, [BIN, '--plan', path.join(dir, planFile), ...args], {
       cwd: dir,
       env: { ...process.env, MIGRATE_STATE_URL: stateUrl, MIGRATE_ACTOR: 'e2e-operator', NO_COLOR: '1' },
     });
@@ -103,6 +105,49 @@ describe.each([
     const doc = JSON.parse(run.stdout);
     expect(doc.$schema).toBe('https://flagd.dev/schema/v0/flags.json');
     expect(doc.flags['orders.backfill']).toMatchObject({ state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' });
+  });
+});
+
+describe('flags are scoped by plan', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('Given two plans in one state store with the same flag name, when one plan sets it, then the other plan\'s flag stays unset in get, list, export and flags serve', async () => {
+    const url = dbs.pgUrl;
+    // When this plan turns its orders.backfill on, then the other plan's is still never set.
+    expect((await migrate(url, ['flags', 'set', 'orders.backfill', 'on', '--reason', 'this plan runs'])).code).toBe(0);
+    expect((await migrate(url, ['flags', 'get', 'orders.backfill'], 'other.yaml')).stdout.trim()).toBe('unset');
+
+    // When the other plan turns its own off, then this plan's stays on.
+    expect((await migrate(url, ['flags', 'set', 'orders.backfill', 'off', '--reason', 'other plan paused'], 'other.yaml')).code).toBe(0);
+    expect((await migrate(url, ['flags', 'get', 'orders.backfill'])).stdout.trim()).toBe('on');
+    expect((await migrate(url, ['flags', 'get', 'orders.backfill'], 'other.yaml')).stdout.trim()).toBe('off');
+    const otherList = JSON.parse((await migrate(url, ['flags', 'list', '--json'], 'other.yaml')).stdout);
+    expect(otherList).toContainEqual(expect.objectContaining({ name: 'orders.backfill', enabled: false, set: true }));
+    const otherExport = JSON.parse((await migrate(url, ['flags', 'export', '--format', 'flagd'], 'other.yaml')).stdout);
+    expect(otherExport.flags['orders.backfill']).toMatchObject({ state: 'ENABLED', defaultVariant: 'off' });
+
+    // And the other plan's flags server serves the other plan's value.
+    child = spawn(process.execPath, [BIN, '--plan', path.join(dir, 'other.yaml'), 'flags', 'serve', '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, MIGRATE_STATE_URL: url, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    const base = await new Promise<string>((resolve, reject) => {
+      child!.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /at (http:\/\/[^/\s]+)\/routing\/<entity>/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child!.once('exit', (code) => reject(new Error(`flags serve exited ${code}: ${stderr}`)));
+    });
+    const served = await (await fetch(`${base}/flags.json`)).json();
+    expect(served.flags['orders.backfill']).toMatchObject({ defaultVariant: 'off' });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });
 

@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'migrate-routing-'));
   writeFileSync(path.join(dir, 'plan.yaml'), PLAN);
   store = await openStateStore(dbs.pgUrl);
-  flags = createStateStoreFlagProvider(store);
+  flags = createStateStoreFlagProvider(store, PLAN_NAME);
   await flags.setFlag('orders.backfill', true, { plan: PLAN_NAME, entity: 'orders', actor: 'e2e', reason: 'setup' });
   await flags.publishRouting(buildRoutingDocument({ ...canary(1, 0), reads: {} }), { plan: PLAN_NAME, entity: 'orders', actor: 'e2e', reason: 'all legacy' });
   await flags.publishRouting(buildRoutingDocument(canary(2, 10)), { plan: PLAN_NAME, entity: 'orders', actor: 'e2e-operator', reason: 'canary' });

@@ -118,7 +118,7 @@ describe.each(['postgres', 'mysql'] as const)('failure log and retry, source %s'
 
   it('given writes switched to the new service, when `migrate retry --all --yes` runs, then it is refused with exit 2 and writes nothing', async () => {
     const plan = session.loaded.plan.name;
-    const flags = createStateStoreFlagProvider(store);
+    const flags = createStateStoreFlagProvider(store, plan);
     await publishWrites(flags, plan, 'orders', 'new', 'simulated write cutover');
     try {
       const writes = service.requestLog.writes;

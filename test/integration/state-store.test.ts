@@ -95,6 +95,7 @@ describe.each([
         'migrate_cutover_journal',
         'migrate_failures',
         'migrate_flags',
+        'migrate_plan_flags',
         'migrate_reports',
         'migrate_routing_documents',
         'migrate_schema_version',
@@ -107,7 +108,7 @@ describe.each([
       try {
         await Promise.all([a.migrate(), b.migrate(), a.migrate(), b.migrate()]);
         await a.setFlag('race', 'race.flag', true, 'tester');
-        expect((await b.getFlag('race.flag'))?.enabled).toBe(true);
+        expect((await b.getFlag('race', 'race.flag'))?.enabled).toBe(true);
       } finally {
         await Promise.all([a.close(), b.close()]);
       }
@@ -127,17 +128,52 @@ describe.each([
         await old.close();
       }
     });
+    it('Given a store from before flags were scoped by plan, when migrated, then each flag belongs to every plan that set it and a flag no plan set to none', async () => {
+      const old = await openStateStore(upgradeUrl());
+      try {
+        await old.setFlag('plan-a', 'only-a.backfill', true, 'alice', 'a runs');
+        await old.setFlag('plan-b', 'shared.backfill', false, 'bob', 'b paused');
+        await old.setFlag('plan-a', 'shared.backfill', true, 'alice', 'a runs');
+        // Back to the schema before 0009, with one flag inserted by hand (no audit entry, so no owner).
+        await exec(dialect, upgradeUrl(), [
+          `insert into migrate_flags (name, enabled, updated_at, updated_by) values ('by-hand.flag', true, '2026-01-01 00:00:00', 'dba')`,
+          'drop table migrate_plan_flags',
+          `delete from migrate_schema_version where name = '0009_plan_flags'`,
+        ]);
+        await old.migrate();
+        expect((await old.getFlag('plan-a', 'only-a.backfill'))?.enabled).toBe(true);
+        expect(await old.getFlag('plan-b', 'only-a.backfill')).toBeUndefined();
+        // Both plans read the one shared row before, so both keep the value it held: the last one set.
+        expect((await old.getFlag('plan-a', 'shared.backfill'))?.enabled).toBe(true);
+        expect((await old.getFlag('plan-b', 'shared.backfill'))?.enabled).toBe(true);
+        expect((await old.getFlag('plan-b', 'shared.backfill'))?.updatedBy).toBe('alice');
+        expect((await old.listFlags('plan-a')).map((f) => f.name)).toEqual(['only-a.backfill', 'shared.backfill']);
+        expect((await old.listFlags('plan-b')).map((f) => f.name)).toEqual(['shared.backfill']);
+      } finally {
+        await old.close();
+      }
+    });
   });
 
   describe('flags', () => {
+    it('Given two plans in one store with the same flag name, when one plan sets it, then the other plan\'s flag is untouched', async () => {
+      const other = `${plan}-other`;
+      await store.setFlag(other, 'scoped.backfill', false, 'bob', 'other plan paused');
+      await store.setFlag(plan, 'scoped.backfill', true, 'alice', 'this plan runs');
+      expect((await store.getFlag(plan, 'scoped.backfill'))?.enabled).toBe(true);
+      expect((await store.getFlag(other, 'scoped.backfill'))).toMatchObject({ enabled: false, updatedBy: 'bob' });
+      expect(await store.getFlag(`${plan}-third`, 'scoped.backfill')).toBeUndefined();
+      expect((await store.listFlags(other)).map((f) => f.name)).toEqual(['scoped.backfill']);
+    });
+
     it('Given no flag, when getFlag is asked, then it answers undefined', async () => {
-      expect(await store.getFlag('never.set')).toBeUndefined();
+      expect(await store.getFlag(plan, 'never.set')).toBeUndefined();
     });
 
     it('Given a flag set on then off, when getFlag is asked, then it answers the latest value with who set it', async () => {
       await store.setFlag(plan, 'orders.backfill', true, 'alice@host', 'start');
       await store.setFlag(plan, 'orders.backfill', false, 'bob@host', 'service is slow');
-      const flag = await store.getFlag('orders.backfill');
+      const flag = await store.getFlag(plan, 'orders.backfill');
       expect(flag).toMatchObject({ name: 'orders.backfill', enabled: false, updatedBy: 'bob@host' });
       expect(flag?.updatedAt).toBeInstanceOf(Date);
       expect(Math.abs(flag!.updatedAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -146,7 +182,7 @@ describe.each([
     it('Given several flags, when listFlags is asked, then every flag is listed in name order', async () => {
       await store.setFlag(plan, 'zz.list', true, 'alice');
       await store.setFlag(plan, 'aa.list', false, 'alice');
-      const names = (await store.listFlags()).map((f) => f.name);
+      const names = (await store.listFlags(plan)).map((f) => f.name);
       expect(names).toEqual([...names].sort());
       expect(names).toEqual(expect.arrayContaining(['aa.list', 'zz.list']));
     });
@@ -170,7 +206,7 @@ describe.each([
 
   describe('built-in flag provider', () => {
     it('Given the state-store provider, when a flag is set through it, then it reads back and the change is audited for the entity', async () => {
-      const flags = createStateStoreFlagProvider(store);
+      const flags = createStateStoreFlagProvider(store, plan);
       expect(await flags.getFlag('payments.backfill')).toBeUndefined();
       await flags.setFlag('payments.backfill', true, { plan, entity: 'payments', actor: 'frank', reason: 'go' });
       expect(await flags.getFlag('payments.backfill')).toBe(true);
@@ -239,7 +275,7 @@ describe.each([
     });
 
     it('Given the built-in provider, when a document is published through it, then it reads back equal, keys in the built order, audited for the entity', async () => {
-      const flags = createStateStoreFlagProvider(store);
+      const flags = createStateStoreFlagProvider(store, plan);
       const d = buildRoutingDocument({ plan, entity: 'r-provider', epoch: 1, reads: { reporting: 'shadow', 'support-ui': 'shadow', billing: { new: 10 } }, writes: 'legacy' });
       const published = await flags.publishRouting(d, { plan, entity: 'r-provider', actor: 'dana', reason: 'canary' });
       expect(published).toMatchObject({ epoch: 1, publishedBy: 'dana' });
@@ -249,7 +285,7 @@ describe.each([
     });
 
     it('Given a document that is not a routing document, when published through the provider, then it is refused and nothing is stored', async () => {
-      const flags = createStateStoreFlagProvider(store);
+      const flags = createStateStoreFlagProvider(store, plan);
       const bad = buildRoutingDocument({ plan, entity: 'r-bad', epoch: 1, reads: {}, writes: 'legacy' });
       delete (bad.flags as Record<string, unknown>)['r-bad.writes'];
       await expect(flags.publishRouting(bad, { plan, actor: 'x' })).rejects.toThrow(/flags\.r-bad\.writes is missing/);

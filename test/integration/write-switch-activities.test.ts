@@ -33,7 +33,7 @@ describe.each([
 
   beforeAll(async () => {
     store = await openStateStore(url());
-    const resources = { plan: { name: PLAN }, planFile: 'plans/orders.yaml', stateStore: async () => store, flags: async () => createStateStoreFlagProvider(store) } as unknown as PlanResources;
+    const resources = { plan: { name: PLAN }, planFile: 'plans/orders.yaml', stateStore: async () => store, flags: async () => createStateStoreFlagProvider(store, PLAN) } as unknown as PlanResources;
     acts = createWriteSwitchActivities({ resources });
   });
   afterAll(async () => {

@@ -117,7 +117,7 @@ export function worldResources(w: World): PlanResources {
     planFile: 'plans/orders.yaml',
     entity: () => entity,
     stateStore: async () => store,
-    flags: async () => createStateStoreFlagProvider(store),
+    flags: async () => createStateStoreFlagProvider(store, PLAN),
     changeLog: () =>
       ({
         lag: async () => ({ pending: w.forward.pending, oldestSeconds: w.forward.oldestSeconds }),

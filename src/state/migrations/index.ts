@@ -14,6 +14,7 @@ import { verifyEntries } from './0003-verify-entries.js';
 import { routingDocuments } from './0004-routing-documents.js';
 import { consumerReports } from './0005-consumer-reports.js';
 import { cutoverJournal } from './0006-cutover-journal.js';
+import { planFlags } from './0009-plan-flags.js';
 
 export function migrations(ddl: Ddl): Record<string, Migration> {
   return {
@@ -23,5 +24,6 @@ export function migrations(ddl: Ddl): Record<string, Migration> {
     '0004_routing_documents': routingDocuments(ddl),
     '0005_consumer_reports': consumerReports(ddl),
     '0006_cutover_journal': cutoverJournal(ddl),
+    '0009_plan_flags': planFlags(ddl),
   };
 }
