@@ -13,7 +13,12 @@ import type { PlanResources } from '../resources/planResources.js';
 import type { JournalEntry } from '../state/types.js';
 import type { VerificationReport } from '../verification/verificationReport.js';
 import type { WriteSwitchInput } from '../workflows/cutoverDefinitions.js';
+import { syncLag } from '../sync/lag.js';
+import { syncSettings } from '../sync/settings.js';
 import { assertWorkerPlan } from './failureMapping.js';
+
+/** The catch-up position of a `capture: updatedAt` sync: past every row changed before the fence. */
+const UPDATED_AT_CURSOR = 'updatedAt-cursor';
 
 /** Who the write switch acts as in the audit log and routing history. */
 export const WRITE_SWITCH_ACTOR = 'migrate-worker (write switch)';
@@ -59,7 +64,7 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
   const now = deps.now ?? Date.now;
   const reversePath = deps.reversePath ?? NO_REVERSE_PATH;
 
-  const ports = (entity: string) => checkPortsOf(res, entity, { reversePath, now });
+  const ports = (plan: string, entity: string) => checkPortsOf(res, plan, entity, { reversePath, now });
 
   return {
     /** The switch's timing from the plan (maxLag) and the defaults. */
@@ -85,7 +90,7 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
     /** The forward switch's preconditions with their current answers. */
     async checkWriteSwitchPreconditions(input: WriteSwitchInput): Promise<CheckAnswer[]> {
       assertWorkerPlan(res, input.plan);
-      return preconditionChecks(await ports(input.entity), input, writeSwitchTiming(res.entity(input.entity)));
+      return preconditionChecks(await ports(input.plan, input.entity), input, writeSwitchTiming(res.entity(input.entity)));
     },
 
     /**
@@ -147,20 +152,33 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
     /** Whether every live consumer instance acknowledged `epoch` (with `idle`: and has no write in flight). */
     async checkWriteSwitchAcks(input: WriteSwitchRef & { epoch: number; idle: boolean }): Promise<AckCheck> {
       assertWorkerPlan(res, input.plan);
-      return ackState(await ports(input.entity), input.plan, input.entity, input.epoch, input.idle);
+      return ackState(await ports(input.plan, input.entity), input.plan, input.entity, input.epoch, input.idle);
     },
 
-    /** The newest captured change not yet applied by forward sync, taken once writes are drained. */
+    /**
+     * Where forward sync must get to, taken once writes are drained: the change log's newest
+     * position (trigger capture), or, with `capture: updatedAt`, past every row changed so far
+     * (no row changes behind the fence, so none past the cursor means reached). Undefined: nothing to wait for.
+     */
     async captureForwardPosition(ref: WriteSwitchRef): Promise<{ position?: string }> {
       assertWorkerPlan(res, ref.plan);
+      if (syncSettings(res, ref.entity).capture === 'updatedAt') {
+        const lag = await syncLag(res, ref.plan, ref.entity);
+        return lag && lag.pending > 0 ? { position: UPDATED_AT_CURSOR } : {};
+      }
       const position = await res.changeLog(ref.entity).head();
       return position === undefined ? {} : { position };
     },
 
-    /** How many changes up to `position` forward sync has not applied yet. */
-    async forwardPendingUpTo(input: WriteSwitchRef & { position: string }): Promise<{ pending: number }> {
+    /** How many changes up to `position` forward sync has not applied yet, and in words when some. */
+    async forwardPendingUpTo(input: WriteSwitchRef & { position: string }): Promise<{ pending: number; waitingFor?: string }> {
       assertWorkerPlan(res, input.plan);
-      return { pending: await res.changeLog(input.entity).pendingUpTo(input.position) };
+      if (input.position === UPDATED_AT_CURSOR) {
+        const pending = (await syncLag(res, input.plan, input.entity))?.pending ?? 0;
+        return pending === 0 ? { pending } : { pending, waitingFor: `forward sync: ${pending} rows changed after its updatedAt cursor` };
+      }
+      const pending = await res.changeLog(input.entity).pendingUpTo(input.position);
+      return pending === 0 ? { pending } : { pending, waitingFor: `forward sync: ${pending} changes up to position ${input.position} not applied` };
     },
 
     /** The service's newest change position, taken once writes are drained (the rollback). */

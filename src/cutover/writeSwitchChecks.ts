@@ -17,6 +17,7 @@ import { DEFAULT_TIMING, type CheckAnswer, type WriteSwitchTiming } from './writ
 import { INSTANCE_TIMEOUT_MS } from './gates.js';
 import { NO_REVERSE_PATH, type ReversePath } from './reversePath.js';
 import type { PlanResources } from '../resources/planResources.js';
+import { syncLag } from '../sync/lag.js';
 
 
 /** The switch's timing: `maxLag` from the entity's sync phase, the rest the defaults. */
@@ -34,18 +35,19 @@ export interface CheckPorts {
   store: Pick<StateStore, 'listConsumerAcks' | 'latestReport'>;
   flags: Pick<FlagProvider, 'getRouting'>;
   /** Forward sync's pending changes by the legacy clock. */
-  forwardLag(): Promise<{ pending: number; oldestSeconds: number }>;
+  /** Forward sync's lag whichever the capture; undefined when trigger capture is not installed. */
+  forwardLag(): Promise<{ pending: number; oldestSeconds: number } | undefined>;
   reversePath: ReversePath;
   consumers: readonly string[];
   now(): number;
 }
 
 /** The ports of `entity` from a plan's resources: what the activities and the dry run both read. */
-export async function checkPortsOf(res: PlanResources, entity: string, opts: { reversePath?: ReversePath; now?: () => number } = {}): Promise<CheckPorts> {
+export async function checkPortsOf(res: PlanResources, plan: string, entity: string, opts: { reversePath?: ReversePath; now?: () => number } = {}): Promise<CheckPorts> {
   return {
     store: await res.stateStore(),
     flags: await res.flags(),
-    forwardLag: () => res.changeLog(entity).lag(),
+    forwardLag: () => syncLag(res, plan, entity),
     reversePath: opts.reversePath ?? NO_REVERSE_PATH,
     consumers: cutoverConsumers(res.entity(entity)),
     now: opts.now ?? Date.now,
@@ -88,8 +90,12 @@ export async function preconditionChecks(ports: CheckPorts, input: WriteSwitchIn
   checks.push({ name: 'reverse path ready', ok: reverse.ok, detail: reverse.detail });
 
   const lag = await ports.forwardLag();
-  const lagMs = Math.round(lag.oldestSeconds * 1000);
-  checks.push({ name: 'forward sync lag', ok: lagMs <= timing.maxLagMs, detail: `${lag.pending} pending, oldest ${seconds(lagMs)} (max ${seconds(timing.maxLagMs)})` });
+  const lagMs = Math.round((lag?.oldestSeconds ?? 0) * 1000);
+  checks.push(
+    lag === undefined
+      ? { name: 'forward sync lag', ok: false, detail: `change capture of ${entity} is not installed: \`migrate sync --entity ${entity} --install\`` }
+      : { name: 'forward sync lag', ok: lagMs <= timing.maxLagMs, detail: `${lag.pending} pending, oldest ${seconds(lagMs)} (max ${seconds(timing.maxLagMs)})` },
+  );
 
   const last = await ports.store.latestReport<VerificationReport>(plan, entity);
   if (!last) {

@@ -14,6 +14,6 @@ export async function planWriteSwitch(res: PlanResources, input: WriteSwitchInpu
   const timing = writeSwitchTiming(res.entity(input.entity));
   const defs = writeSwitchSteps(input, timing);
   if (input.to !== 'new') return dryRunSteps(defs);
-  const checks = await preconditionChecks(await checkPortsOf(res, input.entity, opts), input, timing);
+  const checks = await preconditionChecks(await checkPortsOf(res, input.plan, input.entity, opts), input, timing);
   return dryRunSteps(defs, checks);
 }

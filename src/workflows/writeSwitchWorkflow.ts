@@ -144,8 +144,8 @@ export async function writeSwitchWorkflow(input: WriteSwitchInput): Promise<Writ
         const { position } = await beforeCommit.captureForwardPosition(ref);
         if (position === undefined) return { data: { position: null, pending: 0 } };
         await waitUntil(timing.catchUpTimeoutMs, async () => {
-          const { pending } = await beforeCommit.forwardPendingUpTo({ ...ref, position });
-          return pending === 0 ? true : [`forward sync: ${pending} changes up to position ${position} not applied`];
+          const r = await beforeCommit.forwardPendingUpTo({ ...ref, position });
+          return r.pending === 0 ? true : [r.waitingFor ?? `forward sync: ${r.pending} changes up to position ${position} not applied`];
         });
         return { data: { position } };
       }

@@ -26,6 +26,8 @@ export interface World {
   /** Consumers acknowledge every published epoch at once, with no write in flight. */
   autoAck: boolean;
   verification?: { passed: boolean; persistent: number; finishedAt: string; startedAt: string };
+  /** Forward sync's capture; with `updatedAt`, `pending` is the rows past its cursor. */
+  capture: 'triggers' | 'updatedAt';
   forward: { pending: number; oldestSeconds: number; head?: string; pendingUpToHead: number };
   reverse: { ready: boolean; head?: string; pendingUpToHead: number };
 }
@@ -43,6 +45,7 @@ export function newWorld(writes: WriteVariant = 'legacy'): World {
     journal: [],
     audit: [],
     autoAck: true,
+    capture: 'triggers',
     verification: { passed: true, persistent: 0, startedAt: new Date(now - 3600_000).toISOString(), finishedAt: new Date(now - 3000_000).toISOString() },
     forward: { pending: 0, oldestSeconds: 0, head: '120', pendingUpToHead: 0 },
     reverse: { ready: true, head: 'svc-55', pendingUpToHead: 0 },
@@ -80,6 +83,9 @@ function fakeStore(w: World): StateStore {
       w.audit.push({ action: 'routing.publish', detail: { epoch } });
       if (w.autoAck) w.acks = w.acks.map((a) => ({ ...a, epoch, inFlightWrites: 0, updatedAt: new Date() }));
     },
+    async getCheckpoint() {
+      return undefined;
+    },
     async listConsumerAcks() {
       return w.acks;
     },
@@ -104,10 +110,11 @@ function fakeStore(w: World): StateStore {
   return store as StateStore;
 }
 
-const entity = {
-  source: { db: 'legacy', table: 'orders', key: ['id'], updatedAt: 'updated_at' },
-  phases: [{ sync: { capture: 'triggers', batchSize: 500, poll: '1s', maxLag: '30s', flag: 'orders.sync' } }, { cutover: { consumers: ['billing', 'reporting'], stages: [] } }],
-} as unknown as Entity;
+const entityOf = (capture: World['capture']) =>
+  ({
+    source: { db: 'legacy', table: 'orders', key: ['id'], updatedAt: 'updated_at' },
+    phases: [{ sync: { capture, batchSize: 500, poll: '1s', maxLag: '30s', overlap: '5s', flag: 'orders.sync' } }, { cutover: { consumers: ['billing', 'reporting'], stages: [] } }],
+  }) as unknown as Entity;
 
 /** Plan resources over the world: only what the write switch's activities and dry run touch. */
 export function worldResources(w: World): PlanResources {
@@ -115,11 +122,13 @@ export function worldResources(w: World): PlanResources {
   return {
     plan: { name: PLAN } as PlanResources['plan'],
     planFile: 'plans/orders.yaml',
-    entity: () => entity,
+    entity: () => entityOf(w.capture),
+    updatedAtCursor: () => ({ lag: async () => ({ pending: w.forward.pending, oldestSeconds: w.forward.oldestSeconds }) }),
     stateStore: async () => store,
     flags: async () => createStateStoreFlagProvider(store, PLAN),
     changeLog: () =>
       ({
+        state: async () => ({ installed: true, partial: false, present: [], missing: [] }),
         lag: async () => ({ pending: w.forward.pending, oldestSeconds: w.forward.oldestSeconds }),
         head: async () => w.forward.head,
         pendingUpTo: async () => w.forward.pendingUpToHead,

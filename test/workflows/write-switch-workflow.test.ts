@@ -233,6 +233,21 @@ describe('write switch to new', () => {
     expect(published(w)).toEqual(['8:fenced', '9:legacy']);
   });
 
+  it('Given forward sync by an updatedAt cursor with rows past it at the fence, when the switch catches up, then it waits until no row is past the cursor', async () => {
+    const w = newWorld();
+    w.capture = 'updatedAt';
+    w.forward = { ...w.forward, pending: 3, oldestSeconds: 1 };
+    mock = await startMockWorker(activities(w));
+    const handle = await start(mock, 'cursor-catchup', forward());
+
+    const waiting = await waitingAt(handle, 'catch-up');
+    expect(waiting.waitingFor).toEqual(['forward sync: 3 rows changed after its updatedAt cursor']);
+    w.forward.pending = 0;
+    const result = await handle.result();
+    expect(result.outcome).toBe('switched');
+    expect(w.journal.find((j) => j.step === 'catch-up')!.data).toEqual({ position: 'updatedAt-cursor' });
+  });
+
   it('Given the rows changed since the last verification differ in the service, when verify-changed runs, then the switch undoes before reverse sync starts', async () => {
     const w = newWorld();
     mock = await startMockWorker(activities(w, { verify: { passed: false } }));
