@@ -274,12 +274,18 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
     }
   }
 
-  async function upsertItems(collection: string, items: readonly unknown[]) {
+  /** Who made a write, as the change feed reports it: Tracer marks its own writes `Tracer-Origin: sync`. */
+  const originOf = (req: http.IncomingMessage): string | undefined => {
+    const h = req.headers['tracer-origin'];
+    return typeof h === 'string' && h !== '' ? h.slice(0, 64) : undefined;
+  };
+
+  async function upsertItems(collection: string, items: readonly unknown[], origin: string | undefined) {
     const checked = items.map((it) => toRow(collection, it));
     // A key twice in one batch: the last occurrence wins, as if the items had been sent one after another.
     const unique = new Map<string, StoredRow>();
     for (const c of checked) if (c.row) unique.set(c.row.key, c.row);
-    const outcomes = await store.upsert(collection, [...unique.values()]);
+    const outcomes = await store.upsert(collection, [...unique.values()], origin);
     return checked.map((c) => {
       const status = c.error ? 422 : outcomes.get(c.row!.key)?.created ? 201 : 200;
       log.itemStatuses[status] = (log.itemStatuses[status] ?? 0) + 1;
@@ -316,7 +322,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
 
   async function handleV1(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams) {
     const method = req.method ?? 'GET';
-    const m = /^\/v1\/([^/:]+)(?::(batchUpsert|batchGet|batchDelete))?(?:\/([^/]+))?$/.exec(path);
+    const m = /^\/v1\/([^/:]+)(?::(batchUpsert|batchGet|batchDelete|changes))?(?:\/([^/]+))?$/.exec(path);
     if (!m || (m[2] && m[3])) throw new HttpError(404, `no route ${method} ${path}`);
     const collection = decodeURIComponent(m[1]!);
     const action = m[2];
@@ -359,7 +365,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       noteWrite(req);
       countItems(collection, body.items);
       await holdPoint();
-      return send(res, 200, { results: await upsertItems(collection, body.items) });
+      return send(res, 200, { results: await upsertItems(collection, body.items, originOf(req)) });
     }
     if (action === 'batchDelete') {
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${path}`);
@@ -375,10 +381,26 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
           continue;
         }
         const key = canonicalKey(fields, k as Record<string, unknown>);
-        results.push((await store.delete(collection, key)) ? { status: 200 } : { status: 404, error: `no item ${key} in ${collection}` });
+        results.push((await store.delete(collection, key, originOf(req))) ? { status: 200 } : { status: 404, error: `no item ${key} in ${collection}` });
       }
       log.deletes += results.filter((r) => r.status === 200).length;
       return send(res, 200, { results });
+    }
+    if (action === 'changes') {
+      if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
+      const since = query.get('updatedSince');
+      if (!since || Number.isNaN(Date.parse(since))) throw new HttpError(400, 'updatedSince must be an ISO 8601 timestamp');
+      const afterKey = query.get('afterKey') ?? undefined;
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
+      const fields = keyFieldsOf(collection);
+      const rows = await store.changes(collection, since, afterKey, limit);
+      const changes = rows.map((r) => ({
+        key: Object.fromEntries(fields.map((f, i) => [f, r.keyValues[i]])),
+        updatedAt: r.updatedAt,
+        ...(r.deleted ? { deleted: true } : { item: r.data }),
+        ...(r.origin !== undefined ? { origin: r.origin } : {}),
+      }));
+      return send(res, 200, { changes });
     }
     if (action === 'batchGet') {
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${path}`);
@@ -408,7 +430,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
       if (method === 'DELETE') {
         noteWrite(req);
         await holdPoint();
-        return (await store.delete(collection, key)) ? send(res, 204, undefined) : send(res, 404, { error: `no item ${key} in ${collection}` });
+        return (await store.delete(collection, key, originOf(req))) ? send(res, 204, undefined) : send(res, 404, { error: `no item ${key} in ${collection}` });
       }
       if (method === 'PUT' || method === 'POST') {
         const body = await readBody(req);
@@ -420,7 +442,7 @@ export async function startFulfillmentService(opts: FulfillmentServiceOptions): 
           log.itemStatuses[422] = (log.itemStatuses[422] ?? 0) + 1;
           return send(res, 422, { error: `the item's key ${checked.row.key} differs from the path's key ${key}` });
         }
-        const [result] = await upsertItems(collection, [body]);
+        const [result] = await upsertItems(collection, [body], originOf(req));
         if (result!.status === 422) return send(res, 422, { error: result!.error });
         return send(res, result!.status, body);
       }

@@ -26,6 +26,19 @@ export interface StoredRow {
   data: Record<string, unknown>;
 }
 
+/** One entry of the change feed: the item's current state, or a tombstone when it was deleted. */
+export interface ChangeRow {
+  key: string;
+  keyValues: unknown[];
+  /** Absent for a tombstone. */
+  data?: Record<string, unknown>;
+  deleted: boolean;
+  /** ISO 8601 UTC with microseconds (`2026-12-03T07:00:00.123456Z`): fixed width, so text order is time order. */
+  updatedAt: string;
+  /** The `Tracer-Origin` header of the write that made this state; absent for other writers. */
+  origin?: string;
+}
+
 export interface UpsertOutcome {
   key: string;
   created: boolean;
@@ -35,13 +48,18 @@ export interface ItemStore {
   /** Create the schema and table when missing. */
   init(): Promise<void>;
   /** Upsert rows (unique keys) in one statement; reports which keys were created. Unchanged content is a no-op. */
-  upsert(collection: string, rows: readonly StoredRow[]): Promise<Map<string, UpsertOutcome>>;
+  upsert(collection: string, rows: readonly StoredRow[], origin?: string): Promise<Map<string, UpsertOutcome>>;
   /** Items stored under these canonical keys, by key. */
   get(collection: string, keys: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
   /** One page in key order after `after` (typed key values); `limit` rows at most. */
   page(collection: string, after: unknown[] | undefined, limit: number): Promise<StoredRow[]>;
-  /** True when a row was deleted. */
-  delete(collection: string, key: string): Promise<boolean>;
+  /** True when a row was deleted; a deleted row leaves a tombstone the change feed reports. */
+  delete(collection: string, key: string, origin?: string): Promise<boolean>;
+  /**
+   * Items and tombstones changed after `(since, afterKey)` in (updatedAt, key) order — without
+   * `afterKey`, everything at `since` or later. `limit` rows at most.
+   */
+  changes(collection: string, since: string, afterKey: string | undefined, limit: number): Promise<ChangeRow[]>;
   count(collection: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -56,6 +74,8 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
   // An idle client losing its connection must not crash the service process.
   pool.on('error', () => undefined);
   const table = `${quoteIdent(schema)}.items`;
+  const tombstones = `${quoteIdent(schema)}.tombstones`;
+  const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
   return {
     async init() {
@@ -76,6 +96,18 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
              primary key (collection, key))`,
         );
         await client.query(`create index if not exists items_key_order on ${table} (collection, key_values)`);
+        // The change feed: who wrote the current state, and what was deleted when.
+        await client.query(`alter table ${table} add column if not exists origin text`);
+        await client.query(`create index if not exists items_changes on ${table} (collection, updated_at, key collate "C")`);
+        await client.query(
+          `create table if not exists ${tombstones} (
+             collection text not null,
+             key text not null,
+             key_values jsonb not null,
+             deleted_at timestamptz not null default clock_timestamp(),
+             origin text,
+             primary key (collection, key))`,
+        );
         await client.query('commit');
       } catch (e) {
         await client.query('rollback').catch(() => undefined);
@@ -85,22 +117,27 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
       }
     },
 
-    async upsert(collection, rows) {
+    async upsert(collection, rows, origin) {
       const out = new Map<string, UpsertOutcome>();
       if (rows.length === 0) return out;
       const payload = stringifyJsonExact(rows.map((r) => ({ key: r.key, key_values: r.keyValues, data: r.data })));
       // Sorting by key gives concurrent overlapping batches one lock order, so they cannot deadlock.
+      // clock_timestamp(), not now(): the feed orders by it, and a long transaction's start time
+      // would place its changes far behind what readers have already passed.
       const res = await pool.query<{ key: string; inserted: boolean }>(
-        `insert into ${table} as t (collection, key, key_values, data)
-           select $1, r.key, r.key_values, r.data
-             from json_to_recordset($2::json) as r(key text, key_values jsonb, data json)
-            order by r.key
-         on conflict (collection, key) do update
-           set data = excluded.data, key_values = excluded.key_values,
-               version = t.version + 1, updated_at = now()
-           where t.data::text is distinct from excluded.data::text
-         returning t.key, (t.xmax = 0) as inserted`,
-        [collection, payload],
+        `with written as (
+           insert into ${table} as t (collection, key, key_values, data, origin, updated_at)
+             select $1, r.key, r.key_values, r.data, $3, clock_timestamp()
+               from json_to_recordset($2::json) as r(key text, key_values jsonb, data json)
+              order by r.key
+           on conflict (collection, key) do update
+             set data = excluded.data, key_values = excluded.key_values,
+                 version = t.version + 1, updated_at = clock_timestamp(), origin = excluded.origin
+             where t.data::text is distinct from excluded.data::text
+           returning t.key, (t.xmax = 0) as inserted),
+         revived as (delete from ${tombstones} d using written w where d.collection = $1 and d.key = w.key)
+         select key, inserted from written`,
+        [collection, payload, origin ?? null],
       );
       for (const r of res.rows) out.set(r.key, { key: r.key, created: r.inserted });
       return out;
@@ -131,9 +168,38 @@ export function createItemStore(databaseUrl: string, schema: string, poolSize = 
       return res.rows.map((r) => ({ key: r.key, keyValues: r.key_values, data: r.data }));
     },
 
-    async delete(collection, key) {
-      const res = await pool.query(`delete from ${table} where collection = $1 and key = $2`, [collection, key]);
+    async delete(collection, key, origin) {
+      const res = await pool.query(
+        `with gone as (delete from ${table} where collection = $1 and key = $2 returning collection, key, key_values)
+         insert into ${tombstones} as t (collection, key, key_values, origin)
+           select collection, key, key_values, $3 from gone
+         on conflict (collection, key) do update set deleted_at = clock_timestamp(), origin = excluded.origin, key_values = excluded.key_values`,
+        [collection, key, origin ?? null],
+      );
       return (res.rowCount ?? 0) > 0;
+    },
+
+    async changes(collection, since, afterKey, limit) {
+      // Both sides order by (time, key in byte order); a tie on time pages by key.
+      const res = await pool.query<{ key: string; key_values: unknown[]; data: Record<string, unknown> | null; deleted: boolean; at: string; origin: string | null }>(
+        `select key, key_values, data, deleted, ${iso('t')} as at, origin from (
+           select key, key collate "C" as k, key_values, data, false as deleted, updated_at as t, origin from ${table} where collection = $1
+           union all
+           select key, key collate "C", key_values, null, true, deleted_at, origin from ${tombstones} where collection = $1
+         ) c
+         where t > $2::timestamptz or (t = $2::timestamptz and ($3::text is null or k > $3::text collate "C"))
+         order by t, k
+         limit $4`,
+        [collection, since, afterKey ?? null, limit],
+      );
+      return res.rows.map((r) => ({
+        key: r.key,
+        keyValues: r.key_values,
+        ...(r.data === null ? {} : { data: r.data }),
+        deleted: r.deleted,
+        updatedAt: r.at,
+        ...(r.origin === null ? {} : { origin: r.origin }),
+      }));
     },
 
     async count(collection) {

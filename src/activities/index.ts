@@ -4,6 +4,7 @@ import { createVerifyActivities } from './verifyActivities.js';
 import { createSyncActivities } from './syncActivities.js';
 import { createCutoverActivities } from './cutoverActivities.js';
 import { createWriteSwitchActivities } from './writeSwitchActivities.js';
+import { createReverseSyncActivities } from './reverseSyncActivities.js';
 import { withFailureMapping } from './failureMapping.js';
 
 export type ActivityDeps = SweepActivityDeps;
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncActivities(deps),
     ...createCutoverActivities(deps),
     ...createWriteSwitchActivities(deps),
+    ...createReverseSyncActivities(deps),
   });
 }
 

@@ -5,7 +5,8 @@
 import type { CutoverStatus, EntityPhase, EntityStatus, SyncStatus } from '../progress.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
-import { isRestTarget, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type SyncPhase, type TargetEndpoints, type VerifyPhase } from './schema.js';
+import { invertibility, type NotInvertible } from '../mapping/invert.js';
+import { isRestTarget, phaseOf, type BackfillPhase, type CutoverPhase, type Entity, type Plan, type Stage, type SyncPhase, type TargetEndpoints, type VerifyPhase } from './schema.js';
 
 /** Version of the `migrate plan --json` document; bumped only on incompatible changes. */
 export const PLAN_DOCUMENT_VERSION = 1;
@@ -45,6 +46,11 @@ export interface EntityDescription {
   mappedFields: string[];
   phases: PhaseDescription[];
   next: NextStep;
+  /**
+   * Reverse sync (service → legacy) of an entity whose cutover switches writes: whether its map
+   * inverts (entries that cannot, or only lossily) and whether the target has a change feed.
+   */
+  reverse?: { invertible: boolean; changeFeed: boolean; fields: NotInvertible[] };
   /** Where the entity's forward sync stands, when it has a sync phase and the live state was read. */
   sync?: SyncStatus;
   /** Where the entity's cutover stands, once it started and the live state was read. */
@@ -82,6 +88,7 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
         mappedFields: Object.keys(e.map),
         phases: e.phases.map(describePhase),
         next: nextStep(name, e, status, stateOf),
+        ...reverseOf(e),
         ...(status?.sync ? { sync: status.sync } : {}),
         ...(status?.cutover ? { cutover: status.cutover } : {}),
       };
@@ -89,6 +96,14 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
   };
   if (file !== undefined) doc.plan.file = file;
   return doc;
+}
+
+/** The `reverse` entry: only for an entity whose cutover has a stage that switches writes. */
+function reverseOf(e: Entity): { reverse?: EntityDescription['reverse'] } {
+  const cutover = phaseOf(e, 'cutover');
+  if (!cutover?.stages.some((s) => s.writes !== undefined && s.writes !== 'legacy')) return {};
+  const fields = invertibility(e);
+  return { reverse: { invertible: !fields.some((f) => f.severity === 'refused'), changeFeed: !isRestTarget(e.target) && e.target.changes !== undefined, fields } };
 }
 
 /** The target block of the plan document: the batch protocol's endpoints, or the REST profile's upsert and paths. */
@@ -245,6 +260,11 @@ export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: S
     for (const p of e.phases) {
       lines.push(`   ${p.kind.padEnd(8)} ${p.summary}`);
       if (p.kind === 'cutover') for (const s of (p.settings as CutoverPhase).stages) lines.push(`            ${describeStage(s)}`);
+    }
+    if (e.reverse) {
+      const feed = e.reverse.changeFeed ? 'change feed' : 'no change feed (add target.changes; docs/target-protocol.md)';
+      lines.push(`   reverse  ${e.reverse.invertible ? 'map inverts' : 'map does not invert'} · ${feed}`);
+      for (const f of e.reverse.fields) lines.push(`            ${f.severity} ${f.field === 'transform' ? 'transform' : `map.${f.field}`}: ${f.reason}`);
     }
     if (e.sync && opts.syncLine) lines.push(`   now    ${opts.syncLine(e.sync)}`);
     if (e.cutover && opts.cutoverLine) lines.push(`   now    ${opts.cutoverLine(e.cutover)}`);

@@ -10,6 +10,7 @@ import { closest } from './suggest.js';
 import { KEY_PLACEHOLDER } from '../service/keyPath.js';
 import { requestUrl } from '../service/requestUrl.js';
 import { compileExpression, ExpressionError } from '../mapping/compute.js';
+import { invertibility } from '../mapping/invert.js';
 
 const PHASE_ORDER = ['backfill', 'sync', 'verify', 'cutover'] as const;
 type PhaseKind = (typeof PHASE_ORDER)[number];
@@ -56,7 +57,10 @@ export function checkMeaning(plan: Plan, locate: Locate = nowhere): Problem[] {
           add([...at, 'target'], 'sync captures deletes, but the target has no delete endpoint, so rows deleted in the legacy would stay in the service', 'add `delete: { method: POST, path: /v1/<items>:batchDelete, batch: 500 }` (or a DELETE path with {key}) to the target', 'key');
         }
       }
-      if ('cutover' in phase) checkCutover(phase.cutover, [...at, 'phases', i, 'cutover'], add);
+      if ('cutover' in phase) {
+        checkCutover(phase.cutover, [...at, 'phases', i, 'cutover'], add);
+        checkReversible(entity, phase.cutover, at, add);
+      }
     });
   }
   for (const cycle of findCycles(plan)) {
@@ -343,6 +347,21 @@ function checkCutover(cutover: CutoverPhase, at: PlanPath, add: Add): void {
     }
     if (stage.reads !== undefined) for (const c of stage.consumers ?? all) if (readsOf.has(c)) readsOf.set(c, stage.reads);
   });
+}
+
+/**
+ * Once writes move to the service, reverse sync carries its changes back through the inverted map,
+ * so a cutover that switches writes needs a map with an inverse. (The change feed it reads is
+ * checked when reverse sync starts and by the write switch's preconditions, not here.)
+ */
+function checkReversible(entity: Entity, cutover: CutoverPhase, at: PlanPath, add: Add): void {
+  const j = cutover.stages.findIndex((s) => isMove(s.writes));
+  if (j < 0) return;
+  const stage = cutover.stages[j]!.name;
+  for (const p of invertibility(entity).filter((x) => x.severity === 'refused')) {
+    const path: PlanPath = p.field === 'transform' ? [...at, 'transform'] : [...at, 'map', p.field];
+    add(path, `stage "${stage}" switches writes, so reverse sync must carry service changes back, but this entry cannot be inverted: ${p.reason}`, p.fix, 'key');
+  }
 }
 
 /** Each distinct dependency cycle once, as the entity names along it. */

@@ -106,6 +106,19 @@ export const batchTargetSchema = z.strictObject({
   list: z.strictObject({ path: httpPath }).optional(),
   /** The service may hold items of its own that the legacy never had: verification does not count them. */
   ownItems: z.boolean().optional(),
+  /**
+   * The service's changes in (updatedAt, key) order, deletes included as tombstones:
+   * `GET {path}?updatedSince=…&afterKey=…&limit=…`. Reverse sync (service → legacy) reads it.
+   */
+  changes: z
+    .strictObject({
+      path: httpPath,
+      /** Changes per request. */
+      limit: z.number().int().min(1).max(10_000).default(500),
+      /** How far behind its position reverse sync reads again, for clock skew and changes that commit late. */
+      overlap: duration.default('5s'),
+    })
+    .optional(),
   /** Removes items; sync sends the legacy's deletes here (batch: `{keys}` body; single: `{key}` in the path, DELETE). */
   delete: z
     .strictObject({

@@ -20,6 +20,8 @@ import { parseRate } from '../plan/units.js';
 import { requireEntity } from '../plan/entityRef.js';
 import { openChangeLog, openLegacySql, type ChangeLog } from '../capture/changeLog.js';
 import { UpdatedAtCursor } from '../capture/updatedAtCursor.js';
+import { invertMapping, type InverseMapping } from '../mapping/invert.js';
+import { openLegacyWriter, type LegacyWriter } from '../sync/legacyWriter.js';
 
 export interface PlanResources {
   readonly plan: Plan;
@@ -35,6 +37,10 @@ export interface PlanResources {
   changeLog(entity: string): ChangeLog;
   /** The entity's table read by its updatedAt column (sync with `capture: updatedAt`); UserError without source.updatedAt. */
   updatedAtCursor(entity: string): UpdatedAtCursor;
+  /** The entity's map inverted (reverse sync); UserError naming the entries that cannot be. */
+  inverseMapping(entity: string): InverseMapping;
+  /** Reverse sync's writer into the entity's legacy table (writes the inverse map's columns, never captured). */
+  legacyWriter(entity: string): LegacyWriter;
   /** Waits for `items` tokens of the entity's target service rate limit (no-op without one). */
   acquire(entity: string, items: number): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +85,8 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
   };
   const changeLogs = new Map<string, ChangeLog>();
   const cursors = new Map<string, UpdatedAtCursor>();
+  const inverses = new Map<string, InverseMapping>();
+  const writers = new Map<string, LegacyWriter>();
   let store: Promise<StateStore> | undefined;
 
   const entity = (name: string): Entity => requireEntity(plan, file, name);
@@ -149,6 +157,27 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       }
       return cursor;
     },
+    inverseMapping(name) {
+      let m = inverses.get(name);
+      if (!m) {
+        const e = entity(name);
+        const url = plan.sources[e.source.db]?.url ?? '';
+        m = invertMapping(e, { name, planFile: file, dialect: /^(postgres|postgresql):/i.test(url) ? 'postgres' : 'mysql' });
+        inverses.set(name, m);
+      }
+      return m;
+    },
+    legacyWriter(name) {
+      let w = writers.get(name);
+      if (!w) {
+        const e = entity(name);
+        const cfg = plan.sources[e.source.db];
+        if (!cfg) throw new UserError(`source "${e.source.db}" is not in plan ${plan.name}`);
+        w = openLegacyWriter(cfg.url, e.source, res.inverseMapping(name).columns);
+        writers.set(name, w);
+      }
+      return w;
+    },
     target(name) {
       let t = targets.get(name);
       if (!t) {
@@ -178,6 +207,7 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       if (store) all.push(store.then((s) => s.close()));
       for (const log of changeLogs.values()) all.push(log.close());
       for (const cursor of cursors.values()) all.push(cursor.close());
+      for (const w of writers.values()) all.push(w.close());
       await Promise.allSettled(all);
     },
   };

@@ -15,7 +15,7 @@ import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
 import { KEY_PLACEHOLDER, withKey as withKeyIn } from './keyPath.js';
 import { mapLimit } from './mapLimit.js';
 import type { RateLimiter } from './rateLimiter.js';
-import type { ItemResult, ListPage, TargetClient, TargetItem, TargetKey } from './types.js';
+import type { ItemResult, ListPage, ServiceChange, TargetClient, TargetItem, TargetKey } from './types.js';
 
 export interface TargetClientOptions {
   /** The plan's name for the service, used in every message. */
@@ -178,9 +178,37 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       }
     : undefined;
 
+  const feed = endpoints.changes;
+  const changes = feed
+    ? async (updatedSince: string, afterKey: string | undefined, limit: number): Promise<ServiceChange[]> => {
+        const [pathOnly, existing] = feed.path.split('?', 2) as [string, string | undefined];
+        const params = new URLSearchParams(existing);
+        params.set('updatedSince', updatedSince);
+        if (afterKey !== undefined) params.set('afterKey', afterKey);
+        params.set('limit', String(limit));
+        const path = `${pathOnly}?${params}`;
+        const a = await request('GET', path, undefined);
+        if (statusClass(a.status) !== 'ok') throw fail('GET', path, a);
+        const list = (parseAnswer(a.text) as { changes?: unknown } | undefined)?.changes;
+        if (!Array.isArray(list)) throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${pathOnly} without a "changes" array`);
+        return list.map((c, i) => {
+          const o = (c ?? {}) as Record<string, unknown>;
+          const ok = o.key !== null && typeof o.key === 'object' && typeof o.updatedAt === 'string' && (o.deleted === true || (o.item !== null && typeof o.item === 'object'));
+          if (!ok) throw new TargetPermanentError(service, a.status, `target "${service}" answered GET ${pathOnly} with change ${i} lacking a key, an updatedAt, or an item (or deleted: true)`);
+          return {
+            key: o.key as TargetKey,
+            updatedAt: o.updatedAt as string,
+            ...(o.deleted === true ? { deleted: true } : { item: o.item as TargetItem }),
+            ...(typeof o.origin === 'string' ? { origin: o.origin } : {}),
+          };
+        });
+      }
+    : undefined;
+
   return {
     service,
     ...(remove ? { remove } : {}),
+    ...(changes ? { changes } : {}),
 
     async write(items, idempotencyKey) {
       if (items.length === 0) return [];

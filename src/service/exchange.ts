@@ -10,6 +10,10 @@ import { parseJsonExact, stringifyJsonExact } from '../values/json.js';
 import { networkError } from './classify.js';
 import { assertUnderBase } from './requestUrl.js';
 
+/** The header on every request Tracer makes, and its value. */
+export const ORIGIN_HEADER = 'tracer-origin';
+export const ORIGIN_VALUE = 'sync';
+
 export interface Answer {
   status: number;
   text: string;
@@ -47,7 +51,9 @@ export function createExchange(service: string, config: TargetServiceConfig, doF
     local,
     timeoutMs,
     async send(method, path, body, idempotencyKey) {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      // Marks Tracer's own writes, so a service's change feed can say who wrote a state and reverse
+      // sync never sends back what forward sync wrote (docs/target-protocol.md, "Change feed").
+      const headers: Record<string, string> = { accept: 'application/json', [ORIGIN_HEADER]: ORIGIN_VALUE };
       if (body !== undefined) headers['content-type'] = 'application/json';
       Object.assign(headers, config.headers);
       if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;

@@ -8,7 +8,10 @@
  * list         `GET {list.path}?cursor=…&limit=…`, answer `{ "items": […], "nextCursor"?: "…" }`;
  * batch delete `POST {delete.path}` body `{ "keys": [{…}] }`, header `Idempotency-Key`, answer
  *              `{ "results": [{ "status": 200|204|404|4xx, "error"?: "…" }] }` in key order;
- * single delete `DELETE {delete.path}` with `{key}`; 404 means already gone, which is success.
+ * single delete `DELETE {delete.path}` with `{key}`; 404 means already gone, which is success;
+ * changes      `GET {changes.path}?updatedSince=…&afterKey=…&limit=…`, answer `{ "changes": [{ "key": {…},
+ *              "updatedAt": "…", "item"?: {…}, "deleted"?: true, "origin"?: "…" }] }` in (updatedAt, key) order.
+ * Every request carries `Tracer-Origin: sync`, so the change feed can tell Tracer's own writes apart.
  */
 
 /** Target key fields → values, e.g. `{ id: 42 }` or `{ orderId: 1, lineNo: 3 }`. */
@@ -21,6 +24,18 @@ export interface ItemResult {
   status: number;
   /** Response excerpt for a failed item, secrets already redacted. */
   error?: string;
+}
+
+/** One entry of the service's change feed: an item's state now, or its deletion. */
+export interface ServiceChange {
+  key: TargetKey;
+  /** ISO 8601 UTC with the service's full precision; with the key's path segment, the feed's order. */
+  updatedAt: string;
+  /** The item as it is now; absent when `deleted`. */
+  item?: TargetItem;
+  deleted?: boolean;
+  /** `sync` when Tracer itself wrote this state (the `Tracer-Origin` header); absent for other writers. */
+  origin?: string;
 }
 
 export interface ListPage {
@@ -44,6 +59,12 @@ export interface TargetClient {
    * counts as deleted. Absent when the plan declares no way to delete.
    */
   remove?(keys: readonly TargetKey[], idempotencyKey?: string): Promise<ItemResult[]>;
+  /**
+   * Changes after `(updatedSince, afterKey)` in (updatedAt, key) order — at or after `updatedSince`
+   * when `afterKey` is absent; `afterKey` is the key's path segment (keyPath.ts). Absent when the
+   * plan declares no change feed.
+   */
+  changes?(updatedSince: string, afterKey: string | undefined, limit: number): Promise<ServiceChange[]>;
   /**
    * Checks the write path without writing (an OPTIONS request per write endpoint); absent when the
    * profile cannot. Never creates, changes or deletes an item.

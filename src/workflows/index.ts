@@ -4,3 +4,4 @@ export { verifyWorkflow, verifyRepairWorkflow } from './verifyWorkflow.js';
 export { syncWorkflow } from './syncWorkflow.js';
 export { cutoverWorkflow } from './cutoverWorkflow.js';
 export { writeSwitchWorkflow } from './writeSwitchWorkflow.js';
+export { reverseSyncWorkflow } from './reverseSyncWorkflow.js';

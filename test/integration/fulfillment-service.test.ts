@@ -127,4 +127,38 @@ describe('reference fulfillment service', () => {
       }
     }
   });
+
+  it('Given writes by Tracer (Tracer-Origin: sync) and by an application and a delete, when the change feed is read a change at a time, then it lists each key\'s latest state once in time order, with the origin and a tombstone', async () => {
+    const get = async (q: string) => (await (await fetch(`${svc.url}/v1/feed:changes?${q}`, { headers: auth })).json()) as { changes: { key: { id: number }; updatedAt: string; item?: unknown; deleted?: boolean; origin?: string }[] };
+    expect((await post('/v1/feed:batchUpsert', { items: [{ id: 1, v: 'a' }, { id: 2, v: 'b' }] }, { ...auth, 'tracer-origin': 'sync' })).status).toBe(200);
+    expect((await post('/v1/feed:batchUpsert', { items: [{ id: 3, v: 'c' }, { id: 1, v: 'a2' }] })).status).toBe(200);
+    expect((await post('/v1/feed:batchDelete', { keys: [{ id: 2 }] })).status).toBe(200);
+
+    const walked: { key: { id: number }; item?: unknown; deleted?: boolean; origin?: string }[] = [];
+    let q = 'updatedSince=1970-01-01T00:00:00Z&limit=1';
+    for (let i = 0; i < 10; i++) {
+      const { changes } = await get(q);
+      if (changes.length === 0) break;
+      const c = changes[0]!;
+      expect(c.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      const { updatedAt: _t, ...rest } = c;
+      walked.push(rest);
+      q = `updatedSince=${encodeURIComponent(c.updatedAt)}&afterKey=${c.key.id}&limit=1`;
+    }
+    // 3 and 1 were upserted by one statement, which writes in key order: 1 first.
+    expect(walked).toEqual([
+      { key: { id: 1 }, item: { id: 1, v: 'a2' } },
+      { key: { id: 3 }, item: { id: 3, v: 'c' } },
+      { key: { id: 2 }, deleted: true },
+    ]);
+
+    // Written again, the deleted key is an item once more and its tombstone is gone.
+    expect((await post('/v1/feed:batchUpsert', { items: [{ id: 2, v: 'b2' }] }, { ...auth, 'tracer-origin': 'sync' })).status).toBe(200);
+    const all = (await get('updatedSince=1970-01-01T00:00:00Z')).changes.map(({ updatedAt: _t, ...rest }) => rest);
+    expect(all).toEqual([
+      { key: { id: 1 }, item: { id: 1, v: 'a2' } },
+      { key: { id: 3 }, item: { id: 3, v: 'c' } },
+      { key: { id: 2 }, item: { id: 2, v: 'b2' }, origin: 'sync' },
+    ]);
+  });
 });

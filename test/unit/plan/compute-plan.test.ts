@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src/plan/load.js';
 import { planWith, thrown } from './helpers.js';
 
-const withMap = (map: string) => planWith('    map:\n      id: id\n      email: email\n', `    map:\n${map}`);
+// Without the writes stage: a computed field has no inverse, which a cutover switching writes refuses (last test).
+const WRITES_STAGE = '            - { name: writes, writes: new }\n';
+const withMap = (map: string) => planWith('    map:\n      id: id\n      email: email\n', `    map:\n${map}`).replace(WRITES_STAGE, '');
 
 describe('computed fields in the plan', () => {
   it('Given target.key naming a computed field, When loaded, Then the plan is accepted', () => {
@@ -21,5 +23,18 @@ describe('computed fields in the plan', () => {
   it('Given a computed field that also has `from`, When loaded, Then it is refused', () => {
     const e = thrown(() => parsePlan(withMap('      id: id\n      tags: { from: tags, compute: { split: [{ var: tags }] } }\n'), 'p.yaml', {}));
     expect(e.problems.map((p) => [p.path, p.message])).toEqual([['entities.customers.map.tags', 'target field "tags" is computed and also has `from`']]);
+  });
+
+  it('Given a computed field and a cutover stage that switches writes, When loaded, Then the field is refused with the fix, since reverse sync could not write it back', () => {
+    const text = planWith('    map:\n      id: id\n      email: email\n', '    map:\n      id: id\n      email: email\n      label: { compute: { cat: [{ var: id }, "-", { var: email }] } }\n');
+    const e = thrown(() => parsePlan(text, 'p.yaml', {}));
+    expect(e.problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      [
+        'entities.customers.map.label',
+        'stage "writes" switches writes, so reverse sync must carry service changes back, but this entry cannot be inverted: a computed field has no inverse (several rows can compute one value)',
+        'map the columns the rule reads as fields of their own, or drop the computed field',
+      ],
+    ]);
+    expect(e.problems[0]!.where).toMatch(/^p\.yaml:\d+:\d+$/);
   });
 });

@@ -75,7 +75,8 @@ describe('preflight of a REST target', () => {
 describe('preflight of computed fields', () => {
   it('Given a rule reading a column the table lacks, When checked, Then the column is named at the rule with the closest existing one', async () => {
     const computed = parsePlan(
-      planWith('    map:\n      id: id\n      email: email\n', '    map:\n      id: id\n      ref: { compute: { cat: [{ var: id }, "-", { var: emial }] } }\n'),
+      // (without the writes stage, which refuses a computed field: it has no inverse for reverse sync)
+      planWith('    map:\n      id: id\n      email: email\n', '    map:\n      id: id\n      ref: { compute: { cat: [{ var: id }, "-", { var: emial }] } }\n').replace('            - { name: writes, writes: new }\n', ''),
       'p.yaml',
       {},
     );
