@@ -5,6 +5,7 @@ import { createSyncActivities } from './syncActivities.js';
 import { createCutoverActivities } from './cutoverActivities.js';
 import { createWriteSwitchActivities } from './writeSwitchActivities.js';
 import { createReverseSyncActivities } from './reverseSyncActivities.js';
+import { createReversePath } from '../sync/reversePath.js';
 import { withFailureMapping } from './failureMapping.js';
 
 export type ActivityDeps = SweepActivityDeps;
@@ -15,7 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVerifyActivities(deps),
     ...createSyncActivities(deps),
     ...createCutoverActivities(deps),
-    ...createWriteSwitchActivities(deps),
+    ...createWriteSwitchActivities({ ...deps, reversePath: createReversePath(deps.resources) }),
     ...createReverseSyncActivities(deps),
   });
 }

@@ -9,7 +9,6 @@
 import { Context } from '@temporalio/activity';
 import { UserError } from '../errors.js';
 import { MappingError } from '../mapping/errors.js';
-import { formatValue } from '../mapping/compile.js';
 import { isRestTarget } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
 import { ORIGIN_VALUE } from '../service/exchange.js';
@@ -19,6 +18,9 @@ import type { KeyTuple, SourceRow } from '../sources/types.js';
 import type { PlanResources } from '../resources/planResources.js';
 import { assertWorkerPlan } from './failureMapping.js';
 import type { SyncRef } from './syncActivities.js';
+import { REVERSE_SYNC_RUN_KEY, feedTime, fromMs } from '../sync/reverseFeed.js';
+
+export { REVERSE_SYNC_RUN_KEY, feedTime, fromMs };
 
 /** Where reverse sync stands in the service's change feed. */
 export interface ReversePosition {
@@ -59,32 +61,8 @@ export interface ReverseChunkResult {
   lag: ReverseLag;
 }
 
-/** Checkpoint namespace of an entity's reverse sync in the state store. */
-export const REVERSE_SYNC_RUN_KEY = 'reverse-sync';
 const HEARTBEAT_EVERY_MS = 3_000;
-const FEED_START = '1970-01-01T00:00:00.000000Z';
-
-/**
- * A feed time in one fixed-width form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), so text order is time order
- * whatever precision or offset the service writes.
- */
-export function feedTime(text: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$/i.exec(text);
-  if (!m) {
-    const t = Date.parse(text);
-    if (Number.isNaN(t)) throw new UserError(`the service's change feed gave updatedAt ${formatValue(text)}, which is not an ISO 8601 timestamp`, { hint: 'Fix the service: updatedAt must be ISO 8601 (docs/target-protocol.md, "Change feed").' });
-    return fromMs(t);
-  }
-  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
-  if (m[3]!.toUpperCase() === 'Z') return `${m[1]}.${frac}Z`;
-  const whole = new Date(Date.parse(`${m[1]}${m[3]}`)).toISOString().slice(0, 19);
-  return `${whole}.${frac}Z`;
-}
-
-/** Epoch ms as a feed time. */
-export function fromMs(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
+const FEED_START = fromMs(0);
 
 const positionOf = (cursor: readonly (string | number)[] | undefined): { position?: ReversePosition; appliedThrough?: number } => {
   if (!cursor || typeof cursor[0] !== 'string' || typeof cursor[1] !== 'string') return {};

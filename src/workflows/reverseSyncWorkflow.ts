@@ -17,8 +17,8 @@ export { reverseSyncWorkflowId } from './cutoverDefinitions.js';
 export interface ReverseSyncInput {
   plan: string;
   entity: string;
-  /** Milliseconds to wait when the feed had nothing new. */
-  pollMs: number;
+  /** Milliseconds to wait when the feed had nothing new (default 1 s: the write switch may start it without). */
+  pollMs?: number;
   carried?: ReverseSyncTotals;
   /** History length at which the run continues as new (default 4,000); workflow tests set it low. */
   rollAfterEvents?: number;
@@ -56,6 +56,7 @@ export { stopSyncSignal };
 const { reverseSyncChunk } = proxyActivities<Activities>(chunkActivity(['UserError'], '12s'));
 
 const CHUNK_MS = 5_000;
+const DEFAULT_POLL_MS = 1_000;
 const HISTORY_EVENTS_BEFORE_ROLL = 4_000;
 
 export async function reverseSyncWorkflow(input: ReverseSyncInput): Promise<ReverseSyncTotals> {
@@ -93,7 +94,7 @@ export async function reverseSyncWorkflow(input: ReverseSyncInput): Promise<Reve
     lag = { ...r.lag, measuredAt: Date.now() };
     if (stopRequested) break;
     // Nothing new and nothing left behind: wait for the next poll (or a wake/stop signal).
-    if (r.changes === 0 && r.lag.pending === 0) await condition(() => woken, input.pollMs);
+    if (r.changes === 0 && r.lag.pending === 0) await condition(() => woken, input.pollMs ?? DEFAULT_POLL_MS);
   }
   state = 'stopped';
   return totals;

@@ -11,6 +11,7 @@ import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/se
 import { startBackfill } from '../../src/ops/backfill.js';
 import { installCapture } from '../../src/ops/sync.js';
 import { reverseSyncProgress, startReverseSync, stopReverseSync } from '../../src/ops/reverseSync.js';
+import { createReversePath } from '../../src/sync/reversePath.js';
 
 const ROWS = 400;
 const TOKEN = 'svc-token-reverse';
@@ -134,6 +135,12 @@ describe.each(['postgres', 'mysql'] as const)('reverse sync into %s', (engine) =
     }, 30_000, 250);
     expect(p).toMatchObject({ state: 'running', failed: 0 });
     expect(p.deleted).toBe(deletedIds.length);
+
+    // The write switch's view: the reverse path is ready, and once the writer stopped (the fence), everything up to now reaches the legacy.
+    const path = createReversePath(session.resources);
+    expect(await path.ready(session.loaded.plan.name, 'orders')).toEqual({ ok: true, detail: 'the map of orders inverts and the service\'s change feed answers' });
+    const head = await path.head(session.loaded.plan.name, 'orders');
+    await eventually(async () => (await path.behind(session.loaded.plan.name, 'orders', head!)) === undefined, 30_000, 250);
 
     expect(await stopReverseSync(session, 'orders', 'test', 'test done')).toBe(true);
     expect((await reverseSyncProgress(session, 'orders'))?.state).toBe('stopped');
