@@ -5,7 +5,7 @@
  * (`{ id, status, total, email }`), or null when absent.
  */
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import { openLegacyOrders, type LegacyOrders, type Order } from '../../examples/orders-consumer/legacy.js';
 import { keyText } from './format.js';
 
 export interface TruthSource {
@@ -17,26 +17,21 @@ export interface TruthSource {
   close(): Promise<void>;
 }
 
-type Row = { id: string; status: string; total_cents: string; email: string };
-const order = (r: Row): { id: number; status: string; total: number; email: string } => ({ id: Number(r.id), status: r.status, total: Number(r.total_cents), email: r.email });
-
-/** The sample app's legacy table (`id bigint, status text, total_cents bigint, email text`). */
+/** The sample app's legacy table, PostgreSQL or MySQL/MariaDB (read through the app's own ./legacy.ts). */
 export function legacyOrdersTruth(url: string, table = 'orders'): TruthSource {
-  if (!/^[a-z_][a-z0-9_]*$/i.test(table)) throw new Error(`table ${JSON.stringify(table)}: a plain identifier is expected`);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const toMap = (rows: Row[]): Map<string, unknown> => new Map(rows.map((r) => [keyText(Number(r.id)), order(r)]));
+  let store: Promise<LegacyOrders> | undefined;
+  const open = (): Promise<LegacyOrders> => (store ??= openLegacyOrders(url, { table }));
+  const toMap = (orders: Order[]): Map<string, unknown> => new Map(orders.map((o) => [keyText(o.id), o]));
   return {
     describe: `legacy table ${table}`,
     async read(keys) {
-      const ids = keys.map((k) => String(k));
-      const { rows } = await pool.query<Row>(`select id, status, total_cents, email from ${table} where id = any($1::bigint[])`, [ids]);
-      const found = toMap(rows);
+      const found = toMap(await (await open()).getMany(keys.map((k) => Number(k))));
       return new Map(keys.map((k) => [keyText(k), found.get(keyText(k)) ?? null]));
     },
-    async readAll() {
-      return toMap((await pool.query<Row>(`select id, status, total_cents, email from ${table}`)).rows);
+    readAll: async () => toMap(await (await open()).all()),
+    close: async () => {
+      if (store !== undefined) await (await store).close();
     },
-    close: () => pool.end(),
   };
 }
 

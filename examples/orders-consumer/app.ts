@@ -1,6 +1,6 @@
 /**
  * A sample consumer: an HTTP service that reads and writes orders through the consumer library.
- * Its legacy store is an `orders` table in PostgreSQL; the new service is the reference
+ * Its legacy store is an `orders` table in PostgreSQL or MySQL/MariaDB; the new service is the reference
  * fulfillment service (`PUT/GET /v1/orders/{id}`). Which side answers is the routing document's
  * business, not this code's: the same binary runs unchanged through every cutover stage.
  *
@@ -15,7 +15,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import {
   ConsumerConfigError,
   createConsumer,
@@ -25,13 +24,9 @@ import {
   type ConsumerOptions,
   type ComparisonRuleSet,
 } from '../../src/consumer/index.js';
+import { openLegacyOrders, type Order } from './legacy.js';
 
-export interface Order {
-  id: number;
-  status: string;
-  total: number;
-  email: string;
-}
+export type { Order } from './legacy.js';
 
 /**
  * Records each read and write for the history checker (bench/history/recorder.ts; main.ts opens one
@@ -52,7 +47,7 @@ export const notApplied = (e: unknown): 'fail' | 'unknown' =>
   e instanceof WriteFencedError || e instanceof RoutingUnavailableError || e instanceof ConsumerConfigError ? 'fail' : 'unknown';
 
 export interface OrdersAppOptions {
-  /** PostgreSQL URL of the legacy database (table `orders`, created when missing). */
+  /** URL of the legacy database, PostgreSQL or MySQL/MariaDB (table `orders`, created when missing; ./legacy.ts). */
   legacyUrl: string;
   /** Base URL of the new service. */
   serviceUrl: string;
@@ -75,15 +70,8 @@ export interface OrdersApp {
   close(): Promise<void>;
 }
 
-type Row = { id: string; status: string; total_cents: string; email: string };
-
-function rowToOrder(r: Row | undefined): Order | null {
-  return r === undefined ? null : { id: Number(r.id), status: r.status, total: Number(r.total_cents), email: r.email };
-}
-
 export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp> {
-  const pool = new pg.Pool({ connectionString: opts.legacyUrl, max: 4 });
-  await pool.query(`create table if not exists orders (id bigint primary key, status text not null, total_cents bigint not null, email text not null)`);
+  const legacy = await openLegacyOrders(opts.legacyUrl, { create: true });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.serviceToken !== undefined) headers.authorization = `Bearer ${opts.serviceToken}`;
 
@@ -101,20 +89,6 @@ export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp>
       if (!res.ok) throw new Error(`new service PUT ${id}: ${res.status}`);
     },
   };
-  const legacy = {
-    async get(id: number): Promise<Order | null> {
-      const r = await pool.query<Row>('select id, status, total_cents, email from orders where id = $1', [id]);
-      return rowToOrder(r.rows[0]);
-    },
-    async put(order: Order): Promise<void> {
-      await pool.query(
-        `insert into orders (id, status, total_cents, email) values ($1, $2, $3, $4)
-         on conflict (id) do update set status = excluded.status, total_cents = excluded.total_cents, email = excluded.email`,
-        [order.id, order.status, order.total, order.email],
-      );
-    },
-  };
-
   const consumer = createConsumer({
     name: opts.consumer,
     entity: 'orders',
@@ -180,7 +154,7 @@ export async function startOrdersApp(opts: OrdersAppOptions): Promise<OrdersApp>
         server.closeAllConnections();
       });
       await consumer.close();
-      await pool.end();
+      await legacy.close();
       opts.history?.close();
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Run the sample consumer as a process (the lifecycle tests start three of them):
  *   npx tsx examples/orders-consumer/main.ts
- * Configuration from the environment: LEGACY_DATABASE_URL, FULFILLMENT_URL, FULFILLMENT_TOKEN
+ * Configuration from the environment: LEGACY_DATABASE_URL (postgres:// or mysql://), FULFILLMENT_URL, FULFILLMENT_TOKEN
  * (optional), CONSUMER_NAME, ROUTING (URL or file), REPORT_URL, RULES_FILE (from
  * `migrate consumer rules --entity orders --out …`), FAILURE_LOG, PORT (default: a free port),
  * POLL_MS, REPORT_EVERY_MS, TRACER_HISTORY_DIR (optional: record every read and write there as

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
@@ -19,7 +20,7 @@ import { runLoad } from '../../bench/history/loadgen.js';
 import type { CheckDirectoriesResult } from '../../bench/history/run.js';
 import { buildRoutingDocument } from '../../src/flags/routing.js';
 import { listen, type Listening } from '../../src/ops/listen.js';
-import { createTestDatabases, type TestDatabases } from '../support/databases.js';
+import { createTestDatabases, runSql, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
 import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
 import { runMigrate, runNode, stopProcess, type RunResult } from '../support/processes.js';
@@ -43,6 +44,8 @@ const KEYS = 30;
 
 let dbs: TestDatabases;
 let service: FulfillmentService;
+/** A second service for the MariaDB run, so its items do not mix with the PostgreSQL runs'. */
+let serviceForMysql: FulfillmentService;
 let reports: Listening;
 let historyDir: string;
 const apps: OrdersConsumer[] = [];
@@ -64,6 +67,10 @@ beforeAll(async () => {
   await legacy.end();
   service = await startFulfillmentService({ databaseUrl: dbs.pgUrl, schema: 'svc_history' });
   for (let id = 1; id <= KEYS; id++) await service.putItem('orders', { id, status: 'paid', total: id * 100, email: `user${id}@example.com` });
+  await runSql('mysql', dbs.mysqlUrl, 'create table orders (id bigint primary key, status varchar(64) not null, total_cents bigint not null, email varchar(255) not null)');
+  for (let id = 1; id <= KEYS; id++) await runSql('mysql', dbs.mysqlUrl, 'insert into orders values (?, ?, ?, ?)', [id, 'paid', id * 100, `user${id}@example.com`]);
+  serviceForMysql = await startFulfillmentService({ databaseUrl: dbs.pgUrl, schema: 'svc_history_mysql' });
+  for (let id = 1; id <= KEYS; id++) await serviceForMysql.putItem('orders', { id, status: 'paid', total: id * 100, email: `user${id}@example.com` });
   // Reports are not this test's subject: a sink that accepts them.
   reports = await listen(
     http.createServer((req, res) => {
@@ -84,10 +91,9 @@ beforeAll(async () => {
 });
 
 /** Starts the three apps recording into `dir`. */
-async function startApps(dir: string, env: NodeJS.ProcessEnv = {}): Promise<OrdersConsumer[]> {
+async function startApps(dir: string, env: NodeJS.ProcessEnv = {}, stores = { legacyUrl: dbs.pgUrl, serviceUrl: service.url }): Promise<OrdersConsumer[]> {
   const started = await startOrdersConsumers(CONSUMERS, {
-    legacyUrl: dbs.pgUrl,
-    serviceUrl: service.url,
+    ...stores,
     routing: routingFile,
     reportUrl: `${reports.url}/v1/consumer-reports`,
     rulesFile,
@@ -113,8 +119,8 @@ async function publish(running: OrdersConsumer[], epoch: number, writes: 'dual' 
   }
 }
 
-async function snapshotInitial(dir: string): Promise<void> {
-  const snapshot = await historyCheck(['snapshot', dir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl]);
+async function snapshotInitial(dir: string, legacyUrl = dbs.pgUrl): Promise<void> {
+  const snapshot = await historyCheck(['snapshot', dir, '--truth', 'legacy', '--legacy-url', legacyUrl]);
   expect(snapshot.code, snapshot.stderr).toBe(0);
   expect(snapshot.stdout).toContain(`wrote ${KEYS} values from legacy table orders`);
 }
@@ -123,6 +129,7 @@ afterAll(async () => {
   for (const a of apps) await stopProcess(a);
   await reports?.close();
   await service?.close();
+  await serviceForMysql?.close();
   await dbs?.drop();
 });
 
@@ -245,5 +252,29 @@ describe('history checker over three consumer processes', () => {
     expect(result.report.lost.count).toBe(0);
     expect(result.report.impossible).toMatchObject({ reads: 0, finals: 0 });
     expect(result.report.ok).toBe(true);
+  });
+});
+
+describe('history checker with MariaDB as the legacy store', () => {
+  it('given three sample apps on a MariaDB legacy table under dual writes, when the checker reads their histories and the final MariaDB table, then it reports 0 lost writes, 0 impossible reads and a PASS', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-mysql-'));
+    await snapshotInitial(dir, dbs.mysqlUrl);
+    const running = await startApps(dir, {}, { legacyUrl: dbs.mysqlUrl, serviceUrl: serviceForMysql.url });
+    const load = await runLoad({ apps: running.map((a) => a.url), keys: KEY_IDS, opsPerWorker: 45 });
+    expect(load.writes).toEqual({ ok: 90, failed: 0, unknown: 0 });
+    for (const a of running) await stopProcess(a);
+
+    const check = await historyCheck([dir, '--truth', 'legacy', '--legacy-url', dbs.mysqlUrl, '--window', '5s', '--require-monotonic-reads', '--json']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const result = JSON.parse(check.stdout) as CheckDirectoriesResult;
+    expect(result.report.operations).toEqual({ reads: { ok: 180, fail: 0, unknown: 0 }, writes: { ok: 90, fail: 0, unknown: 0 } });
+    expect(result.report.lost.count).toBe(0);
+    expect(result.report.impossible).toMatchObject({ reads: 0, finals: 0 });
+    expect(result.report.ok).toBe(true);
+    // What the checker read as the truth: every key at its third (last) version.
+    const my = await mysql.createConnection({ uri: dbs.mysqlUrl });
+    const [rows] = await my.query('select id, status from orders order by id');
+    await my.end();
+    expect(Object.fromEntries((rows as { id: number; status: string }[]).map((r) => [Number(r.id), r.status]))).toEqual(Object.fromEntries(KEY_IDS.map((id) => [id, 'v3'])));
   });
 });
