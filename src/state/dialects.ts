@@ -4,20 +4,8 @@
  * order of key text, column types for migrations and the schema-migration lock. The store's methods
  * (`store.ts` and the `*-store.ts`/`*-log.ts` files) and the migrations are written once against this.
  */
-import {
-  Kysely,
-  MysqlAdapter,
-  MysqlDialect,
-  PostgresAdapter,
-  PostgresDialect,
-  sql,
-  type ColumnDefinitionBuilder,
-  type CreateTableBuilder,
-  type Expression,
-  type InsertQueryBuilder,
-  type InsertResult,
-  type RawBuilder,
-} from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Expression, InsertQueryBuilder, InsertResult, RawBuilder } from 'kysely';
+import { Kysely, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, sql } from './kysely.js';
 import type pg from 'pg';
 import type { Pool as MysqlPool } from 'mysql2';
 import { keyHash } from './common.js';

@@ -1,5 +1,5 @@
 /** The failure log (`migrate_failures`): rows the service refused, one per key, with attempts and first/last seen. */
-import { sql } from 'kysely';
+import { sql } from './kysely.js';
 import type { KeyTuple } from '../sources/types.js';
 import { chunks, errorExcerpt, keyText, lastByKey } from './common.js';
 import type { StoreContext } from './store-context.js';

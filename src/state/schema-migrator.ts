@@ -6,7 +6,8 @@
  * - leave alone a store that a newer build already migrated further: migrations are additive, so
  *   this build runs on it as it is (the Migrator would call that "corrupted").
  */
-import { Migrator, sql, type Kysely, type Migration, type MigrationLockOptions } from 'kysely';
+import type { Kysely, Migration, MigrationLockOptions } from 'kysely';
+import { Migrator, sql } from './kysely.js';
 import { EnvironmentError } from '../errors.js';
 import type { Dialect, Ddl } from './dialects.js';
 import { migrations } from './migrations/index.js';

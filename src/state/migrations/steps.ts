@@ -2,7 +2,8 @@
  * Re-runnable migration steps. MySQL commits DDL as it goes, so a migration that crashed half way
  * is run again from its start: every step must be harmless when its work is already done.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../kysely.js';
 import type { ColumnType, Ddl } from '../dialects.js';
 
 /** Adds a nullable column unless it exists (MySQL has no `add column if not exists`; MariaDB and PostgreSQL do). */
