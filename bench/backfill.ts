@@ -42,7 +42,7 @@ import { idempotencyKey } from '../src/service/idempotency.js';
 import { TargetRetryableError } from '../src/service/errors.js';
 import type { KeyTuple } from '../src/sources/types.js';
 import { handLoop } from './lib/handLoop.js';
-import { MYSQL_ADMIN, PG_ADMIN, ROOT, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService as startBenchService, startWorkerProcess, withDatabase, withPeakRss, writePlan as writeBenchPlan, type Service } from './lib/common.js';
+import { MYSQL_ADMIN, PG_ADMIN, ROOT, loadAverage, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService as startBenchService, startWorkerProcess, withCpu, withDatabase, withPeakRss, writePlan as writeBenchPlan, type Service } from './lib/common.js';
 
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
@@ -123,15 +123,16 @@ async function baseline(loaded: LoadedPlan): Promise<number> {
 }
 
 /** The backfill driven from here, executed by a real `migrate worker` process; returns its peak RSS too. */
-async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: number; workerPeakRss: number }> {
+async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: number; workerPeakRss: number; cpuSeconds: number }> {
   const worker = await startWorkerProcess(loaded.file, process.env.BENCH_WORKER_NODE_OPTIONS);
   const session = await openSession(loaded, process.env, ROOT);
   try {
+    const cpu0 = worker.cpuSeconds();
     const t0 = performance.now();
     const { handle } = await startBackfill(session, 'orders', 'bench');
     const result = await handle.result();
     const ms = performance.now() - t0;
-    return { rows: result.done, ms, workerPeakRss: worker.peakRss() };
+    return { rows: result.done, ms, workerPeakRss: worker.peakRss(), cpuSeconds: worker.cpuSeconds() - cpu0 };
   } finally {
     await session.close();
     await worker.stop();
@@ -139,7 +140,7 @@ async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: 
 }
 
 /** The real thing: the backfill workflow with an in-process worker, timed from start to result. */
-async function temporalBackfill(loaded: LoadedPlan, address: string): Promise<{ rows: number; ms: number; workerPeakRss?: number }> {
+async function temporalBackfill(loaded: LoadedPlan, address: string): Promise<{ rows: number; ms: number; workerPeakRss?: number; cpuSeconds?: number }> {
   const resources = await openPlanResources(loaded);
   const { worker, connection } = await createWorker({
     settings: { address, namespace: 'default', taskQueue: loaded.plan.temporal.taskQueue },
@@ -169,6 +170,12 @@ interface Ratio {
   ratio: number;
   baselinePeakRss: number;
   temporalPeakRss: number;
+  /** CPU seconds of the hand-written loop (this process) and of the worker process, when measured. */
+  baselineCpu?: number;
+  temporalCpu?: number;
+  /** 1-minute load average at the end of each phase. */
+  baselineLoad: number;
+  temporalLoad: number;
 }
 
 interface EngineResult {
@@ -207,10 +214,12 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     const settle = pgCheckpoint;
     let baseMs = 0;
     let base!: Awaited<ReturnType<typeof withPeakRss<number>>>;
-    type Run = Awaited<ReturnType<typeof withPeakRss<{ rows: number; ms: number; workerPeakRss?: number }>>>;
+    type Run = Awaited<ReturnType<typeof withPeakRss<{ rows: number; ms: number; workerPeakRss?: number; cpuSeconds?: number }>>>;
     let tw!: Run;
     let handMs = 0;
     let hand!: Awaited<ReturnType<typeof withPeakRss<number>>>;
+    let handCpu = 0;
+    const loads = { baseline: 0, reference: 0, hand: 0, discard: 0 };
     let dw!: Run;
     const runBaseline = async () => {
       const svcA = started(await startService(pgUrl, 'bench_baseline'));
@@ -219,6 +228,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       const startedA = Date.now();
       base = await withPeakRss(() => baseline(planA));
       baseMs = performance.now() - t0;
+      loads.baseline = loadAverage();
       const spanA = await svcA.writeSpan();
       log(`${engine}: baseline first write after ${((spanA.first - startedA) / 1000).toFixed(2)} s, writing ${((spanA.last - spanA.first) / 1000).toFixed(2)} s`);
       const receivedA = await svcA.itemsReceived();
@@ -230,8 +240,11 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     const runHand = async () => {
       const svc = started(await startDiscardTarget(TOKEN));
       t0 = performance.now();
-      hand = await withPeakRss(() => handLoop({ engine, sourceUrl, targetUrl: svc.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS }));
+      const handRun = await withCpu(() => withPeakRss(() => handLoop({ engine, sourceUrl, targetUrl: svc.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS })));
+      hand = handRun.value;
+      handCpu = handRun.cpuSeconds;
       handMs = performance.now() - t0;
+      loads.hand = loadAverage();
       const received = await svc.itemsReceived();
       await svc.stop();
       if (hand.value !== ROWS || received !== ROWS) throw new Error(`hand-written loop copied ${hand.value} rows, discard target received ${received}; expected ${ROWS}`);
@@ -244,6 +257,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       const run = await withPeakRss(() => (args.worker === 'process' ? processBackfill(planB) : temporalBackfill(planB, temporal.address)));
       if (into === 'reference') tw = run;
       else dw = run;
+      loads[into] = loadAverage();
       const endedB = Date.now();
       const spanB = await svcB.writeSpan();
       // Where the durable run's extra time goes: before the first write (start, plan), the writing, after the last.
@@ -264,16 +278,26 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       }
     }
 
-    const ratio = (baselineMs: number, baselinePeakRss: number, run: Run): Ratio => {
+    const ratio = (baselineMs: number, baselinePeakRss: number, run: Run, baselineLoad: number, temporalLoad: number, baselineCpu?: number): Ratio => {
       const baselineRowsPerSec = ROWS / (baselineMs / 1000);
       const temporalRowsPerSec = ROWS / (run.value.ms / 1000);
-      return { baselineRowsPerSec, temporalRowsPerSec, ratio: temporalRowsPerSec / baselineRowsPerSec, baselinePeakRss, temporalPeakRss: run.value.workerPeakRss ?? run.peakRss };
+      return {
+        baselineRowsPerSec,
+        temporalRowsPerSec,
+        ratio: temporalRowsPerSec / baselineRowsPerSec,
+        baselinePeakRss,
+        temporalPeakRss: run.value.workerPeakRss ?? run.peakRss,
+        baselineCpu,
+        temporalCpu: run.value.cpuSeconds,
+        baselineLoad,
+        temporalLoad,
+      };
     };
     return {
       engine,
       rows: ROWS,
-      reference: REFERENCE ? ratio(baseMs, base.peakRss, tw) : undefined,
-      discard: DISCARD ? ratio(handMs, hand.peakRss, dw) : undefined,
+      reference: REFERENCE ? ratio(baseMs, base.peakRss, tw, loads.baseline, loads.reference) : undefined,
+      discard: DISCARD ? ratio(handMs, hand.peakRss, dw, loads.hand, loads.discard, handCpu) : undefined,
     };
   } finally {
     for (const t of targets) await t.stop();
@@ -303,9 +327,10 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const maxRss = process.resourceUsage().maxRSS * 1024;
+  const cpu = (s?: number) => (s === undefined ? '-' : s.toFixed(1));
   console.log(`\nbackfill benchmark: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions`);
   const where = args.worker === 'process' ? 'migrate worker process' : 'this process, worker in-process';
-  console.log(`engine    target     baseline                         baseline rows/s  backfill rows/s  ratio  peak RSS baseline  peak RSS backfill (${where})`);
+  console.log(`engine    target     baseline                         baseline rows/s  backfill rows/s  ratio  peak RSS baseline  peak RSS backfill  CPU s baseline  CPU s backfill  CPU ratio  load avg (${where})`);
   for (const r of results) {
     for (const [target, baselineName, x] of [
       ['reference', 'project pipeline (reference svc)', r.reference],
@@ -313,11 +338,12 @@ async function main(): Promise<void> {
     ] as const) {
       if (!x) continue;
       console.log(
-        `${r.engine.padEnd(8)}  ${target.padEnd(9)}  ${baselineName.padEnd(32)}  ${x.baselineRowsPerSec.toFixed(0).padStart(15)}  ${x.temporalRowsPerSec.toFixed(0).padStart(15)}  ${x.ratio.toFixed(2).padStart(5)}  ${mb(x.baselinePeakRss).padStart(17)}  ${mb(x.temporalPeakRss).padStart(17)}`,
+        `${r.engine.padEnd(8)}  ${target.padEnd(9)}  ${baselineName.padEnd(32)}  ${x.baselineRowsPerSec.toFixed(0).padStart(15)}  ${x.temporalRowsPerSec.toFixed(0).padStart(15)}  ${x.ratio.toFixed(2).padStart(5)}  ${mb(x.baselinePeakRss).padStart(17)}  ${mb(x.temporalPeakRss).padStart(17)}  ${cpu(x.baselineCpu).padStart(14)}  ${cpu(x.temporalCpu).padStart(14)}  ${(x.baselineCpu && x.temporalCpu ? (x.baselineCpu / x.temporalCpu).toFixed(2) : '-').padStart(9)}  ${x.baselineLoad.toFixed(1)} / ${x.temporalLoad.toFixed(1)}`,
       );
     }
   }
   console.log(`this process's peak RSS over the whole run (resourceUsage.maxRSS): ${mb(maxRss)}`);
+  console.log('CPU s: the hand-written loop\'s (this process) and the worker process\'s CPU time for the phase; CPU ratio = baseline / backfill, which moves far less with the load average than rows/s');
   console.log('targets: ratio vs the hand-written loop >= 0.85 at 1M rows, >= 0.90 at 3M; backfill peak RSS < 300 MB and within 15% between 1M and 3M rows');
 }
 

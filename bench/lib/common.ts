@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
-import { DEFAULT_WORKER_HEAP_MB } from '../../src/ops/workerHeap.js';
+import { DEFAULT_WORKER_HEAP_MB, workerNodeFlags } from '../../src/ops/workerHeap.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const PG_ADMIN = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,6 +26,31 @@ export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; 
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * CPU seconds (user + system, all threads) another process has used so far (Linux: /proc/<pid>/stat,
+ * clock ticks of 1/100 s). Unlike rows/s, a phase's CPU time barely moves when other processes
+ * load the machine, so it compares runs made at different load averages.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
+/** CPU seconds this process used while `fn` ran. */
+export async function withCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cpuSeconds: number }> {
+  const before = process.cpuUsage();
+  const value = await fn();
+  const d = process.cpuUsage(before);
+  return { value, cpuSeconds: (d.user + d.system) / 1e6 };
+}
+
+/** The 1-minute load average now, for printing beside a figure. */
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
 /** Peak RSS of another process so far (Linux: VmHWM), in bytes. */
@@ -188,6 +213,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** The worker's peak RSS so far (VmHWM). */
   peakRss(): number;
+  /** CPU seconds the worker has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -200,7 +227,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(planFile: string, nodeOptions?: string): Promise<WorkerProcess> {
   // Without NODE_OPTIONS the worker gets the product's default cap as a node flag: left to itself it
   // would run again as a child under the cap, and VmHWM would measure the wrong process.
-  const heapFlag = nodeOptions === undefined ? [`--max-old-space-size=${DEFAULT_WORKER_HEAP_MB}`] : [];
+  const heapFlag = nodeOptions === undefined ? workerNodeFlags(DEFAULT_WORKER_HEAP_MB) : [];
   // Node flags NODE_OPTIONS refuses, e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extraFlags = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const child = spawn(process.execPath, [...heapFlag, ...extraFlags, join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
@@ -219,6 +246,7 @@ export async function startWorkerProcess(planFile: string, nodeOptions?: string)
   return {
     child,
     peakRss: () => peakRssOf(child.pid!),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       const gone = new Promise((r) => child.once('exit', r));

@@ -46,6 +46,9 @@ export interface ChunkResult {
   retryAfterMs?: number;
 }
 
+/** At most one heartbeat per this many ms from the page loop (the timer beats regardless). */
+const PAGE_BEAT_MS = 1_000;
+
 /** Pause after a transient failure that followed progress (Temporal's initial retry interval). */
 const RETRY_PAUSE_MS = 500;
 
@@ -108,6 +111,7 @@ export function createSweepActivities(deps: SweepActivityDeps) {
       // Heartbeat on a timer, not only per page: the heartbeat timeout then measures whether this
       // worker is alive, not whether one page was fast, so it can be short and a crashed worker's
       // chunk is re-dispatched quickly without ever racing a slow but live one.
+      let lastBeat = 0;
       const keepAlive = setInterval(() => ctx.heartbeat(progressed ? { cursor: progressed.cursor, done: progressed.rowsDone } : undefined), HEARTBEAT_EVERY_MS);
       try {
         const { e, batchSize } = sweepSettings(input);
@@ -135,7 +139,14 @@ export function createSweepActivities(deps: SweepActivityDeps) {
             progressed = cp;
           },
           isEnabled: input.kind === 'backfill' ? async () => (await readFlag(input)).enabled : undefined,
-          onPage: (cp) => ctx.heartbeat({ cursor: cp.cursor, done: cp.rowsDone }),
+          // The timer above beats every HEARTBEAT_EVERY_MS; a beat per page as well (each one crosses
+          // into Temporal's native core) is kept to one a second, which is plenty for liveness.
+          onPage: (cp) => {
+            const now = Date.now();
+            if (now - lastBeat < PAGE_BEAT_MS) return;
+            lastBeat = now;
+            ctx.heartbeat({ cursor: cp.cursor, done: cp.rowsDone });
+          },
           readOptions: input.verify?.since ? { updatedSince: new Date(input.verify.since) } : undefined,
           // Seeded by the run, so a retried chunk and the run's re-checks cover the same rows.
           sample:

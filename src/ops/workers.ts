@@ -14,7 +14,7 @@ const { temporal } = proto;
 import { EnvironmentError } from '../errors.js';
 import { migrateHome } from '../temporal/local.js';
 import { codeVersion } from '../temporal/codeVersion.js';
-import { workerHeapMb } from './workerHeap.js';
+import { workerHeapMb, workerNodeFlags } from './workerHeap.js';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 
 const BIN = fileURLToPath(new URL('../../bin/migrate.js', import.meta.url));
@@ -79,7 +79,7 @@ export async function ensureWorker(opts: {
   const identity = `${LOCAL_PREFIX}${codeVersion()}-${process.pid}`;
   // Started under its heap cap directly (one process, not the worker's own re-spawn); see workerHeap.ts.
   const heapMb = workerHeapMb(undefined, opts.env);
-  const child = spawn(process.execPath, [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), BIN, 'worker', '--plan', resolve(opts.cwd, opts.planFile), '--identity', identity], {
+  const child = spawn(process.execPath, [...workerNodeFlags(heapMb), BIN, 'worker', '--plan', resolve(opts.cwd, opts.planFile), '--identity', identity], {
     cwd: opts.cwd,
     env: opts.env,
     detached: true,

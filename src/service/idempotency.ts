@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 
 /** JSON with object keys sorted and Dates/bigints made explicit, so equal values hash equally. */
 function canonical(value: unknown): string {
+  // The common cases first: key parts and versions are numbers and strings.
+  if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(value);
   if (value === undefined || value === null) return 'null';
   if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
@@ -23,15 +25,13 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A stable key (64 hex chars of sha256) for writing these items, in this order, of this entity. */
+/**
+ * A stable key (64 hex chars of sha256) for writing these items, in this order, of this entity:
+ * the hash of `entity`, then per item a line break, its key, `@` and its version, all canonical.
+ * The text is hashed in one call (one per item cost a backfill worker a few percent of its CPU).
+ */
 export function idempotencyKey(entity: string, items: readonly { key: unknown; version?: unknown }[]): string {
-  const h = createHash('sha256');
-  h.update(canonical(entity));
-  for (const it of items) {
-    h.update('\n');
-    h.update(canonical(it.key));
-    h.update('@');
-    h.update(canonical(it.version));
-  }
-  return h.digest('hex');
+  let text = canonical(entity);
+  for (const it of items) text += `\n${canonical(it.key)}@${canonical(it.version)}`;
+  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,9 +1,10 @@
 /**
  * One engine, two visitors: walks one partition of the source key space page by page and hands
  * each page to a visitor (copy for backfill, compare for verification). After every page it saves
- * a checkpoint, so a crash repeats at most the page in flight. Knows nothing of Temporal.
+ * a checkpoint, so a crash repeats at most the page in flight; the next page is read while the
+ * current one is visited. Knows nothing of Temporal.
  */
-import type { KeyRange, KeyTuple, ReadOptions, SourceDb, SourceRow } from '../sources/types.js';
+import type { KeyRange, KeyTuple, Page, ReadOptions, SourceDb, SourceRow } from '../sources/types.js';
 import type { SourceConfig } from '../plan/schema.js';
 import type { Checkpoint } from '../state/types.js';
 import { sourceReadError } from '../sources/errors.js';
@@ -43,33 +44,59 @@ export interface ChunkOutcome extends Checkpoint {
   flagOff: boolean;
 }
 
-/** Runs pages from `start` until the range is exhausted, the deadline passes, or the flag turns off. */
+/**
+ * Runs pages from `start` until the range is exhausted, the deadline passes, or the flag turns off.
+ *
+ * While the visitor sends page n, the next page is already being read (one page ahead, never more,
+ * so a partition holds at most two pages) and the flag is already being checked; neither waits for
+ * the other. What stays in order is what bounds a crash: page n+1 is handed to the visitor only
+ * after page n's checkpoint is saved, so a worker killed at any moment re-sends at most the one
+ * page in flight. A flag turned off while page n is sent may let page n+1 go out (its check was
+ * already under way), never page n+2.
+ */
 export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
   let cp: Checkpoint = { ...opts.start };
   if (cp.done) return { ...cp, flagOff: false };
-  for (;;) {
-    if (opts.isEnabled && !(await opts.isEnabled())) return { ...cp, flagOff: true };
-    let page;
-    try {
-      page = await opts.source.readPage(opts.sourceConfig, { after: cp.cursor ?? opts.range.after, upTo: opts.range.upTo }, opts.batchSize, opts.readOptions);
-    } catch (e) {
+  const read = (after: KeyTuple | undefined): Promise<Page> => {
+    const p = opts.source.readPage(opts.sourceConfig, { after, upTo: opts.range.upTo }, opts.batchSize, opts.readOptions).catch((e: unknown) => {
       // Name the source: "connection terminated" alone does not say which database went away.
       throw sourceReadError(opts.sourceConfig.db, e);
-    }
+    });
+    // A page read ahead and then not needed (deadline, flag off, a failed write) must not surface as an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
+  const check = (): Promise<boolean> | undefined => {
+    if (!opts.isEnabled) return undefined;
+    const p = opts.isEnabled();
+    p.catch(() => undefined);
+    return p;
+  };
+  let enabled = check();
+  let next = read(cp.cursor ?? opts.range.after);
+  for (;;) {
+    if (enabled && !(await enabled)) return { ...cp, flagOff: true };
+    const page = await next;
     if (page.rows.length === 0 || !page.last) {
       cp = { ...cp, done: true };
       await opts.saveCheckpoint(cp);
       opts.onPage?.(cp);
       return { ...cp, flagOff: false };
     }
+    const last: KeyTuple = page.last;
+    const more = page.rows.length >= opts.batchSize;
+    // The next page and the flag, while this page is visited.
+    if (more) {
+      next = read(last);
+      enabled = check();
+    }
     const rows = opts.sample ? page.rows.filter(opts.sample) : page.rows;
     const outcome = rows.length > 0 ? await opts.visitor.visit(rows) : { failures: 0, mismatches: 0 };
-    const last: KeyTuple = page.last;
     cp = {
       cursor: last,
       rowsDone: cp.rowsDone + rows.length,
       failures: cp.failures + outcome.failures,
-      done: page.rows.length < opts.batchSize,
+      done: !more,
       mismatches: (cp.mismatches ?? 0) + outcome.mismatches,
     };
     await opts.saveCheckpoint(cp);

@@ -16,12 +16,34 @@ export function parseNumberExact(text: string): number | LosslessNumber {
 }
 
 /**
- * Text in which some number token might not read back from a double as the same characters: 16
- * or more digits and dots in a row (16+ significant digits possible), an exponent, a fraction ending in 0,
- * six zeros after a point (below 1e-6 JS writes an exponent), or -0. Numbers with at most 15
- * significant digits and none of these read back exactly. Matches inside strings only cost speed.
+ * True when every number token of JSON text (outside strings) reads back from a double as the same
+ * characters, so JSON.parse loses no digit of it. A scan of the text: strings are skipped whole
+ * (a timestamp's `.000` inside one is no number), each number token is checked as
+ * parseNumberExact checks it. Invalid text may answer either way; JSON.parse then refuses it.
  */
-const MAY_HOLD_INEXACT_NUMBER = /[\d.]{16}|\d[eE]|\.\d*0(?!\d)|\.0{6}|-0(?![.\d])/;
+export function numbersReadBackExactly(text: string): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \\ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+      }
+      const token = text.slice(i, j);
+      if (String(Number(token)) !== token) return false;
+      i = j - 1;
+    }
+  }
+  return true;
+}
 
 /** Thrown by `parseJsonExact` for an object with a key twice, which has no faithful single JSON value. */
 export class DuplicateKeyError extends Error {
@@ -39,7 +61,7 @@ export type DuplicateKeys = 'refuse' | 'first' | 'last';
 export function parseJsonExact(text: string, duplicates: DuplicateKeys = 'refuse'): unknown {
   // JSON.parse keeps the last of duplicate keys, so for 'last' it may serve text whose every
   // number would come back character for character anyway: it is several times faster.
-  if (duplicates === 'last' && !MAY_HOLD_INEXACT_NUMBER.test(text)) return JSON.parse(text);
+  if (duplicates === 'last' && numbersReadBackExactly(text)) return JSON.parse(text);
   return losslessParse(text, null, {
     parseNumber: parseNumberExact,
     onDuplicateKey: ({ key, oldValue, newValue }) => {
@@ -62,11 +84,22 @@ export function holdsLosslessNumber(value: unknown): boolean {
   return false;
 }
 
+/** What JSON.stringify makes of a LosslessNumber's own property; no other JSON text holds it outside a string but an object with that very key. */
+const LOSSLESS_MARK = '"isLosslessNumber":true';
+
 /**
- * JSON text of a value, LosslessNumbers written with their exact digits. Values without one take
- * the native serializer, which is several times faster; the search costs a fraction of that.
+ * JSON text of a value, LosslessNumbers written with their exact digits. The native serializer
+ * runs first (several times faster); only when its text shows a LosslessNumber's fields (or it
+ * refuses the value) does the exact writer take over.
  */
 export function stringifyJsonExact(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && !text.includes(LOSSLESS_MARK)) return text;
   return holdsLosslessNumber(value) ? (losslessStringify(value) as string) : JSON.stringify(value);
 }
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { DEFAULT_WORKER_HEAP_MB } from '../../src/ops/workerHeap.js';
+import { DEFAULT_WORKER_HEAP_MB, workerNodeFlags } from '../../src/ops/workerHeap.js';
 
 export const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
 /** The repo root: workers share the harness's workflow bundle cache under `.migrate/cache`. */
@@ -25,7 +25,7 @@ export interface WorkerProcess {
 export function startWorkerProcess(planFile: string, env: NodeJS.ProcessEnv, identity: string, extraArgs: string[] = []): WorkerProcess {
   // Under the default heap cap as a node flag, as the background worker starts: one process, so
   // that SIGKILL of this pid is a crash of the worker itself (not of a parent that re-spawned it).
-  const child = spawn(process.execPath, [`--max-old-space-size=${DEFAULT_WORKER_HEAP_MB}`, BIN, 'worker', '--plan', planFile, '--identity', identity, ...extraArgs], {
+  const child = spawn(process.execPath, [...workerNodeFlags(DEFAULT_WORKER_HEAP_MB), BIN, 'worker', '--plan', planFile, '--identity', identity, ...extraArgs], {
     cwd: ROOT,
     env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -155,6 +155,22 @@ describe('timestamp cast', () => {
     }
   });
 
+  it('given the ISO forms the sources hand over (T, optional fraction, optional Z), when cast, then the same text as any other spelling of that instant', () => {
+    expect(castTimestamp('2024-01-02T03:04:05Z')).toBe('2024-01-02T03:04:05.000Z');
+    expect(castTimestamp('2024-01-02T03:04:05')).toBe('2024-01-02T03:04:05.000Z');
+    expect(castTimestamp('2024-01-02T03:04:05.1Z')).toBe('2024-01-02T03:04:05.100Z');
+    expect(castTimestamp('2024-01-02T03:04:05.123456')).toBe('2024-01-02T03:04:05.123456Z');
+    expect(castTimestamp('2024-01-02T03:04:05.120000Z')).toBe('2024-01-02T03:04:05.120Z');
+    expect(castTimestamp('2024-02-29T23:59:59.000001Z')).toBe('2024-02-29T23:59:59.000001Z');
+    expect(castTimestamp('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+  });
+
+  it('given impossible dates and times in the ISO form the sources hand over, when cast, then it fails', () => {
+    for (const v of ['2023-02-29T00:00:00Z', '2024-04-31T00:00:00', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:60:00Z', '2024-01-01T00:00:60Z', '2024-01-01T00:00:00.Z', '2024-01-01T00:00:00.12aZ']) {
+      expect(() => castTimestamp(v), v).toThrow(CastFailure);
+    }
+  });
+
   it('given a zone function, when a zone-less string is parsed, then the wall time is read in that zone', () => {
     expect(parseTimestamp('2024-01-01 10:00:00', () => 2 * 3600_000)).toBe(Date.UTC(2024, 0, 1, 8));
     expect(parseTimestamp('2024-01-01 10:00:00Z', () => 2 * 3600_000)).toBe(Date.UTC(2024, 0, 1, 10));

@@ -34,6 +34,20 @@ describe('exact JSON text', () => {
     expect(stringifyJsonExact(parseJsonExact('{"z":1,"a":{"y":2,"b":3}}'))).toBe('{"z":1,"a":{"y":2,"b":3}}');
   });
 
+  it('Given strings that look like inexact numbers (a timestamp fraction .000, 20 digits), when parsed keeping the last duplicate, then they stay strings and the numbers plain', () => {
+    expect(parseJsonExact('{"at":"2024-01-01T00:00:00.000Z","id":"12345678901234567890","n":7,"s":"a\\"1.10"}', 'last')).toEqual({ at: '2024-01-01T00:00:00.000Z', id: '12345678901234567890', n: 7, s: 'a"1.10' });
+  });
+
+  it('Given a number a double cannot give back after a string holding a quote, when parsed keeping the last duplicate, then its digits are kept', () => {
+    const parsed = parseJsonExact('{"s":"say \\"hi\\"","n":12345678901234567890,"f":1.50}', 'last') as Record<string, unknown>;
+    expect(isLosslessNumber(parsed.n)).toBe(true);
+    expect(stringifyJsonExact(parsed)).toBe('{"s":"say \\"hi\\"","n":12345678901234567890,"f":1.50}');
+  });
+
+  it('Given an ordinary object with an isLosslessNumber key, when written, then it is written as it is', () => {
+    expect(stringifyJsonExact({ isLosslessNumber: true, value: 'x' })).toBe('{"isLosslessNumber":true,"value":"x"}');
+  });
+
   it('Given a key twice, when parsed, then it is refused unless first or last is asked for', () => {
     expect(() => parseJsonExact('{"a":1,"a":2}')).toThrow(/"a" appears twice/);
     expect(parseJsonExact('{"a":1,"a":2}', 'first')).toEqual({ a: 1 });
