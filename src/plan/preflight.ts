@@ -12,7 +12,7 @@ import { redactValue } from './interpolate.js';
 import type { LoadedPlan } from './load.js';
 import { computedColumns, sourceColumnOf, topologicalOrder } from './meaning.js';
 import { formatPath, type Locate, type PlanPath } from './positions.js';
-import { isRestTarget, type BatchTarget, type Entity, type Plan, type TargetEndpoints, type TargetServiceConfig } from './schema.js';
+import { isRestTarget, phaseOf, type BatchTarget, type Entity, type Plan, type TargetEndpoints, type TargetServiceConfig } from './schema.js';
 import { closest } from './suggest.js';
 import { valueOptionsInUrl } from '../sources/urlOptions.js';
 import { formatDuration } from './units.js';
@@ -246,6 +246,18 @@ async function checkEntityTable(ctx: Ctx, db: SourceDb, name: string): Promise<v
     }
   }
   if (e.source.updatedAt !== undefined && !find(e.source.updatedAt)) missing([...at, 'updatedAt'], e.source.updatedAt, 'updatedAt');
+  // Sync by an updatedAt cursor subtracts its overlap from the column and compares it with the database's clock: it must be a date-time.
+  const updatedAtCol = e.source.updatedAt === undefined ? undefined : find(e.source.updatedAt);
+  if (updatedAtCol && phaseOf(e, 'sync')?.capture === 'updatedAt' && !/^(timestamp|datetime)/.test(updatedAtCol.dataType)) {
+    problem(
+      ctx,
+      'plan',
+      ctx.locate([...at, 'updatedAt']),
+      [...at, 'updatedAt'],
+      `column "${updatedAtCol.name}" has type ${updatedAtCol.dataType}, but sync with capture: updatedAt needs a date-time column (timestamp, timestamptz, DATETIME, TIMESTAMP)`,
+      'name a date-time column that every write sets, or use `capture: triggers`',
+    );
+  }
   // A column already reported (or checked) as key or updatedAt is not reported again for the map.
   const seen = new Set([...e.source.key, ...(e.source.updatedAt === undefined ? [] : [e.source.updatedAt])]);
   for (const [field, spec] of Object.entries(e.map)) {

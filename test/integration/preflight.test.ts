@@ -221,3 +221,32 @@ describe('migrate plan --check on MariaDB', () => {
     }
   });
 });
+
+describe.each(['postgres', 'mysql'] as const)('migrate plan --check of a sync by updatedAt on %s', (engine) => {
+  /** The good plan with a sync by updatedAt over `column`. */
+  function cursorPlan(name: string, column: string): string {
+    const file = writePlan(name, engine === 'postgres' ? dbs.pgUrl : dbs.mysqlUrl, false);
+    const text = readFileSync(file, 'utf8')
+      .replace('updatedAt: updated_at }', `updatedAt: ${column} }`)
+      .replace('      - backfill: { flag: customers.backfill }\n', '      - backfill: { flag: customers.backfill }\n      - sync: { capture: updatedAt, flag: customers.sync }\n');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('Given source.updatedAt naming a text column, When checked, Then the problem names the field, its type and the fix', async () => {
+    const report = await runPreflight(await loadPlanFile(cursorPlan(`${engine}-cursor-text`, 'email'), { SVC_TOKEN: TOKEN }), deps);
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        kind: 'plan',
+        path: 'entities.customers.source.updatedAt',
+        message: expect.stringMatching(/^column "email" has type (text|varchar), but sync with capture: updatedAt needs a date-time column/),
+        hint: 'name a date-time column that every write sets, or use `capture: triggers`',
+      }),
+    ]);
+  });
+
+  it('Given source.updatedAt naming the timestamp column, When checked, Then there is no problem', async () => {
+    const report = await runPreflight(await loadPlanFile(cursorPlan(`${engine}-cursor-ok`, 'updated_at'), { SVC_TOKEN: TOKEN }), deps);
+    expect(report.problems).toEqual([]);
+  });
+});

@@ -2,8 +2,10 @@
  * Forward sync with `capture: updatedAt` on real PostgreSQL and MariaDB (no triggers, nothing
  * installed): a writer inserting and updating at 200 changes/s while sync runs, then the cursor's
  * lag returns to 0 within 10 s of the writer stopping and the service equals the legacy row by row;
- * a worker that starts with no memory re-sends the overlap and changes nothing; a row deleted in the
- * legacy is not claimed synced: status says deletes are not seen and verification reports the row.
+ * a worker that starts with no memory re-sends the overlap and changes nothing; a transaction that
+ * commits late is found by the overlap; a row deleted in the legacy is not claimed synced: status
+ * says deletes are not seen and verification reports the row; nothing is installed, and a stopped
+ * sync's waiting rows are shown with the start command.
  */
 import pg from 'pg';
 import mysql from 'mysql2/promise';
@@ -13,7 +15,8 @@ import { startChangeWriter } from '../support/changeWriter.js';
 import { runSql } from '../support/databases.js';
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { startSync, syncProgress, UPDATED_AT_BLIND_SPOT } from '../../src/ops/sync.js';
+import { captureReport, capturePlan, installCapture, startSync, stopSync, syncProgress, uninstallCapture, UPDATED_AT_BLIND_SPOT } from '../../src/ops/sync.js';
+import { UserError } from '../../src/errors.js';
 import { collectStatus } from '../../src/ops/status.js';
 import { statusSources } from '../../src/ops/statusSources.js';
 import { viewSync } from '../../src/ui/view.js';
@@ -191,5 +194,21 @@ describe.each(['postgres', 'mysql'] as const)('forward sync by updatedAt from %s
     const { report } = await verifyOutcome(session, handle);
     expect(report.report.totals).toMatchObject({ extra: 1, persistent: 1 });
     expect(report.report.passed).toBe(false);
+  });
+
+  it('Given capture: updatedAt, when the trigger DDL is asked for, then it is refused naming the start command; stopped while a row changes, then the capture report and status say rows wait and name the start command', async () => {
+    const { session } = stack;
+    expect(() => capturePlan(session, 'orders', 'install')).toThrow('entity "orders" syncs with capture: updatedAt, which installs nothing in the legacy database');
+    await expect(installCapture(session, 'orders', 'test')).rejects.toBeInstanceOf(UserError);
+    await expect(uninstallCapture(session, 'orders', 'test')).rejects.toBeInstanceOf(UserError);
+
+    expect(await stopSync(session, 'orders', 'test')).toBe(true);
+    await exec(`update orders set total_cents = total_cents + 1, updated_at = ${nowSql()} where id = 1500`);
+    const report = await captureReport(session, 'orders');
+    expect(report).toMatchObject({ capture: 'updatedAt', state: { installed: true, present: [] }, lag: { pending: 1 }, syncRunning: false });
+
+    const sync = (await collectStatus(session, statusSources())).entities.find((e) => e.entity === 'orders')!.sync!;
+    expect(sync).toMatchObject({ state: 'stopped', capture: 'updatedAt', lag: { pending: 1 }, next: 'migrate sync --entity orders' });
+    expect(viewSync(sync)).toMatchObject({ tone: 'warn', text: expect.stringContaining('changed rows wait: run migrate sync --entity orders') });
   });
 });
