@@ -4,15 +4,14 @@
  * as the operator), and the dry run: every step the cutover would still take, with the checks'
  * current answers. Commands render; nothing here prints.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { UserError } from '../errors.js';
 import { describeRoute, type ReadRoute } from '../flags/routing.js';
-import { phaseOf } from '../plan/schema.js';
-import { durationMs, formatDuration } from '../plan/units.js';
+import { formatDuration } from '../plan/units.js';
 import { createCutoverActivities, cutoverSettings } from '../activities/cutoverActivities.js';
 import { evaluateGate, unacknowledged, type GateCheck, type GateEvidence } from '../cutover/gates.js';
 import { initialRouting, resolveStages, type ResolvedStage, type StageWrites } from '../cutover/stages.js';
-import { DEFAULT_TIMING, dryRunSteps, writeSwitchSteps } from '../cutover/writeSwitchSteps.js';
+import { planWriteSwitch } from './writeSwitchDryRun.js';
 import { cutoverWorkflowId, type WriteSwitchInput } from '../workflows/cutoverDefinitions.js';
 import {
   abortCutoverUpdate,
@@ -82,7 +81,17 @@ export async function cutoverProgress(session: Session, entity: string): Promise
   const d = await describeIfStarted(session, handle);
   if (!d) return undefined;
   const status = d.status.name;
-  if (status === 'RUNNING') return temporalCall(session, () => handle.query(cutoverProgressQuery));
+  if (status === 'RUNNING') {
+    // A workflow just started has no handlers until a worker ran its first task: ask again briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await temporalCall(session, () => handle.query(cutoverProgressQuery));
+      } catch (e) {
+        if (!(e instanceof QueryNotRegisteredError) || attempt >= 25) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
   if (status === 'COMPLETED') return temporalCall(session, () => handle.result());
   return {
     workflowId: handle.workflowId,
@@ -214,11 +223,11 @@ export async function planCutover(session: Session, entity: string): Promise<Cut
   if (current) {
     gateSteps(steps, entity, current, evidence, epoch, true);
   }
-  const maxLagMs = durationMs(phaseOf(session.resources.entity(entity), 'sync')?.maxLag ?? '30s');
   for (const stage of stages.slice(from + 1)) {
     if (stage.writes !== writes) {
       const input: WriteSwitchInput = { plan, entity, to: stage.writes, reads: { ...reads }, otherReads: 'legacy', epoch };
-      for (const s of dryRunSteps(writeSwitchSteps(input, { ...DEFAULT_TIMING, maxLagMs }))) steps.push({ stage: stage.name, step: 'write-switch', detail: `${s.step}: ${s.detail}` });
+      // The write switch's own dry run: its steps with the preconditions' answers today.
+      for (const s of await planWriteSwitch(session.resources, input)) steps.push({ stage: stage.name, step: 'write-switch', detail: `${s.step}: ${s.detail}` });
       epoch += 2;
       writes = stage.writes;
     } else {

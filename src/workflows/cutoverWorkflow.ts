@@ -146,15 +146,8 @@ export function cutoverNextCommand(entity: string, s: Pick<CutoverState, 'step' 
 export async function cutoverWorkflow(input: CutoverInput): Promise<CutoverProgress> {
   const { plan, entity } = input;
   const pollMs = input.pollMs ?? POLL_MS;
-  let s: CutoverState;
-  if (input.carried) s = input.carried;
-  else {
-    const setup = await cutoverSetup({ plan, entity });
-    if (setup.problems.length > 0) {
-      throw ApplicationFailure.create({ type: 'CutoverPlanError', nonRetryable: true, message: `the cutover of ${entity} cannot run: ${setup.problems.map((p) => `${p.field}: ${p.message} (${p.fix})`).join('; ')}` });
-    }
-    s = fresh(setup.consumers, setup.stages, setup.inForce);
-  }
+  // Until the stages are read, the state is an empty one: queries and updates get answers from the first moment.
+  let s: CutoverState = input.carried ?? fresh([], [], undefined);
 
   let approved = false;
   let pauseAsked: ControlArgs | undefined;
@@ -251,6 +244,14 @@ export async function cutoverWorkflow(input: CutoverInput): Promise<CutoverProgr
     },
   );
   setHandler(endCutoverSignal, () => void (ended = true));
+
+  if (!input.carried) {
+    const setup = await cutoverSetup({ plan, entity });
+    if (setup.problems.length > 0) {
+      throw ApplicationFailure.create({ type: 'CutoverPlanError', nonRetryable: true, message: `the cutover of ${entity} cannot run: ${setup.problems.map((p) => `${p.field}: ${p.message} (${p.fix})`).join('; ')}` });
+    }
+    s = fresh(setup.consumers, setup.stages, setup.inForce);
+  }
 
   const shouldRoll = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.rollAfterEvents ?? HISTORY_EVENTS_BEFORE_ROLL);
   const wait = async (ms: number) => {
