@@ -7,7 +7,8 @@
 import { UserError } from '../errors.js';
 import { buildRoutingDocument, type ReadRoute, type WriteVariant } from '../flags/routing.js';
 import { ackState, checkPortsOf, preconditionChecks, writeSwitchTiming, writesAt } from '../cutover/writeSwitchChecks.js';
-import { NO_REVERSE_PATH, type ReversePath } from '../cutover/reversePath.js';
+import type { ReversePath } from '../cutover/reversePath.js';
+import { createReversePath } from '../sync/reversePath.js';
 import type { CheckAnswer, WriteSwitchTiming } from '../cutover/writeSwitchSteps.js';
 import type { PlanResources } from '../resources/planResources.js';
 import type { JournalEntry } from '../state/types.js';
@@ -51,7 +52,7 @@ export interface AckCheck {
 
 export interface WriteSwitchActivityDeps {
   resources: PlanResources;
-  /** Reverse sync's side of the switch; without it a forward switch refuses (the reverse path is not ready). */
+  /** Reverse sync's side of the switch; default: reverse sync's own (src/sync/reversePath.ts). */
   reversePath?: ReversePath;
   now?: () => number;
 }
@@ -62,7 +63,7 @@ export class RoutingMovedError extends UserError {}
 export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
   const res = deps.resources;
   const now = deps.now ?? Date.now;
-  const reversePath = deps.reversePath ?? NO_REVERSE_PATH;
+  const reversePath = deps.reversePath ?? createReversePath(res, now);
 
   const ports = (plan: string, entity: string) => checkPortsOf(res, plan, entity, { reversePath, now });
 

@@ -1,9 +1,8 @@
 /**
  * What the write switch needs from reverse sync (service → legacy), as a port: whether the reverse
  * path is ready before writes move to the service, and on the way back, the service position at the
- * fence and what reverse sync still lacks to reach it. The worker plugs reverse sync's
- * implementation in (`createWriteSwitchActivities({ reversePath })`); without one the path is not
- * ready, so a forward switch refuses and a rollback cannot pass its catch-up.
+ * fence and what reverse sync still lacks to reach it. Reverse sync implements it
+ * (src/sync/reversePath.ts); tests plug their own into `createWriteSwitchActivities({ reversePath })`.
  */
 export interface ReversePath {
   /** Whether writes may move to the service: reverse sync can read the service's changes and write the legacy. */
@@ -13,16 +12,3 @@ export interface ReversePath {
   /** What reverse sync still lacks to have applied every service change up to `position`, in words; undefined once it has. */
   behind(plan: string, entity: string, position: string): Promise<string | undefined>;
 }
-
-/** The reverse path of a build without reverse sync: never ready. */
-export const NO_REVERSE_PATH: ReversePath = {
-  async ready() {
-    return { ok: false, detail: 'this build has no reverse sync to keep the legacy up to date after the switch' };
-  },
-  async head() {
-    return undefined;
-  },
-  async behind() {
-    return 'this build has no reverse sync: nothing brings the legacy up to date';
-  },
-};

@@ -15,7 +15,8 @@ import type { VerificationReport } from '../verification/verificationReport.js';
 import type { WriteSwitchInput } from '../workflows/cutoverDefinitions.js';
 import { DEFAULT_TIMING, type CheckAnswer, type WriteSwitchTiming } from './writeSwitchSteps.js';
 import { INSTANCE_TIMEOUT_MS } from './gates.js';
-import { NO_REVERSE_PATH, type ReversePath } from './reversePath.js';
+import type { ReversePath } from './reversePath.js';
+import { createReversePath } from '../sync/reversePath.js';
 import type { PlanResources } from '../resources/planResources.js';
 import { syncLag } from '../sync/lag.js';
 
@@ -42,13 +43,13 @@ export interface CheckPorts {
   now(): number;
 }
 
-/** The ports of `entity` from a plan's resources: what the activities and the dry run both read. */
+/** The ports of `entity` from a plan's resources: what the activities and the dry run both read (reverse sync's reverse path unless one is given). */
 export async function checkPortsOf(res: PlanResources, plan: string, entity: string, opts: { reversePath?: ReversePath; now?: () => number } = {}): Promise<CheckPorts> {
   return {
     store: await res.stateStore(),
     flags: await res.flags(),
     forwardLag: () => syncLag(res, plan, entity),
-    reversePath: opts.reversePath ?? NO_REVERSE_PATH,
+    reversePath: opts.reversePath ?? createReversePath(res, opts.now),
     consumers: cutoverConsumers(res.entity(entity)),
     now: opts.now ?? Date.now,
   };

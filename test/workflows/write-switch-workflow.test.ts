@@ -53,7 +53,9 @@ type Hook = <K extends keyof Acts>(name: K, input: Parameters<Acts[K]>[0], call:
 
 /** The world's activities, fast timing unless `realTiming`, with `before` run ahead of each call (to fail or hang one). */
 function activities(w: World, opts: { realTiming?: boolean; before?: Hook; after?: Hook; verify?: Parameters<typeof verifyMocks>[0] } = {}): Acts {
-  const base = { ...worldActivities(w), ...(opts.realTiming ? {} : { writeSwitchSettings: async () => FAST }), ...verifyMocks(opts.verify) } as Acts;
+  // The reverse sync child the switch starts runs on this worker too: it finds nothing to apply.
+  const reverseSyncChunk = async () => ({ changes: 0, upserted: 0, deleted: 0, skippedOwn: 0, failed: 0, lag: { pending: 0, oldestSeconds: 0 } });
+  const base = { ...worldActivities(w), ...(opts.realTiming ? {} : { writeSwitchSettings: async () => FAST }), ...verifyMocks(opts.verify), reverseSyncChunk } as Acts;
   const calls = new Map<string, number>();
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(base)) {
