@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
+import { startFlagsServe } from '../support/processes.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
 
@@ -130,23 +131,13 @@ describe('flags are scoped by plan', () => {
     expect(otherExport.flags['orders.backfill']).toMatchObject({ state: 'ENABLED', defaultVariant: 'off' });
 
     // And the other plan's flags server serves the other plan's value.
-    child = spawn(process.execPath, [BIN, '--plan', path.join(dir, 'other.yaml'), 'flags', 'serve', '--port', '0'], {
-      cwd: dir,
-      env: { ...process.env, MIGRATE_STATE_URL: url, NO_COLOR: '1' },
-    });
-    let stderr = '';
-    const base = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /at (http:\/\/[^/\s]+)\/routing\/<entity>/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child!.once('exit', (code) => reject(new Error(`flags serve exited ${code}: ${stderr}`)));
-    });
+    const serve = await startFlagsServe(path.join(dir, 'other.yaml'), { ...process.env, MIGRATE_STATE_URL: url, NO_COLOR: '1' }, dir);
+    child = serve.child;
+    const { base } = serve;
     const served = await (await fetch(`${base}/flags.json`)).json();
     expect(served.flags['orders.backfill']).toMatchObject({ defaultVariant: 'off' });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
+    const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
+    serve.child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { buildRoutingDocument, createStateStoreFlagProvider, routingKey, Routing
 import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/types.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
-import { startWorkerProcess, type WorkerProcess } from '../support/processes.js';
+import { startFlagsServe, startWorkerProcess, type WorkerProcess } from '../support/processes.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/migrate.js');
 const PLAN_NAME = 'routing-e2e';
@@ -222,16 +222,9 @@ describe('migrate flags serve: routing documents over HTTP', () => {
   });
 
   it('Given the server running, when a consumer fetches, then it gets the document in force with its epoch, 304 when unchanged, and never a write', async () => {
-    child = spawn(process.execPath, [BIN, '--plan', path.join(dir, 'plan.yaml'), 'flags', 'serve', '--port', '0'], { cwd: dir, env: env() });
-    let stderr = '';
-    const base = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /at (http:\/\/[^/\s]+)\/routing\/<entity>/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child!.once('exit', (code) => reject(new Error(`flags serve exited ${code}: ${stderr}`)));
-    });
+    const serve = await startFlagsServe(path.join(dir, 'plan.yaml'), env(), dir);
+    child = serve.child;
+    const { base } = serve;
 
     const now = (await flags.getRouting(PLAN_NAME, 'orders'))!;
     const res = await fetch(`${base}/routing/orders`);
@@ -254,10 +247,10 @@ describe('migrate flags serve: routing documents over HTTP', () => {
     const all = await (await fetch(`${base}/flags.json`)).json();
     expect(all.flags['orders.reads'].metadata.tracerEpoch).toBe(now.epoch + 1);
 
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
+    const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
+    serve.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('flags serve stopped');
+    expect(serve.stderr()).toContain('flags serve stopped');
   });
 });
 

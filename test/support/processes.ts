@@ -111,3 +111,26 @@ export async function stopProcess(p: { child: ChildProcess } | undefined): Promi
   p.child.kill('SIGTERM');
   await exited;
 }
+
+/** A running `migrate flags serve` and what it printed so far. */
+export interface FlagsServeProcess {
+  child: ChildProcess;
+  /** `http://host:port` it serves at. */
+  base: string;
+  stderr(): string;
+}
+
+/** Starts `migrate --plan <planFile> flags serve --port 0` and resolves once it says where it serves. */
+export async function startFlagsServe(planFile: string, env: NodeJS.ProcessEnv, cwd: string): Promise<FlagsServeProcess> {
+  const child = spawn(process.execPath, [BIN, '--plan', planFile, 'flags', 'serve', '--port', '0'], { cwd, env });
+  let stderr = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /at (http:\/\/[^/\s]+)\/routing\/<entity>/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`flags serve exited ${code}: ${stderr}`)));
+  });
+  return { child, base, stderr: () => stderr };
+}
