@@ -186,6 +186,24 @@ export interface EntityStatus {
   sync?: SyncStatus;
   /** The cutover, once it started. */
   cutover?: CutoverStatus;
+  /** Reverse sync (service → legacy), once the write switch started it. */
+  reverseSync?: ReverseSyncStatus;
+}
+
+/** Where an entity's reverse sync stands, as `migrate status` and `migrate sync` show it. */
+export interface ReverseSyncStatus {
+  state: 'running' | 'stopped';
+  /** Service changes written into the legacy; `skippedOwn`: states Tracer wrote itself, never written back. */
+  changes: number;
+  skippedOwn: number;
+  failed: number;
+  lastFailure?: string;
+  /** The feed position applied: the last change's updatedAt and key. */
+  position?: string;
+  /** Every service change up to this time (ISO 8601) is in the legacy. */
+  appliedThrough?: string;
+  /** Changes seen waiting (0 when the last chunk reached the end of the feed) and the age of the oldest. */
+  lag?: { pending: number; oldestSeconds: number };
 }
 
 /** Where an entity's cutover stands, as `migrate status`, the dashboard and `migrate plan` show it. */

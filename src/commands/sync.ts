@@ -17,6 +17,9 @@ const load = async () => ({
   ...(await import('../ops/attachInfo.js')),
   ...(await import('../ops/sync.js')),
   ...(await import('../flags/index.js')),
+  ...(await import('../ops/reverseSync.js')),
+  ...(await import('../ops/statusSources.js')),
+  ...(await import('../ui/view.js')),
 });
 
 interface Options {
@@ -73,7 +76,7 @@ const register: RegisterCommand = (program, context): Command =>
     .action(async (opts: Options) => {
       const ctx = context();
       if (opts.install || opts.uninstall) assertCanConfirm(`--${opts.install ? 'install' : 'uninstall'} changes the legacy schema and`, opts, '--dry-run to see the DDL');
-      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, captureReport, syncCapture, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture, currentActor } = await load();
+      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, captureReport, syncCapture, capturePlan, installCapture, setSyncRunning, startSync, stopSync, syncProgress, uninstallCapture, currentActor, reverseSyncProgress, reverseSyncStatusOf, viewReverseSync } = await load();
       const session = await openSession(await loadPlanForCommand(ctx), ctx.env, ctx.cwd);
       const actor = currentActor(ctx.env);
       const entity = opts.entity;
@@ -121,8 +124,13 @@ const register: RegisterCommand = (program, context): Command =>
         for (const w of started.warnings) ctx.output.err(`warning: ${w}`);
         ctx.output.err(`${entity}: sync ${started.how} (workflow ${started.handle.workflowId})${started.flagTurnedOn ? '; flag turned on' : ''}`);
         const progress = await syncProgress(session, entity);
-        if (ctx.options.json) ctx.output.outJson(progress ?? null);
-        else ctx.output.out(syncLine(entity, progress));
+        // After the write switch the service's changes flow back: reverse sync is shown beside forward sync.
+        const reverse = await reverseSyncProgress(session, entity);
+        if (ctx.options.json) ctx.output.outJson(progress || reverse ? { ...progress, ...(reverse ? { reverseSync: reverseSyncStatusOf(reverse) } : {}) } : null);
+        else {
+          ctx.output.out(syncLine(entity, progress));
+          if (reverse) ctx.output.out(`${entity}: ${viewReverseSync(reverseSyncStatusOf(reverse)).text}`);
+        }
       } finally {
         await session.close();
       }

@@ -2,7 +2,7 @@
  * One frame of the whole plan for `migrate status` and `migrate plan`: each entity's backfill
  * progress (from Temporal), latest verification (from the state store), phase and next command.
  */
-import type { CutoverStatus, DashboardSnapshot, EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
+import type { CutoverStatus, DashboardSnapshot, EntityPhase, EntityStatus, ReverseSyncStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
 import { topologicalOrder } from '../plan/meaning.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { backfillWorkflowId } from '../workflows/definitions.js';
@@ -72,6 +72,7 @@ export interface StatusSources {
   lastVerification?(session: Session, entity: string): Promise<VerificationSummary | undefined>;
   syncStatus?(session: Session, entity: string): Promise<SyncStatus | undefined>;
   cutoverStatus?(session: Session, entity: string): Promise<CutoverStatus | undefined>;
+  reverseSyncStatus?(session: Session, entity: string): Promise<ReverseSyncStatus | undefined>;
 }
 
 /**
@@ -83,12 +84,13 @@ export async function collectStatus(session: Session, sources: StatusSources = {
   const { plan } = session.loaded;
   const entities = await Promise.all(
     topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
-      const [backfill, verify, lastVerification, sync, cutover] = await Promise.all([
+      const [backfill, verify, lastVerification, sync, cutover, reverseSync] = await Promise.all([
         backfillProgress(session, name),
         sources.verifyProgress?.(session, name),
         sources.lastVerification?.(session, name),
         sources.syncStatus?.(session, name),
         sources.cutoverStatus?.(session, name),
+        sources.reverseSyncStatus?.(session, name),
       ]);
       const swept = entityPhase(backfill, verify, lastVerification);
       // A complete cutover is the entity's phase; a running one shows beside the sweeps' phase.
@@ -106,6 +108,7 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         next,
         ...(sync ? { sync } : {}),
         ...(cutover ? { cutover } : {}),
+        ...(reverseSync ? { reverseSync } : {}),
       };
     }),
   );

@@ -5,7 +5,9 @@ import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
 import type { Session } from './session.js';
 import { phaseOf } from '../plan/schema.js';
-import type { CutoverStatus, SyncStatus } from '../progress.js';
+import type { CutoverStatus, ReverseSyncStatus, SyncStatus } from '../progress.js';
+import { reverseSyncProgress } from './reverseSync.js';
+import type { ReverseSyncProgress } from '../workflows/reverseSyncWorkflow.js';
 import { syncCommand, type StatusSources } from './status.js';
 import { captureReport, syncProgress } from './sync.js';
 import { verifyProgress } from './verifyRuns.js';
@@ -40,6 +42,20 @@ export async function stateStoreCall<T>(fn: () => Promise<T>): Promise<T> {
       hint: 'Check that the database of `state.url` in the plan is up and reachable from here.',
     });
   }
+}
+
+/** The status form of reverse sync's progress. */
+export function reverseSyncStatusOf(p: ReverseSyncProgress): ReverseSyncStatus {
+  return {
+    state: p.state,
+    changes: p.changes,
+    skippedOwn: p.skippedOwn,
+    failed: p.failed,
+    ...(p.lastFailure ? { lastFailure: p.lastFailure } : {}),
+    ...(p.position ? { position: `${p.position.updatedAt} ${p.position.key}` } : {}),
+    ...(p.appliedThrough !== undefined ? { appliedThrough: new Date(p.appliedThrough).toISOString() } : {}),
+    ...(p.lag ? { lag: { pending: p.lag.pending, oldestSeconds: p.lag.oldestSeconds } } : {}),
+  };
 }
 
 export function statusSources(): StatusSources {
@@ -93,6 +109,13 @@ export function statusSources(): StatusSources {
       if (p.gate) c.gate = { verdict: p.gate.result.verdict, missing: p.gate.result.missing };
       if (p.next) c.next = p.next;
       return c;
+    },
+    async reverseSyncStatus(session, entity) {
+      // Only an entity whose cutover can switch writes ever runs one: the others cost no request.
+      const cutover = phaseOf(session.resources.entity(entity), 'cutover');
+      if (!cutover?.stages.some((s) => s.writes !== undefined && s.writes !== 'legacy')) return undefined;
+      const p = await reverseSyncProgress(session, entity);
+      return p ? reverseSyncStatusOf(p) : undefined;
     },
     async lastVerification(session, entity) {
       const stored = await stateStoreCall(async () => (await session.resources.stateStore()).latestReport<VerificationReport>(session.loaded.plan.name, entity));

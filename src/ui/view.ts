@@ -8,6 +8,7 @@ import {
   type CutoverStatus,
   type EntityPhase,
   type EntityStatus,
+  type ReverseSyncStatus,
   type StallInfo,
   type SweepProgress,
   type SyncStatus,
@@ -55,6 +56,8 @@ export interface EntityView {
   verification?: ToneText;
   /** "sync running · 1,234 applied · 5 pending, oldest 3s", or a warning when capture records and sync does not run. */
   sync?: ToneText;
+  /** "reverse sync running · 1,234 written to the legacy · caught up through 07:12:03 · 400 own skipped". */
+  reverseSync?: ToneText;
   /** "cutover stage shadow (1/4) · epoch 3 · acks · reads billing shadow, reporting shadow · writes legacy · waiting for: …". */
   cutover?: ToneText;
   workflowUrl?: string;
@@ -239,6 +242,18 @@ export function viewSync(sync: SyncStatus): ToneText {
   return { text: parts.join(' · '), tone };
 }
 
+/** One line for reverse sync: state, what reached the legacy, how far, and the last refusal. */
+export function viewReverseSync(r: ReverseSyncStatus): ToneText {
+  const parts = [`reverse sync ${r.state}`, `${formatCount(r.changes)} written to the legacy`];
+  if (r.lag) parts.push(r.lag.pending === 0 ? 'caught up' : `lag ${formatCount(r.lag.pending)}+ waiting, oldest ${formatDuration(r.lag.oldestSeconds * 1000)}`);
+  if (r.appliedThrough) parts.push(`applied through ${clean(r.appliedThrough)}`);
+  if (r.position) parts.push(`position ${clean(r.position)}`);
+  if (r.skippedOwn > 0) parts.push(`${formatCount(r.skippedOwn)} of Tracer's own skipped`);
+  if (r.failed > 0) parts.push(`${formatCount(r.failed)} refused${r.lastFailure ? ` (last: ${clean(r.lastFailure)})` : ''}`);
+  const tone: Tone = r.failed > 0 ? 'warn' : r.state === 'running' ? 'active' : 'dim';
+  return { text: parts.join(' · '), tone };
+}
+
 /** One line for the cutover: stage, epoch, step, routing per consumer, the gate's verdict and what it waits for. */
 export function viewCutover(c: CutoverStatus): ToneText {
   const parts = [c.stage ? `cutover stage ${clean(c.stage)} (${c.stageNumber}/${c.stages})` : 'cutover before the first stage', `epoch ${c.epoch}`, clean(c.step)];
@@ -279,6 +294,7 @@ export function viewEntity(status: EntityStatus): EntityView {
   if (status.lastVerification) view.verification = viewVerification(status.lastVerification);
   if (status.sync) view.sync = viewSync(status.sync);
   if (status.cutover) view.cutover = viewCutover(status.cutover);
+  if (status.reverseSync) view.reverseSync = viewReverseSync(status.reverseSync);
   if (status.workflowUrl) view.workflowUrl = clean(status.workflowUrl);
   if (status.next) view.next = clean(status.next);
   return view;

@@ -12,6 +12,8 @@ import { startBackfill } from '../../src/ops/backfill.js';
 import { installCapture } from '../../src/ops/sync.js';
 import { reverseSyncProgress, startReverseSync, stopReverseSync } from '../../src/ops/reverseSync.js';
 import { createReversePath } from '../../src/sync/reversePath.js';
+import { collectStatus } from '../../src/ops/status.js';
+import { statusSources } from '../../src/ops/statusSources.js';
 
 const ROWS = 400;
 const TOKEN = 'svc-token-reverse';
@@ -20,7 +22,8 @@ const ENTITY_YAML = ORDERS_ENTITY_YAML({ batch: 200, partitions: 2 })
     '      list: { path: /v1/orders }',
     '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 200 }\n      changes: { path: "/v1/orders:changes", limit: 50, overlap: 2s }',
   )
-  .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 200, poll: 200ms, flag: orders.sync }\n      - verify:');
+  .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 200, poll: 200ms, flag: orders.sync }\n      - verify:')
+  .concat('      - cutover:\n          consumers: [billing]\n          stages:\n            - { name: reads, reads: new }\n            - { name: writes, writes: new }\n');
 
 type Item = { id: number; customerId: number; total: number; status: string; updatedAt: string };
 
@@ -135,6 +138,12 @@ describe.each(['postgres', 'mysql'] as const)('reverse sync into %s', (engine) =
     }, 30_000, 250);
     expect(p).toMatchObject({ state: 'running', failed: 0 });
     expect(p.deleted).toBe(deletedIds.length);
+
+    // migrate status shows it: running, caught up, how far, and Tracer's own writes skipped.
+    const shown = (await collectStatus(session, statusSources())).entities.find((x) => x.entity === 'orders')!.reverseSync!;
+    expect(shown).toMatchObject({ state: 'running', changes: p.changes, failed: 0, lag: { pending: 0, oldestSeconds: 0 } });
+    expect(shown.skippedOwn).toBeGreaterThanOrEqual(ROWS);
+    expect(shown.appliedThrough).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
     // The write switch's view: the reverse path is ready, and once the writer stopped (the fence), everything up to now reaches the legacy.
     const path = createReversePath(session.resources);

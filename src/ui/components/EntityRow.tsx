@@ -107,6 +107,11 @@ export function EntityRow({ status, width, nameWidth, selected = false, pending,
             {view.cutover.text}
           </Text>
         ) : null}
+        {view.reverseSync ? (
+          <Text wrap="wrap" {...toneProps(view.reverseSync.tone, color)}>
+            {view.reverseSync.text}
+          </Text>
+        ) : null}
         {view.workflowUrl ? (
           // A URL is wrapped, never truncated: a cut link is worse than a long one.
           <Text wrap="wrap" {...toneProps('dim', color)}>
