@@ -20,8 +20,9 @@
  *
  * Memory: with `--worker inprocess` (the default) the worker runs in this process and the figure is the
  * process' (it includes what the baseline left in the heap). `--worker process` runs a real
- * `migrate worker` with NODE_OPTIONS=--max-old-space-size=128 (the background worker's cap,
- * src/ops/workers.ts; BENCH_WORKER_NODE_OPTIONS overrides) and reports that process's peak (VmHWM).
+ * `migrate worker` started as with no heap flag from the user (the product's default cap and semi-space,
+ * src/ops/workerHeap.ts; BENCH_WORKER_NODE_OPTIONS sets NODE_OPTIONS instead) and reports that process's
+ * peak (VmHWM) and its CPU seconds during the run, beside the hand-written loop's (this process).
  *
  * `--target discard` (or `both`, the default) adds a pair read from the discard target
  * (bench/lib/discardTarget.ts: stores nothing, answers each batchGet with the items the seed maps to):
@@ -50,7 +51,7 @@ import { CLOCK_SKEW_MS, extrasPageSize } from '../src/activities/verifyActivitie
 import { verifySweepWorkflowId } from '../src/workflows/verifyWorkflow.js';
 import type { KeyTuple } from '../src/sources/types.js';
 import { handVerifyLoop } from './lib/handLoop.js';
-import { PG_ADMIN, ROOT, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService, startWorkerProcess, withDatabase, withPeakRss, writePlan, type WorkerProcess } from './lib/common.js';
+import { PG_ADMIN, ROOT, loadAverage, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService, startWorkerProcess, withCpu, withDatabase, withPeakRss, writePlan, type WorkerProcess } from './lib/common.js';
 import { formatSpans, phaseSpans } from './lib/history.js';
 
 const { values: args } = parseArgs({
@@ -79,7 +80,8 @@ if (!['reference', 'discard', 'both'].includes(args.target)) throw new Error('--
 if (args.order !== 'baseline-first' && args.order !== 'verify-first') throw new Error('--order must be baseline-first or verify-first');
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 const SCHEMA = 'bench_svc';
-const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=128';
+/** NODE_OPTIONS of the worker process; unset, it starts as `migrate worker` does with no flag given (192 MB cap, 32 MB semi-space). */
+const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
 
 interface BaselineResult {
   compared: number;
@@ -168,6 +170,8 @@ interface VerifyRun {
   phases: string;
   sweepPhases: string;
   workerPeakRss?: number;
+  /** CPU seconds the worker process used from start to result. */
+  workerCpu?: number;
 }
 
 async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
@@ -194,11 +198,13 @@ async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
   }
   const session = await openSession(loaded, process.env, ROOT);
   try {
+    const cpu0 = proc?.cpuSeconds();
     const t0 = performance.now();
     const { handle } = await startVerify(session, 'orders', 'bench');
     await handle.result();
     const wallMs = performance.now() - t0;
     const workerPeakRss = proc?.peakRss();
+    const workerCpu = proc && cpu0 !== undefined ? proc.cpuSeconds() - cpu0 : undefined;
     const { report } = await verifyOutcome(session, handle);
     const r = report.report;
     const child = session.temporal.client.workflow.getHandle(verifySweepWorkflowId(handle.workflowId));
@@ -211,6 +217,7 @@ async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
       phases: formatSpans(phaseSpans(await handle.fetchHistory())),
       sweepPhases: formatSpans(phaseSpans(await child.fetchHistory())),
       ...(workerPeakRss !== undefined ? { workerPeakRss } : {}),
+      ...(workerCpu !== undefined ? { workerCpu } : {}),
     };
   } finally {
     await session.close();
@@ -246,16 +253,22 @@ async function discardPair(url: string, dir: string, temporalAddress: string): P
     const loaded = await loadPlanFile(file, process.env);
     let hand!: Awaited<ReturnType<typeof withPeakRss<{ compared: number; differing: number }>>>;
     let handMs = 0;
+    let handCpu = 0;
+    const loads = { hand: 0, verify: 0 };
     let ver!: Awaited<ReturnType<typeof withPeakRss<VerifyRun>>>;
     const runHand = async () => {
       const t0 = performance.now();
-      hand = await withPeakRss(() => handVerifyLoop({ engine: 'postgres', sourceUrl: url, targetUrl: target.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS }));
+      const run = await withCpu(() => withPeakRss(() => handVerifyLoop({ engine: 'postgres', sourceUrl: url, targetUrl: target.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS })));
+      hand = run.value;
+      handCpu = run.cpuSeconds;
       handMs = performance.now() - t0;
+      loads.hand = loadAverage();
       if (hand.value.compared !== ROWS || hand.value.differing !== 0) throw new Error(`hand-written loop compared ${hand.value.compared} (${hand.value.differing} differ); expected ${ROWS}, all matching`);
       log(`hand-written read-and-compare loop (discard target): ${(handMs / 1000).toFixed(1)}s`);
     };
     const runVerify = async () => {
       ver = await withPeakRss(() => verify(loaded, temporalAddress));
+      loads.verify = loadAverage();
       const v = ver.value;
       log(`migrate verify (discard target): ${(v.wallMs / 1000).toFixed(1)}s; phases: ${v.phases}`);
       if (v.compared !== ROWS || v.persistent !== 0) throw new Error(`verify compared ${v.compared}, persistent ${v.persistent}; expected ${ROWS}, 0`);
@@ -265,12 +278,14 @@ async function discardPair(url: string, dir: string, temporalAddress: string): P
       await phase();
     }
     const handRate = rate(hand.value.compared, handMs);
-    const where = args.worker === 'process' ? `migrate worker process, ${WORKER_NODE_OPTIONS}` : 'this process, worker in-process';
+    const where = args.worker === 'process' ? `migrate worker process, ${WORKER_NODE_OPTIONS ?? 'no heap flag given'}` : 'this process, worker in-process';
     console.log(`\nverify into the discard target: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions, PostgreSQL source`);
     console.log(`                 hand-written rows/s   verify rows/s   ratio`);
     console.log(`sweep only       ${String(handRate).padStart(19)}   ${String(ver.value.sweepRowsPerSec).padStart(13)}   ${(ver.value.sweepRowsPerSec / handRate).toFixed(2)}`);
     console.log(`whole run        ${String(handRate).padStart(19)}   ${String(rate(ver.value.compared, ver.value.wallMs)).padStart(13)}   ${(rate(ver.value.compared, ver.value.wallMs) / handRate).toFixed(2)}`);
     console.log(`peak RSS: hand-written loop ${mb(hand.peakRss)} (this process); verify ${mb(ver.value.workerPeakRss ?? ver.peakRss)} (${where})`);
+    const wcpu = ver.value.workerCpu;
+    console.log(`CPU s: hand-written loop ${handCpu.toFixed(1)} (this process); verify ${wcpu === undefined ? '-' : wcpu.toFixed(1)} (worker process); CPU ratio ${wcpu ? (handCpu / wcpu).toFixed(2) : '-'}; load average ${loads.hand.toFixed(1)} / ${loads.verify.toFixed(1)}`);
     console.log('target: sweep ratio vs the hand-written loop >= 0.85');
   } finally {
     await target.stop();
@@ -363,7 +378,7 @@ async function main(): Promise<void> {
     const baseSweep = rate(b.compared, b.compareMs);
     const baseWhole = rate(b.compared, b.totalMs);
     const verWhole = rate(v.compared, v.wallMs);
-    const where = args.worker === 'process' ? `migrate worker process, ${WORKER_NODE_OPTIONS}` : 'this process, worker in-process';
+    const where = args.worker === 'process' ? `migrate worker process, ${WORKER_NODE_OPTIONS ?? 'no heap flag given'}` : 'this process, worker in-process';
     console.log(
       `\nverify benchmark: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions, list page ${extrasPageSize(loaded.plan.entities.orders!)}, PostgreSQL source` +
         `${args['no-updated-at-index'] ? ' (updated_at NOT indexed)' : ''}, ${args.order}${REPEAT > 1 ? `, median of ${REPEAT} rounds by whole-run ratio` : ''}`,

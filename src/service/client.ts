@@ -32,6 +32,25 @@ export interface TargetClientOptions {
 
 const PROBE_VALUE = '__tracer_probe__';
 
+/** JSON text as JSON.parse reads it, or undefined when it is not JSON. */
+function parsePlain(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every per-item result says 2xx (what a healthy batch answers). */
+function allOk(results: unknown): boolean {
+  if (!Array.isArray(results)) return false;
+  for (const r of results) {
+    const status = (r as { status?: unknown } | null)?.status;
+    if (typeof status !== 'number' || status < 200 || status >= 300) return false;
+  }
+  return true;
+}
+
 /** A client for one entity on one service; see TargetClient for the contract of each method. */
 export function createTargetClient(opts: TargetClientOptions): TargetClient {
   const { service, config, endpoints, keyFields, limiter } = opts;
@@ -83,7 +102,10 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       return items.map((item) => ({ key: keyOf(item), ok: false, status: a.status, error }));
     }
     if (statusClass(a.status) !== 'ok') throw fail(method, path, a);
-    const body = parseAnswer(a.text) as { results?: unknown } | undefined;
+    // Statuses are small integers, so plain JSON.parse reads them exactly; an answer refusing an
+    // item is read again exactly below, since its reasons may quote numbers.
+    let body = parsePlain(a.text) as { results?: unknown } | undefined;
+    if (body === undefined || !allOk(body.results)) body = parseAnswer(a.text) as { results?: unknown } | undefined;
     const results = body?.results;
     if (!Array.isArray(results) || results.length !== items.length) {
       throw new TargetPermanentError(

@@ -13,7 +13,11 @@ function canonical(value: unknown): string {
   if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Buffer.isBuffer(value)) return JSON.stringify(`base64:${value.toString('base64')}`);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (Array.isArray(value)) {
+    // A key tuple of numbers and strings is its own canonical JSON.
+    if (value.every((v) => typeof v === 'number' || typeof v === 'string')) return JSON.stringify(value);
+    return `[${value.map(canonical).join(',')}]`;
+  }
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     return `{${Object.keys(obj)
