@@ -107,3 +107,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   result.opsPerSecond = Math.round((done / Math.max(1, result.elapsedMs)) * 1000 * 10) / 10;
   return result;
 }
+
+export interface RunningLoad {
+  /** Stops issuing operations, waits for those in flight, and answers what the load saw. */
+  stop(): Promise<LoadResult>;
+}
+
+/** `runLoad` in the background until `stop()`: load that runs through a lifecycle's phases. */
+export function startLoad(options: Omit<LoadOptions, 'signal' | 'opsPerWorker'>): RunningLoad {
+  const controller = new AbortController();
+  const running = runLoad({ ...options, signal: controller.signal });
+  return {
+    stop() {
+      controller.abort();
+      return running;
+    },
+  };
+}

@@ -8,7 +8,7 @@
  * Seeded: orders 1..30 (status 'paid', version 0) in both stores. Each key has one writer (a
  * worker of one app) writing v1, v2, … one at a time; every worker reads any key.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,12 @@ let rulesFile: string;
 /** The last version each key was written with (or attempted), carried from run to run. */
 let lastWritten = new Map<number, number>();
 const KEY_IDS = Array.from({ length: KEYS }, (_, k) => k + 1);
+const tempDirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+};
 
 /** `npm run history:check -- …` as a process (through tsx, as the npm script runs it). */
 const historyCheck = (args: string[]): Promise<RunResult> => runNode(['--import', 'tsx', 'bench/history/cli.ts', ...args], {});
@@ -80,7 +86,7 @@ beforeAll(async () => {
     0,
     '127.0.0.1',
   );
-  historyDir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-'));
+  historyDir = tempDir('tracer-history-e2e-');
 
   const plan = writeTestPlan({ name: 'orders-history', sourceUrl: dbs.pgUrl, stateUrl: dbs.pgUrl, serviceUrl: service.url, entitiesYaml: ENTITY_YAML });
   rulesFile = path.join(plan.dir, 'orders.rules.json');
@@ -97,7 +103,7 @@ async function startApps(dir: string, env: NodeJS.ProcessEnv = {}, stores = { le
     routing: routingFile,
     reportUrl: `${reports.url}/v1/consumer-reports`,
     rulesFile,
-    dir: mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-failures-')),
+    dir: tempDir('tracer-history-e2e-failures-'),
     historyDir: dir,
     env: { RECHECK_MS: '50', ...env },
   });
@@ -131,6 +137,7 @@ afterAll(async () => {
   await service?.close();
   await serviceForMysql?.close();
   await dbs?.drop();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('history checker over three consumer processes', () => {
@@ -177,21 +184,23 @@ describe('history checker over three consumer processes', () => {
 
   it('given the same histories, when the last acknowledged write of a key is undone in the legacy table behind the apps’ back, then the checker reports that one write lost and fails', async () => {
     const [id, v] = [...lastWritten.entries()].find(([, version]) => version >= 2)!;
-    const legacy = new pg.Client({ connectionString: dbs.pgUrl });
-    await legacy.connect();
+    const setVersion = (version: number) => runSql('postgres', dbs.pgUrl, `update orders set status = $2, total_cents = $3 where id = $1`, [id, `v${version}`, id * 100 + version]);
     // Back to the version before: exactly what that write had written, so only the last write is missing.
-    await legacy.query(`update orders set status = $2, total_cents = $3 where id = $1`, [id, `v${v - 1}`, id * 100 + v - 1]);
-    await legacy.end();
-
-    const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--no-jepsen']);
-    expect(check.code, check.stderr).toBe(1);
-    expect(check.stdout).toContain('lost acknowledged writes: 1\n');
-    expect(check.stdout).toContain(`  lost: key ${id} v${v} acknowledged to `);
-    expect(check.stdout).toContain('verdict: FAIL');
+    await setVersion(v - 1);
+    try {
+      const check = await historyCheck([historyDir, '--truth', 'legacy', '--legacy-url', dbs.pgUrl, '--window', '5s', '--no-jepsen']);
+      expect(check.code, check.stderr).toBe(1);
+      expect(check.stdout).toContain('lost acknowledged writes: 1\n');
+      expect(check.stdout).toContain(`  lost: key ${id} v${v} acknowledged to `);
+      expect(check.stdout).toContain('verdict: FAIL');
+    } finally {
+      // The new service still holds v; the next runs start from stores that agree.
+      await setVersion(v);
+    }
   });
 
   it('given a second run from where the first left off, when one app is SIGKILLed under load, then the checker still finds 0 lost and 0 impossible (what the victim had not flushed counts as unknown)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-kill-'));
+    const dir = tempDir('tracer-history-e2e-kill-');
     await snapshotInitial(dir);
     const running = await startApps(dir);
     const victim = running[0]!;
@@ -227,7 +236,7 @@ describe('history checker over three consumer processes', () => {
   });
 
   it('given writes fenced for a while (rejected before touching a store), when the checker reads the histories, then those writes are failed, none of their versions is ever read or final, and the verdict is PASS', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-fence-'));
+    const dir = tempDir('tracer-history-e2e-fence-');
     await snapshotInitial(dir);
     const running = await startApps(dir, { POLL_MS: '100' });
     const urls = running.map((a) => a.url);
@@ -257,7 +266,7 @@ describe('history checker over three consumer processes', () => {
 
 describe('history checker with MariaDB as the legacy store', () => {
   it('given three sample apps on a MariaDB legacy table under dual writes, when the checker reads their histories and the final MariaDB table, then it reports 0 lost writes, 0 impossible reads and a PASS', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'tracer-history-e2e-mysql-'));
+    const dir = tempDir('tracer-history-e2e-mysql-');
     await snapshotInitial(dir, dbs.mysqlUrl);
     const running = await startApps(dir, {}, { legacyUrl: dbs.mysqlUrl, serviceUrl: serviceForMysql.url });
     const load = await runLoad({ apps: running.map((a) => a.url), keys: KEY_IDS, opsPerWorker: 45 });

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad } from '../../../bench/history/loadgen.js';
+import { runLoad, startLoad } from '../../../bench/history/loadgen.js';
 import { listen, type Listening } from '../../../src/ops/listen.js';
 
 interface Seen {
@@ -67,5 +67,18 @@ describe('runLoad', () => {
     expect(result.writes).toEqual({ ok: 1, failed: 1, unknown: 1 });
     expect(seen.map((s) => s.status)).toEqual(['v5', 'v6', 'v7']);
     expect(result.versions.get(9)).toBe(7);
+  });
+
+  it('given a load started in the background, when it is stopped, then it ends after the operations in flight and answers exactly what the apps received', async () => {
+    const seen: Seen[] = [];
+    const app = await fakeApp(0, seen);
+    const load = startLoad({ apps: [app], keys: [1, 2], workersPerApp: 2 });
+    while (seen.length < 10) await new Promise((r) => setTimeout(r, 5));
+    const result = await load.stop();
+    const received = seen.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length).toBe(received);
+    expect(result.writes.ok + result.reads.ok).toBe(received);
+    expect(result.writes.ok).toBe(seen.filter((s) => s.method === 'PUT').length);
   });
 });
