@@ -21,10 +21,16 @@ import type { PlanResources } from '../resources/planResources.js';
 import { syncLag } from '../sync/lag.js';
 
 
-/** The switch's timing: `maxLag` from the entity's sync phase, the rest the defaults. */
+/** The switch's timing: `maxLag` and `poll` from the entity's sync phase, hold and timeouts from `cutover.writeSwitch`, the rest the defaults. */
 export function writeSwitchTiming(entity: Entity): WriteSwitchTiming {
   const sync = phaseOf(entity, 'sync');
-  return { ...DEFAULT_TIMING, maxLagMs: durationMs(sync?.maxLag ?? '30s'), reversePollMs: durationMs(sync?.poll ?? '1s') };
+  const ws = phaseOf(entity, 'cutover')?.writeSwitch;
+  return {
+    ...DEFAULT_TIMING,
+    maxLagMs: durationMs(sync?.maxLag ?? '30s'),
+    reversePollMs: durationMs(sync?.poll ?? '1s'),
+    ...(ws ? { holdMs: durationMs(ws.hold), drainTimeoutMs: durationMs(ws.drainTimeout), catchUpTimeoutMs: durationMs(ws.catchUpTimeout) } : {}),
+  };
 }
 
 /** The consumers a switch waits for: the entity's `cutover.consumers`. */

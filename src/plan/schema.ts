@@ -269,9 +269,20 @@ export const stageSchema = z.strictObject({
   gate: gateSchema.default({}),
 });
 
+/** The write switch's timing (docs/write-switch.md); each field has its default when the block is absent. */
+export const writeSwitchSettingsSchema = z.strictObject({
+  /** How long consumers hold a fenced write waiting for the switch before rejecting it as retryable. */
+  hold: duration.default('5s'),
+  /** How long the drain (and the wait for the switch epoch's acknowledgements) may take. */
+  drainTimeout: duration.default('60s'),
+  /** How long forward sync (or reverse sync, on the way back) may take to reach the fence position. */
+  catchUpTimeout: duration.default('2m'),
+});
+
 export const cutoverPhaseSchema = z.strictObject({
   consumers: list(name, 1000).min(1, 'at least one consumer'),
   stages: list(stageSchema, 100).min(1, 'at least one stage'),
+  writeSwitch: writeSwitchSettingsSchema.optional(),
 });
 
 export const phaseSchema = z.union([

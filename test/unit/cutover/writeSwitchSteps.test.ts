@@ -1,6 +1,8 @@
 /** The write switch's steps as defined once for the workflow and the dry run. */
 import { describe, expect, it } from 'vitest';
 import { dryRunSteps, preconditionsText, refusal, writeSwitchSteps, type WriteSwitchTiming } from '../../../src/cutover/writeSwitchSteps.js';
+import { writeSwitchTiming } from '../../../src/cutover/writeSwitchChecks.js';
+import { cutoverPhaseSchema, syncPhaseSchema, type Entity } from '../../../src/plan/schema.js';
 
 const timing: WriteSwitchTiming = { maxLagMs: 30_000, holdMs: 5_000, drainTimeoutMs: 60_000, catchUpTimeoutMs: 120_000, verifyMaxAgeMs: 86_400_000, pollMs: 1_000 };
 
@@ -33,5 +35,23 @@ describe('writeSwitchSteps', () => {
     const dry = dryRunSteps(writeSwitchSteps({ plan: 'p', entity: 'orders', to: 'new', reads: {}, otherReads: 'new', epoch: 1 }, timing), checks);
     expect(dry[0]!.detail).toContain('forward sync lag: NO');
     expect(dry.every((s) => s.outcome === undefined)).toBe(true);
+  });
+});
+
+describe('writeSwitchTiming', () => {
+  const entity = (writeSwitch?: Record<string, string>): Entity =>
+    ({
+      phases: [
+        { sync: syncPhaseSchema.parse({ maxLag: '45s', poll: '200ms', flag: 'orders.sync' }) },
+        { cutover: cutoverPhaseSchema.parse({ consumers: ['billing'], stages: [{ name: 'reads', reads: 'new' }], ...(writeSwitch ? { writeSwitch } : {}) }) },
+      ],
+    }) as unknown as Entity;
+
+  it('Given a plan without cutover.writeSwitch, when the timing is read, then maxLag and poll come from sync and the hold and timeouts are the defaults', () => {
+    expect(writeSwitchTiming(entity())).toEqual({ maxLagMs: 45_000, reversePollMs: 200, holdMs: 5_000, drainTimeoutMs: 60_000, catchUpTimeoutMs: 120_000, verifyMaxAgeMs: 86_400_000, pollMs: 1_000 });
+  });
+
+  it('Given cutover.writeSwitch with a hold of 10s and a catch-up timeout of 10m, when the timing is read, then those are used and the drain timeout keeps its default', () => {
+    expect(writeSwitchTiming(entity({ hold: '10s', catchUpTimeout: '10m' }))).toMatchObject({ holdMs: 10_000, drainTimeoutMs: 60_000, catchUpTimeoutMs: 600_000 });
   });
 });
