@@ -5,7 +5,6 @@
  * verification, forward sync lag. Inputs carry names only.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { UserError } from '../errors.js';
 import { buildRoutingDocument, stageOf, type ReadRoute } from '../flags/routing.js';
 import { phaseOf } from '../plan/schema.js';
 import { durationMs } from '../plan/units.js';
@@ -17,6 +16,7 @@ import type { VerificationReport } from '../verification/verificationReport.js';
 import { syncWorkflowId } from '../workflows/syncWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
 import { syncLag } from '../sync/lag.js';
+import { cutoverSettings } from '../cutover/settings.js';
 
 export interface CutoverRef {
   plan: string;
@@ -54,16 +54,8 @@ export interface GatherEvidenceInput extends CutoverRef {
   consumers: string[];
 }
 
-/** The cutover phase of an entity; UserError when it has none. */
-export function cutoverSettings(res: Pick<PlanResources, 'entity' | 'planFile'>, entity: string) {
-  const phase = phaseOf(res.entity(entity), 'cutover');
-  if (!phase) {
-    throw new UserError(`entity "${entity}" has no cutover phase in ${res.planFile}`, {
-      hint: `Add \`- cutover: { consumers: [...], stages: [...] }\` to entities.${entity}.phases (docs/plan-file.md).`,
-    });
-  }
-  return phase;
-}
+// The cutover phase of an entity (UserError when it has none), defined beside the cutover operations, which `migrate status` loads without the activities.
+export { cutoverSettings };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -12,6 +12,7 @@ import type { SourceConfig } from '../plan/schema.js';
 import { quoteIdent, quoteTable, type DialectName } from '../sources/quote.js';
 import type { KeyTuple } from '../sources/types.js';
 import { keyTupleOf } from '../sources/values.js';
+import { lazyPool } from '../sources/lazyPool.js';
 import { CHANGE_COLUMNS, captureObjects, installStatements, uninstallStatements, type ChangeOp } from './captureSql.js';
 
 export interface Change {
@@ -44,21 +45,6 @@ export interface Sql {
   /** Runs the statements atomically where the database allows (PostgreSQL DDL is transactional, MySQL's is not). */
   runAll(statements: readonly string[]): Promise<void>;
   close(): Promise<void>;
-}
-
-/**
- * The pool behind `open`, made at the first use: the driver is imported then, so a command that
- * builds a ChangeLog and never queries it (status of a plan whose source is the other engine, or
- * an error path) does not pay for loading it.
- */
-function lazyPool<P extends { end(): Promise<void> }>(open: () => Promise<P>): { get(): Promise<P>; end(): Promise<void> } {
-  let pool: Promise<P> | undefined;
-  return {
-    get: () => (pool ??= open()),
-    async end() {
-      if (pool) await (await pool).end();
-    },
-  };
 }
 
 function postgresSql(url: string, poolSize: number): Sql {

@@ -8,10 +8,9 @@ import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, Workflow
 import { UserError } from '../errors.js';
 import { describeRoute, type ReadRoute } from '../flags/routing.js';
 import { formatDuration } from '../plan/units.js';
-import { createCutoverActivities, cutoverSettings } from '../activities/cutoverActivities.js';
+import { cutoverSettings } from '../cutover/settings.js';
 import { evaluateGate, unacknowledged, type GateCheck, type GateEvidence } from '../cutover/gates.js';
 import { initialRouting, resolveStages, type ResolvedStage, type StageWrites } from '../cutover/stages.js';
-import { planWriteSwitch } from './writeSwitchDryRun.js';
 import { cutoverWorkflowId, type WriteSwitchInput } from '../workflows/cutoverDefinitions.js';
 import {
   abortCutoverUpdate,
@@ -209,6 +208,10 @@ const checkText = (c: GateCheck) => `${c.consumer ? `${c.consumer} ` : ''}${c.ch
 export async function planCutover(session: Session, entity: string): Promise<CutoverDryRun> {
   const { consumers, stages } = cutoverStages(session, entity);
   const plan = session.loaded.plan.name;
+  // Imported here: the activities and the write switch's checks (flagd-core among them) are for the
+  // dry run, and `migrate status` loads this file for cutoverProgress.
+  const { createCutoverActivities } = await import('../activities/cutoverActivities.js');
+  const { planWriteSwitch } = await import('./writeSwitchDryRun.js');
   const acts = createCutoverActivities({ resources: session.resources, syncRunning: async () => (await describeIfStarted(session, session.temporal.client.workflow.getHandle(syncWorkflowId(plan, entity))))?.status.name === 'RUNNING' });
   const progress = await cutoverProgress(session, entity);
   const setup = await acts.cutoverSetup({ plan, entity });

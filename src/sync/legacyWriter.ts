@@ -9,8 +9,7 @@ import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { ORIGIN_MARKER } from '../capture/captureSql.js';
 import type { SourceConfig } from '../plan/schema.js';
-import { createMysqlPool } from '../sources/mysql.js';
-import { createPostgresPool } from '../sources/postgres.js';
+import { lazyPool, type LazyPool } from '../sources/lazyPool.js';
 import { quoteIdent, quoteTable, type DialectName } from '../sources/quote.js';
 import type { KeyTuple, SourceRow } from '../sources/types.js';
 
@@ -71,16 +70,17 @@ export function applyStatements(dialect: DialectName, source: Pick<SourceConfig,
 
 /** A writer for `source`'s table behind `url` (postgres:// or mysql://), with its own small pool. */
 export function openLegacyWriter(url: string, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, columns: readonly string[], poolSize = 2): LegacyWriter {
-  if (/^(postgres|postgresql):/i.test(url)) return postgresWriter(createPostgresPool(url, poolSize), source, columns);
-  return mysqlWriter(createMysqlPool(url, poolSize), source, columns);
+  // The driver is imported at the first write (src/sources/lazyPool.ts).
+  if (/^(postgres|postgresql):/i.test(url)) return postgresWriter(lazyPool(async () => (await import('../sources/postgres.js')).createPostgresPool(url, poolSize)), source, columns);
+  return mysqlWriter(lazyPool<mysql.Pool>(async () => (await import('../sources/mysql.js')).createMysqlPool(url, poolSize)), source, columns);
 }
 
-function postgresWriter(pool: pg.Pool, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, columns: readonly string[]): LegacyWriter {
+function postgresWriter(pool: LazyPool<pg.Pool>, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, columns: readonly string[]): LegacyWriter {
   return {
     dialect: 'postgres',
     async apply(batch) {
       const out: LegacyApplied = { upserted: 0, deleted: 0 };
-      const client = await pool.connect();
+      const client = await (await pool.get()).connect();
       try {
         await client.query('BEGIN');
         await client.query(`SELECT set_config('${ORIGIN_MARKER.postgres}', '${ORIGIN_MARKER.value}', true)`);
@@ -101,12 +101,12 @@ function postgresWriter(pool: pg.Pool, source: Pick<SourceConfig, 'schema' | 'ta
   };
 }
 
-function mysqlWriter(pool: mysql.Pool, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, columns: readonly string[]): LegacyWriter {
+function mysqlWriter(pool: LazyPool<mysql.Pool>, source: Pick<SourceConfig, 'schema' | 'table' | 'key'>, columns: readonly string[]): LegacyWriter {
   return {
     dialect: 'mysql',
     async apply(batch) {
       const out: LegacyApplied = { upserted: 0, deleted: 0 };
-      const conn = await pool.getConnection();
+      const conn = await (await pool.get()).getConnection();
       try {
         await conn.query(`SET ${ORIGIN_MARKER.mysql} = '${ORIGIN_MARKER.value}'`);
         await conn.beginTransaction();

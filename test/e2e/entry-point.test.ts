@@ -7,20 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeF
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../support/processes.js';
+import { BIN, ROOT, modulesLoadedBy } from '../support/processes.js';
 
 const HEAVY = ['@temporalio/', '/pg/', '/mysql2/', '/zod/', '/yaml/', '/ink/', '/react/', '/cli-progress/'];
-
-/** Every module URL a `migrate` run loads, through a module hook registered before anything else. */
-function modulesLoadedBy(args: string[]): { code: number | null; modules: string[]; stderr: string } {
-  const hook = `data:text/javascript,${encodeURIComponent(
-    `import { register } from 'node:module';
-     register('data:text/javascript,' + encodeURIComponent('export async function load(u, c, next) { process.stderr.write("LOADED " + u + "\\\\n"); return next(u, c); }'));`,
-  )}`;
-  const r = spawnSync(process.execPath, ['--import', hook, BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  const modules = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
-  return { code: r.status, modules, stderr: r.stderr };
-}
 
 describe('lazy start-up', () => {
   const cases = [['--help'], ['--version'], ['status', '--help'], ['backfill', '--help'], ['verify', '--help'], ['worker', '--help'], ['flags', 'set', '--help'], ['plan', '--help'], ['sync', '--help'], ['local', 'stop', '--help']];

@@ -8,7 +8,7 @@ import { createTestDatabases, type TestDatabases } from '../support/databases.js
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
 import { loadTestPlan, writeTestPlan } from '../support/harness.js';
 import { ORDERS_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
-import { runMigrate } from '../support/processes.js';
+import { modulesLoadedBy, runMigrate } from '../support/processes.js';
 import { openSession, type Session } from '../../src/ops/session.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import type { DashboardSnapshot } from '../../src/progress.js';
@@ -78,6 +78,13 @@ describe('migrate status with an open backfill and no worker', () => {
     // timer ("Channel has been shut down"), which vitest reports as an error of this file.
     await new Promise((r) => setTimeout(r, 4_000));
     expect(snap!.entities[0]!.backfill?.stall?.cause).toBe('no-worker');
+  });
+
+  it('given a plan on PostgreSQL, when `migrate status` runs, then it loads neither mysql2, flagd-core nor any activity: what status does not use, it does not pay to load', () => {
+    const { code, modules } = modulesLoadedBy(['--plan', planFile, 'status']);
+    expect(code).toBe(0);
+    expect(modules.some((m) => m.includes('/@temporalio/client/'))).toBe(true);
+    expect(modules.filter((m) => ['/mysql2/', '/@openfeature/flagd-core/', '/@temporalio/activity/', '/dist/activities/', '/src/activities/'].some((h) => m.includes(h)))).toEqual([]);
   });
 
   it('given no worker polls, when `migrate status --json` runs, then the document carries the stall as data', async () => {

@@ -3,7 +3,7 @@
  * one-shot commands. Every child gets the test's secret in its environment and every byte it
  * prints is kept, so tests can assert the secret never leaks.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DEFAULT_WORKER_HEAP_MB, workerNodeFlags } from '../../src/ops/workerHeap.js';
 
@@ -133,4 +133,18 @@ export async function startFlagsServe(planFile: string, env: NodeJS.ProcessEnv, 
     child.once('exit', (code) => reject(new Error(`flags serve exited ${code}: ${stderr}`)));
   });
   return { child, base, stderr: () => stderr };
+}
+
+/**
+ * Every ES module URL a `migrate` run loads (a package loaded through `import` shows as its entry
+ * file), through a module hook registered before anything else.
+ */
+export function modulesLoadedBy(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; modules: string[]; stderr: string } {
+  const hook = `data:text/javascript,${encodeURIComponent(
+    `import { register } from 'node:module';
+     register('data:text/javascript,' + encodeURIComponent('export async function load(u, c, next) { process.stderr.write("LOADED " + u + "\\\\n"); return next(u, c); }'));`,
+  )}`;
+  const r = spawnSync(process.execPath, ['--import', hook, BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' } });
+  const modules = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  return { code: r.status, modules, stderr: r.stderr };
 }
