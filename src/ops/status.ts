@@ -41,6 +41,9 @@ export function nextCommand(entity: string, phase: EntityPhase, last?: Verificat
     case 'verifying':
       // Not `migrate verify`: that would start a second verification beside the running one.
       return 'migrate status --watch';
+    case 'cut-over':
+      // Writes and reads moved: what is left is retiring, shown first as a dry run (it checks every consumer).
+      return `migrate retire --entity ${entity} --dry-run`;
     default:
       return undefined;
   }

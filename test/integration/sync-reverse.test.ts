@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
-import { installCapture } from '../../src/ops/sync.js';
+import { captureReport, installCapture } from '../../src/ops/sync.js';
+import { planRetire, retire } from '../../src/ops/retire.js';
+import { publishWrites } from '../support/routing.js';
+import { UserError } from '../../src/errors.js';
 import { reverseSyncProgress, startReverseSync, stopReverseSync } from '../../src/ops/reverseSync.js';
 import { createReversePath } from '../../src/sync/reversePath.js';
 import { collectStatus } from '../../src/ops/status.js';
@@ -153,5 +156,53 @@ describe.each(['postgres', 'mysql'] as const)('reverse sync into %s', (engine) =
 
     expect(await stopReverseSync(session, 'orders', 'test', 'test done')).toBe(true);
     expect((await reverseSyncProgress(session, 'orders'))?.state).toBe('stopped');
+  });
+
+  it('Given reverse sync running, when retire is asked before writes moved and before every consumer acknowledged, then it is refused with the reason and the command; once they have, the dry run lists every step and retire stops reverse sync, removes capture and records it', async () => {
+    const { session } = stack;
+    const plan = session.loaded.plan.name;
+    if (!(await captureReport(session, 'orders')).state.installed) await installCapture(session, 'orders', 'test');
+    await startReverseSync(session, 'orders', 'test');
+
+    // No routing yet: every consumer still uses the legacy.
+    const before = await planRetire(session, 'orders');
+    expect(before.refusals).toEqual([{ reason: 'no routing was ever published for orders: every consumer still reads and writes the legacy', fix: 'migrate cutover --entity orders' }]);
+    await expect(retire(session, 'orders', 'test')).rejects.toBeInstanceOf(UserError);
+
+    // Writes moved, but billing never acknowledged the epoch.
+    const epoch = await publishWrites(await session.resources.flags(), plan, 'orders', 'new');
+    const unacked = await planRetire(session, 'orders');
+    expect(unacked.refusals).toEqual([
+      {
+        reason: `not every consumer runs routing epoch ${epoch} yet, so one may still use the legacy: billing (no instance has reported)`,
+        fix: 'wait until they acknowledge (see `migrate cutover --entity orders`), then run `migrate retire --entity orders` again',
+      },
+    ]);
+    await expect(retire(session, 'orders', 'test')).rejects.toThrow(`retire of orders refused: not every consumer runs routing epoch ${epoch} yet`);
+    expect((await reverseSyncProgress(session, 'orders'))?.state).toBe('running');
+
+    // billing acknowledges the epoch: the dry run shows every step and changes nothing.
+    const store = await session.resources.stateStore();
+    await store.saveConsumerReport(plan, 'orders', { consumer: 'billing', instance: 'h:1', seq: 0, ack: { epoch, inFlightWrites: 0, failureLogDepth: 0, routingStale: false }, epochs: [] });
+    const dry = await planRetire(session, 'orders');
+    expect(dry.refusals).toEqual([]);
+    expect(dry.steps.map((x) => [x.step, x.skip ?? false])).toEqual([
+      ['stop-reverse-sync', false],
+      ['stop-forward-sync', true],
+      ['uninstall-capture', false],
+      ['record', false],
+    ]);
+    expect(dry.steps[2]!.detail).toContain('remove change capture from orders: DROP TRIGGER IF EXISTS');
+    expect(dry.mayDelete[0]).toBe('the legacy table legacy.orders (the service is the source of truth; keep a backup as your retention rules require)');
+    expect((await reverseSyncProgress(session, 'orders'))?.state).toBe('running');
+    expect((await captureReport(session, 'orders')).state.installed).toBe(true);
+
+    const out = await retire(session, 'orders', 'test', 'migration finished');
+    expect(out.done).toEqual(['reverse sync stopped', 'change capture removed', 'final state recorded in the audit log (action retire)']);
+    expect((await reverseSyncProgress(session, 'orders'))?.state).toBe('stopped');
+    expect((await captureReport(session, 'orders')).state).toMatchObject({ installed: false, partial: false });
+    const audit = await store.listAudit({ plan, entity: 'orders', limit: 10 });
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['retire', 'sync.reverse.stop', 'sync.capture.uninstall']));
+    expect(audit.find((a) => a.action === 'retire')).toMatchObject({ actor: 'test', reason: 'migration finished', detail: { epoch } });
   });
 });
