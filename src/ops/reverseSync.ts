@@ -6,7 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { UserError } from '../errors.js';
 import { durationMs } from '../plan/units.js';
-import { syncSettings } from '../activities/syncActivities.js';
+import { syncSettings } from '../sync/settings.js';
 import { reverseSyncWorkflowId } from '../workflows/cutoverDefinitions.js';
 import { reverseSyncProgressQuery, stopSyncSignal, type ReverseSyncInput, type ReverseSyncProgress, type reverseSyncWorkflow } from '../workflows/reverseSyncWorkflow.js';
 import type { Session } from './session.js';
