@@ -85,5 +85,7 @@ export async function reverseSyncProgress(session: Session, entity: string): Pro
   const workflowId = handle.workflowId;
   if (status === 'RUNNING') return handle.query(reverseSyncProgressQuery);
   if (status === 'COMPLETED') return { ...(await handle.result()), state: 'stopped', workflowId, updatedAt: Date.now() };
-  return { changes: 0, upserted: 0, deleted: 0, skippedOwn: 0, failed: 0, startedAt: 0, state: 'stopped', lastFailure: `workflow ${status.toLowerCase()}`, workflowId, updatedAt: Date.now() };
+  // The write switch ends a reverse sync it started by cancelling it when it undoes: a stop, not a failure.
+  const stopped = { changes: 0, upserted: 0, deleted: 0, skippedOwn: 0, failed: 0, startedAt: 0, state: 'stopped' as const, workflowId, updatedAt: Date.now() };
+  return status === 'CANCELLED' ? stopped : { ...stopped, lastFailure: `workflow ${status.toLowerCase()}` };
 }
