@@ -10,10 +10,12 @@ import { getHeapStatistics } from 'node:v8';
 import { UserError } from '../errors.js';
 
 /**
- * Old-space cap in MB. Measured on 1M/3M-row backfills: 192 → 266-268 MB RSS and ratio 0.90-0.94
+ * Old-space cap in MB. With the 32 MB semi-space below, 128 kept a 3M-row backfill worker at 258 MB
+ * RSS for about the same CPU as 192, which let RSS reach 299-402 MB at 3M rows (issue 16). Before the
+ * semi-space: 192 → 266-268 MB RSS and ratio 0.90-0.94
  * against the baseline; 128 → 260 MB but GC cost the ratio (0.74-0.84); uncapped → 400+ MB.
  */
-export const DEFAULT_WORKER_HEAP_MB = 192;
+export const DEFAULT_WORKER_HEAP_MB = 128;
 
 /**
  * Young-generation semi-space in MB for a capped worker (V8's default is 16). A backfill allocates
@@ -27,7 +29,7 @@ export const WORKER_SEMI_SPACE_MB = 32;
 /** The node flags a worker capped at `heapMb` starts with (none for 0, no cap). */
 export function workerNodeFlags(heapMb: number): string[] {
   if (heapMb <= 0) return [];
-  return [`--max-old-space-size=${heapMb}`, ...(heapMb >= DEFAULT_WORKER_HEAP_MB ? [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`] : [])];
+  return [`--max-old-space-size=${heapMb}`, ...(heapMb >= 128 ? [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`] : [])];
 }
 
 /** Marks the child, so it never re-spawns again. */

@@ -52,12 +52,13 @@ afterEach(async () => {
 });
 
 describe('migrate worker memory', () => {
-  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 192 MB old space (heap limit under 300 MB)', async () => {
+  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 128 MB old space with a 32 MB semi-space (heap limit under 300 MB)', async () => {
     const w = startWorker();
     await eventually(async () => w.output().includes('polling task queue'), 90_000);
     const inner = childPid(w.child.pid!);
     expect(inner).toBeDefined();
-    expect(cmdline(inner!)).toContain('--max-old-space-size=192');
+    expect(cmdline(inner!)).toContain('--max-old-space-size=128');
+    expect(cmdline(inner!)).toContain('--max-semi-space-size=32');
     expect(heapLimit(w.output())).toBeGreaterThan(150);
     expect(heapLimit(w.output())).toBeLessThan(300);
   });
