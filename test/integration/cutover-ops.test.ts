@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { ORDERS_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
+import { consumerReporter } from '../support/consumerReports.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import { startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 import { approveCutover, cutoverProgress, planCutover, resumeCutover, startCutover } from '../../src/ops/cutover.js';
@@ -24,7 +25,7 @@ const ENTITY_YAML = `${ORDERS_ENTITY_YAML({ batch: 100, partitions: 2 })}      -
 `;
 
 let stack: LiveStack;
-let seq = 0;
+let report: ReturnType<typeof consumerReporter>;
 
 beforeAll(async () => {
   stack = await startLiveStack({
@@ -34,34 +35,12 @@ beforeAll(async () => {
     service: { token: TOKEN, trackKeys: false },
     plan: { token: TOKEN, entitiesYaml: ENTITY_YAML },
   });
+  report = consumerReporter(stack);
 });
 
 afterAll(async () => {
   await stack?.close();
 });
-
-/** One report of `consumer` acknowledging `epoch`, with `match` shadow matches at it. */
-async function report(consumer: string, epoch: number, match: number): Promise<void> {
-  const store = await stack.session.resources.stateStore();
-  const zero = { count: 0, sumMs: 0, maxMs: 0, buckets: new Array(14).fill(0) };
-  await store.saveConsumerReport(stack.session.loaded.plan.name, 'orders', {
-    consumer,
-    instance: `${consumer}-1`,
-    seq: seq++,
-    ack: { epoch, inFlightWrites: 0, failureLogDepth: 0, routingStale: false },
-    epochs: [
-      {
-        epoch,
-        reads: { legacy: 0, shadow: match, new: 0 },
-        shadow: { match, mismatch: 0, missing: 0, extra: 0, candidateError: 0, timeout: 0, resolvedOnRecheck: 0 },
-        mismatchFields: {},
-        writes: { legacy: 0, dual: 0, new: 0, fencedHeld: 0, fencedRejected: 0, secondWriteFailed: 0, replayed: 0, exhausted: 0 },
-        latencyMs: { legacy: zero, next: zero },
-        samples: [],
-      },
-    ],
-  });
-}
 
 const until = (test: (p: CutoverProgress) => boolean) =>
   eventually(async () => {
