@@ -18,22 +18,10 @@ import { writeSwitchWorkflowId } from '../../src/workflows/cutoverDefinitions.js
 import type { CutoverProgress } from '../../src/workflows/cutoverWorkflow.js';
 import type { writeSwitchWorkflow } from '../../src/workflows/writeSwitchWorkflow.js';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
-import { ORDERS_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
+import { ORDERS_SYNC_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
 
 const TOKEN = 'svc-token-cutw';
-const ENTITY_YAML =
-  ORDERS_ENTITY_YAML({ batch: 50, partitions: 1 })
-    .replace(
-      '      list: { path: /v1/orders }',
-      '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 50 }\n      changes: { path: "/v1/orders:changes", limit: 50, overlap: 1s }',
-    )
-    .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 50, poll: 200ms, flag: orders.sync }\n      - verify:') +
-  `      - cutover:
-          consumers: [billing]
-          stages:
-            - { name: reads, reads: new }
-            - { name: writes, writes: new }
-`;
+const ENTITY_YAML = ORDERS_SYNC_ENTITY_YAML({ batch: 50, partitions: 1, changes: { limit: 50, overlap: '1s' }, cutover: true });
 
 let stack: LiveStack;
 let acking: ReturnType<typeof setInterval> | undefined;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
 import { startChangeWriter } from '../support/changeWriter.js';
 import { runSql } from '../support/databases.js';
-import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
+import { ORDERS_SYNC_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import { captureReport, installCapture, setSyncRunning, startSync, stopSync, syncProgress } from '../../src/ops/sync.js';
 import { collectStatus } from '../../src/ops/status.js';
@@ -19,9 +19,7 @@ import { startVerify, verifyOutcome } from '../../src/ops/verifyRuns.js';
 
 const ROWS = 3_000;
 const TOKEN = 'svc-token-sync';
-const ENTITY_YAML = ORDERS_ENTITY_YAML({ batch: 200, partitions: 2 })
-  .replace('      list: { path: /v1/orders }', '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 200 }')
-  .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 200, poll: 200ms, flag: orders.sync }\n      - verify:');
+const ENTITY_YAML = ORDERS_SYNC_ENTITY_YAML({ batch: 200, partitions: 2 });
 
 describe.each(['postgres', 'mysql'] as const)('forward sync from %s', (engine) => {
   let stack: LiveStack;

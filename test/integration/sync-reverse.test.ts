@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLiveStack, type LiveStack } from '../support/harness.js';
-import { ORDERS_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
+import { ORDERS_SYNC_ENTITY_YAML, seedOrdersMysql, seedOrdersPg } from '../support/seed.js';
 import { startBackfill } from '../../src/ops/backfill.js';
 import { captureReport, installCapture } from '../../src/ops/sync.js';
 import { planRetire, retire } from '../../src/ops/retire.js';
@@ -20,13 +20,7 @@ import { statusSources } from '../../src/ops/statusSources.js';
 
 const ROWS = 400;
 const TOKEN = 'svc-token-reverse';
-const ENTITY_YAML = ORDERS_ENTITY_YAML({ batch: 200, partitions: 2 })
-  .replace(
-    '      list: { path: /v1/orders }',
-    '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 200 }\n      changes: { path: "/v1/orders:changes", limit: 50, overlap: 2s }',
-  )
-  .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 200, poll: 200ms, flag: orders.sync }\n      - verify:')
-  .concat('      - cutover:\n          consumers: [billing]\n          stages:\n            - { name: reads, reads: new }\n            - { name: writes, writes: new }\n');
+const ENTITY_YAML = ORDERS_SYNC_ENTITY_YAML({ batch: 200, partitions: 2, changes: { limit: 50, overlap: '2s' }, cutover: true });
 
 type Item = { id: number; customerId: number; total: number; status: string; updatedAt: string };
 

@@ -17,23 +17,11 @@ import { planWriteSwitch } from '../../src/ops/writeSwitchDryRun.js';
 import { writeSwitchWorkflowId, type WriteSwitchInput } from '../../src/workflows/cutoverDefinitions.js';
 import type { writeSwitchWorkflow } from '../../src/workflows/writeSwitchWorkflow.js';
 import { startLiveStack, type LiveStack } from '../support/harness.js';
-import { ORDERS_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
+import { ORDERS_SYNC_ENTITY_YAML, seedOrdersPg } from '../support/seed.js';
 
 const ROWS = 50;
 const TOKEN = 'svc-token-ws';
-const ENTITY_YAML =
-  ORDERS_ENTITY_YAML({ batch: 50, partitions: 1 })
-    .replace(
-      '      list: { path: /v1/orders }',
-      '      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: 50 }\n      changes: { path: "/v1/orders:changes", limit: 50, overlap: 1s }',
-    )
-    .replace('      - verify:', '      - sync: { capture: triggers, batchSize: 50, poll: 200ms, flag: orders.sync }\n      - verify:') +
-  `      - cutover:
-          consumers: [billing]
-          stages:
-            - { name: reads, reads: new }
-            - { name: writes, writes: new }
-`;
+const ENTITY_YAML = ORDERS_SYNC_ENTITY_YAML({ batch: 50, partitions: 1, changes: { limit: 50, overlap: '1s' }, cutover: true });
 
 let stack: LiveStack;
 let acking: ReturnType<typeof setInterval> | undefined;

@@ -20,6 +20,21 @@ export const ORDERS_ENTITY_YAML = (opts: { batch?: number; partitions?: number; 
       - verify: { recheckAfter: 2s, recheckRounds: 2, maxMismatchRate: 0 }
 `;
 
+/**
+ * ORDERS_ENTITY_YAML with forward sync by triggers (and the batch delete it needs), optionally the
+ * service's change feed for reverse sync, and optionally a cutover of `billing` (reads new, then
+ * writes new): the shape the sync, reverse-sync and write-switch tests share.
+ */
+export const ORDERS_SYNC_ENTITY_YAML = (opts: { batch: number; partitions: number; changes?: { limit: number; overlap: string }; cutover?: boolean }): string =>
+  ORDERS_ENTITY_YAML({ batch: opts.batch, partitions: opts.partitions })
+    .replace(
+      '      list: { path: /v1/orders }',
+      `      list: { path: /v1/orders }\n      delete: { method: POST, path: "/v1/orders:batchDelete", batch: ${opts.batch} }` +
+        (opts.changes ? `\n      changes: { path: "/v1/orders:changes", limit: ${opts.changes.limit}, overlap: ${opts.changes.overlap} }` : ''),
+    )
+    .replace('      - verify:', `      - sync: { capture: triggers, batchSize: ${opts.batch}, poll: 200ms, flag: orders.sync }\n      - verify:`)
+    .concat(opts.cutover ? '      - cutover:\n          consumers: [billing]\n          stages:\n            - { name: reads, reads: new }\n            - { name: writes, writes: new }\n' : '');
+
 const STATUSES = ['NEW', 'PAID', 'SHIPPED'];
 
 /** Creates `orders` (id, customer_id, total_cents, status, updated_at) with ids 1..n. */
