@@ -149,26 +149,45 @@ export async function approveCutover(session: Session, entity: string, req: Appr
   const args = { stage, epoch, actor: req.actor, ...(req.reason ? { reason: req.reason } : {}) };
   const p = await update(session, entity, (h) => h.executeUpdate(approveCutoverUpdate, { args: [args] }));
   await audit(session, entity, 'cutover.approve', req.actor, req.reason, { stage, epoch });
-  return p;
+  return actedOn(session, entity, p, 'approval', (q) => q.step !== 'approval' || q.stage !== stage || q.epoch !== epoch);
 }
 
 export async function pauseCutover(session: Session, entity: string, actor: string, reason?: string): Promise<CutoverProgress> {
   const p = await update(session, entity, (h) => h.executeUpdate(pauseCutoverUpdate, { args: [{ actor, ...(reason ? { reason } : {}) }] }));
   await audit(session, entity, 'cutover.pause', actor, reason, { stage: p.stage ?? null, epoch: p.epoch });
-  return p;
+  return actedOn(session, entity, p, 'pause', (q) => q.step === 'paused' || q.step === 'complete' || q.step === 'aborted');
 }
 
 export async function resumeCutover(session: Session, entity: string, actor: string, reason?: string): Promise<CutoverProgress> {
   const p = await update(session, entity, (h) => h.executeUpdate(resumeCutoverUpdate, { args: [{ actor, ...(reason ? { reason } : {}) }] }));
   await audit(session, entity, 'cutover.resume', actor, reason, { stage: p.stage ?? null, epoch: p.epoch });
-  return p;
+  return actedOn(session, entity, p, 'resume', (q) => q.step !== 'paused');
 }
 
 /** Rolls back one stage (`previous`) or everything (`legacy`, which ends the cutover). Audited. */
 export async function abortCutover(session: Session, entity: string, to: 'previous' | 'legacy', actor: string, reason?: string): Promise<CutoverProgress> {
   const p = await update(session, entity, (h) => h.executeUpdate(abortCutoverUpdate, { args: [{ actor, to, ...(reason ? { reason } : {}) }] }));
   await audit(session, entity, 'cutover.abort', actor, reason, { to, stage: p.stage ?? null, epoch: p.epoch });
-  return p;
+  return actedOn(session, entity, p, 'abort', (q) => q.step === 'aborted' || q.epoch !== p.epoch);
+}
+
+const ACT_WAIT_MS = 3_000;
+
+/**
+ * An update answers with the progress its handler saw, before the workflow's loop acted on the
+ * request, so an approval's answer still said "waiting for approval" and printed an approve command
+ * the workflow would now refuse. Reads the progress again until the request shows (at most
+ * ACT_WAIT_MS); when it does not yet, says the request is recorded instead of repeating the old step.
+ */
+async function actedOn(session: Session, entity: string, answered: CutoverProgress, request: string, acted: (p: CutoverProgress) => boolean): Promise<CutoverProgress> {
+  const deadline = Date.now() + ACT_WAIT_MS;
+  let p = answered;
+  while (!acted(p) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    p = (await cutoverProgress(session, entity)) ?? p;
+  }
+  if (acted(p)) return p;
+  return { ...p, waitingFor: [`the cutover to act on the ${request} (recorded; the workflow takes it at its next step)`], next: `migrate cutover --entity ${entity}` };
 }
 
 async function audit(session: Session, entity: string, action: string, actor: string, reason: string | undefined, detail: Record<string, unknown>): Promise<void> {

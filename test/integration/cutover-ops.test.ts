@@ -77,7 +77,10 @@ describe('cutover operations on real services', () => {
 
     const { handle } = await startVerify(session, 'orders', 'test');
     expect((await verifyOutcome(session, handle)).report.report.passed).toBe(true);
-    await resumeCutover(session, 'orders', 'alice');
+    // The answer of --resume shows the cutover moving on, not the pause it left.
+    const resumed = await resumeCutover(session, 'orders', 'alice');
+    expect(resumed.step).not.toBe('paused');
+    expect(resumed.next).not.toBe('migrate cutover --entity orders --resume');
     await until((p) => p.step === 'acks' && p.epoch === 2);
     await report('billing', 2, 0);
     await report('reporting', 2, 0);
@@ -91,7 +94,10 @@ describe('cutover operations on real services', () => {
     expect(stale).toBeInstanceOf(UserError);
     expect((stale as UserError).message).toBe('refused: stale approval: it names stage reads at epoch 1, the cutover waits for stage reads at epoch 2');
 
-    await approveCutover(session, 'orders', { actor: 'bob', reason: 'dashboards fine' });
+    // The answer of --approve shows the approval taken, never the approve command it just ran.
+    const approved = await approveCutover(session, 'orders', { actor: 'bob', reason: 'dashboards fine' });
+    expect(approved.step).not.toBe('approval');
+    expect(approved.next).not.toBe('migrate cutover --entity orders --approve --stage reads --epoch 2');
     const done = await until((p) => p.step === 'complete');
     expect(done).toMatchObject({ stage: 'reads', epoch: 2, reads: { billing: 'new', reporting: 'new' }, writes: 'legacy' });
 
