@@ -6,14 +6,14 @@
  *
  * Seeded: orders 1..60 in the legacy table and, identical, in the new service.
  */
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { eventually, writeTestPlan } from '../support/harness.js';
-import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
-import { BIN, runMigrate, startReadyProcess, startWorkerProcess, stopProcess, type ReadyProcess, type WorkerProcess } from '../support/processes.js';
+import type { OrdersConsumer } from '../support/ordersConsumers.js';
+import { runMigrate, startWorkerProcess, type WorkerProcess } from '../support/processes.js';
+import { startRoutedConsumers, type RoutedConsumers } from '../support/routedConsumers.js';
 import type { CutoverProgress } from '../../src/workflows/cutoverWorkflow.js';
 
 const PLAN = 'orders-cutover-e2e';
@@ -40,8 +40,7 @@ const ENTITY_YAML = `  orders:
 let dbs: TestDatabases;
 let service: FulfillmentService;
 let worker: WorkerProcess | undefined;
-let serve: ReadyProcess | undefined;
-let ingest: ReadyProcess | undefined;
+let consumers: RoutedConsumers | undefined;
 let apps: OrdersConsumer[] = [];
 let planFile: string;
 const env = { MIGRATE_ACTOR: 'e2e-operator' };
@@ -61,9 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const a of apps) await stopProcess(a);
-  await stopProcess(serve);
-  await stopProcess(ingest);
+  await consumers?.stop();
   await worker?.kill('SIGTERM');
   await service?.close();
   await dbs?.drop();
@@ -113,19 +110,13 @@ describe('migrate cutover with consumer processes', () => {
     expect(start.stdout).toMatch(/^orders: cutover (before the first stage · epoch 0|stage shadow \(1\/3\) · epoch 1) · /);
 
     // The apps read routing the cutover published, served by flags serve, and report through ingest.
-    serve = await startReadyProcess([BIN, '--plan', planFile, 'flags', 'serve', '--port', '0'], env, /at (http:\/\/[^/\s]+)\/routing\/<entity>/);
-    ingest = await startReadyProcess([BIN, '--plan', planFile, 'consumer', 'ingest', '--port', '0'], env, /at (http:\/\/[^\s]+)\/v1\/consumer-reports/);
-    const rulesFile = path.join(path.dirname(planFile), 'orders.rules.json');
-    expect((await runMigrate(['--plan', planFile, 'consumer', 'rules', '--entity', 'orders', '--out', rulesFile], env)).code).toBe(0);
-    apps = await startOrdersConsumers(['reporting', 'billing'], {
+    consumers = await startRoutedConsumers(planFile, env, {
+      names: ['reporting', 'billing'],
       legacyUrl: dbs.pgUrl,
       serviceUrl: service.url,
-      routing: `${serve.match[1]}/routing/orders`,
-      reportUrl: `${ingest.match[1]}/v1/consumer-reports`,
-      rulesFile,
-      dir: path.dirname(planFile),
-      env: { POLL_MS: '200', REPORT_EVERY_MS: '300', RECHECK_MS: '50' },
+      appEnv: { POLL_MS: '200', REPORT_EVERY_MS: '300', RECHECK_MS: '50' },
     });
+    apps = consumers.apps;
 
     const approval = await driveTo('reads', 'approval');
     expect(approval).toMatchObject({ epoch: 3, reads: { reporting: 'new', billing: 'new' }, writes: 'legacy', next: 'migrate cutover --entity orders --approve --stage reads --epoch 3' });
