@@ -162,10 +162,10 @@ ${ORDERS_ENTITY_YAML({ batch: 20, partitions: 2 })}`,
       new RegExp(`reconnecting… showing data from \\d\\d:\\d\\d:\\d\\d — .*Temporal at ${address}`),
     );
     const [plain, json] = await Promise.all([runMigrate(['--plan', planFile, 'status'], {}), runMigrate(['--plan', planFile, '--json', 'status'], {})]);
-    expect(plain.code).toBe(3);
+    expect(plain.code, `plain status exited ${plain.code}; stderr: ${plain.stderr}`).toBe(3);
     expect(plain.stdout).toMatch(new RegExp(`orders: unknown · state unknown: .*Temporal at ${address}`));
     expect(plain.stderr).toMatch(new RegExp(`error: .*Temporal at ${address}`));
-    expect(json.code).toBe(3);
+    expect(json.code, `json status exited ${json.code}; stderr: ${json.stderr}`).toBe(3);
     const doc = JSON.parse(json.stdout) as DashboardSnapshot;
     expect(doc.entities[0]).toMatchObject({ entity: 'orders', phase: 'unknown' });
     expect(doc.entities[0]!.unknownBecause).toMatch(new RegExp(`Temporal at ${address}`));
