@@ -18,27 +18,15 @@ import { consumerReportSummary } from '../../src/ops/consumerReport.js';
 import { openStateStore } from '../../src/state/index.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
-import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
+import { SAMPLE_ORDERS_ENTITY_YAML, startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
 import { BIN, runMigrate, startReadyProcess as start, stopProcess as stop, type ReadyProcess } from '../support/processes.js';
 
-const ENTITY_YAML = `  orders:
-    source: { db: legacy, table: orders, key: [id] }
-    target:
-      service: fulfillment
-      write: { method: POST, path: "/v1/orders:batchUpsert", batch: 100 }
-      read: { method: POST, path: "/v1/orders:batchGet", batch: 100 }
-    map:
-      id: id
-      status: status
-      total: { from: total_cents, as: integer }
-      email: { from: email, sensitive: true }
-    phases:
-      - verify: { ignore: [updatedAt], recheckAfter: 2s }
+const ENTITY_YAML = SAMPLE_ORDERS_ENTITY_YAML(`      - verify: { ignore: [updatedAt], recheckAfter: 2s }
       - cutover:
           consumers: [reporting, support-ui, billing]
           stages:
             - { name: shadow, reads: shadow, gate: { maxMismatchRate: 0.001, minSamples: 10 } }
-`;
+`);
 
 let dbs: TestDatabases;
 let service: FulfillmentService;

@@ -11,31 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFulfillmentService, type FulfillmentService } from '../../examples/fulfillment-service/index.js';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { eventually, writeTestPlan } from '../support/harness.js';
-import type { OrdersConsumer } from '../support/ordersConsumers.js';
+import { SAMPLE_ORDERS_ENTITY_YAML, type OrdersConsumer } from '../support/ordersConsumers.js';
 import { runMigrate, startWorkerProcess, type WorkerProcess } from '../support/processes.js';
 import { startRoutedConsumers, type RoutedConsumers } from '../support/routedConsumers.js';
 import type { CutoverProgress } from '../../src/workflows/cutoverWorkflow.js';
 
 const PLAN = 'orders-cutover-e2e';
-const ENTITY_YAML = `  orders:
-    source: { db: legacy, table: orders, key: [id] }
-    target:
-      service: fulfillment
-      write: { method: POST, path: "/v1/orders:batchUpsert", batch: 100 }
-      read: { method: POST, path: "/v1/orders:batchGet", batch: 100 }
-    map:
-      id: id
-      status: status
-      total: { from: total_cents, as: integer }
-      email: { from: email, sensitive: true }
-    phases:
-      - cutover:
+const ENTITY_YAML = SAMPLE_ORDERS_ENTITY_YAML(`      - cutover:
           consumers: [reporting, billing]
           stages:
             - { name: shadow, reads: shadow, gate: { maxMismatchRate: 0.1, minSamples: 50 } }
             - { name: canary, reads: { new: 10 }, consumers: [reporting], gate: { minSamples: 1 } }
             - { name: reads, reads: new, gate: { approval: true } }
-`;
+`);
 
 let dbs: TestDatabases;
 let service: FulfillmentService;

@@ -22,23 +22,11 @@ import { buildRoutingDocument } from '../../src/flags/routing.js';
 import { listen, type Listening } from '../../src/ops/listen.js';
 import { createTestDatabases, runSql, type TestDatabases } from '../support/databases.js';
 import { writeTestPlan } from '../support/harness.js';
-import { startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
+import { SAMPLE_ORDERS_ENTITY_YAML, startOrdersConsumers, type OrdersConsumer } from '../support/ordersConsumers.js';
 import { runMigrate, runNode, stopProcess, type RunResult } from '../support/processes.js';
 
-const ENTITY_YAML = `  orders:
-    source: { db: legacy, table: orders, key: [id] }
-    target:
-      service: fulfillment
-      write: { method: POST, path: "/v1/orders:batchUpsert", batch: 100 }
-      read: { method: POST, path: "/v1/orders:batchGet", batch: 100 }
-    map:
-      id: id
-      status: status
-      total: { from: total_cents, as: integer }
-      email: { from: email, sensitive: true }
-    phases:
-      - verify: { recheckAfter: 2s }
-`;
+const ENTITY_YAML = SAMPLE_ORDERS_ENTITY_YAML(`      - verify: { recheckAfter: 2s }
+`);
 const CONSUMERS = ['reporting', 'support-ui', 'billing'] as const;
 const KEYS = 30;
 

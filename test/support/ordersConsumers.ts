@@ -49,3 +49,21 @@ export async function startOrdersConsumers(names: readonly string[], o: OrdersCo
   }
   return started;
 }
+
+/**
+ * The `orders` entity of the sample app's table (id, status, total_cents, email), for a test plan's
+ * `entities:`, followed by the test's own phases (YAML list items indented six spaces).
+ */
+export const SAMPLE_ORDERS_ENTITY_YAML = (phasesYaml: string): string => `  orders:
+    source: { db: legacy, table: orders, key: [id] }
+    target:
+      service: fulfillment
+      write: { method: POST, path: "/v1/orders:batchUpsert", batch: 100 }
+      read: { method: POST, path: "/v1/orders:batchGet", batch: 100 }
+    map:
+      id: id
+      status: status
+      total: { from: total_cents, as: integer }
+      email: { from: email, sensitive: true }
+    phases:
+${phasesYaml}`;
