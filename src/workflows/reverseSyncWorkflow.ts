@@ -7,7 +7,7 @@
  */
 import { condition, continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ReverseLag, ReversePosition } from '../activities/reverseSyncActivities.js';
+import type { ReverseChunkResult, ReverseLag } from '../activities/reverseSyncActivities.js';
 import { chunkActivity } from './activityOptions.js';
 import { wakeSignal } from './definitions.js';
 import { stopSyncSignal } from './syncWorkflow.js';
@@ -24,20 +24,8 @@ export interface ReverseSyncInput {
   rollAfterEvents?: number;
 }
 
-export interface ReverseSyncTotals {
-  /** Service changes written into the legacy. */
-  changes: number;
-  upserted: number;
-  deleted: number;
-  /** States Tracer itself wrote into the service, never written back. */
-  skippedOwn: number;
-  failed: number;
-  lastFailure?: string;
-  position?: ReversePosition;
-  /** Epoch ms up to which every service change is in the legacy (see ReverseChunkResult). */
-  appliedThrough?: number;
-  startedAt: number;
-}
+/** The chunks' counts summed over the run (the last chunk's position, refusal and appliedThrough), and when it started. */
+export type ReverseSyncTotals = Omit<ReverseChunkResult, 'lag'> & { startedAt: number };
 
 export type ReverseSyncState = 'running' | 'stopped';
 
