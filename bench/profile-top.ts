@@ -1,13 +1,17 @@
 /**
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): self time per function and per package or
  * project folder, largest first, as percentages of the sampled time (idle excluded).
- *   npx tsx bench/profile-top.ts <file.cpuprofile> [--top 25]
+ *   npx tsx bench/profile-top.ts <file.cpuprofile> [--top 25] [--from runChunk]
+ * `--from <function>` drops the samples before the first one with that function on its stack, so a
+ * worker's start-up (module loading, protobuf setup, the workflow bundle) does not dilute the shares of
+ * the copy itself; the bench's CPU seconds are taken after start-up too.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 interface Node {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface Profile {
@@ -16,7 +20,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, from: { type: 'string' } } });
 if (positionals.length !== 1) throw new Error('usage: profile-top.ts <file.cpuprofile> [--top N]');
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -31,10 +35,20 @@ function area(url: string): string {
   return proj ? `${proj[1]}/${proj[2]}` : url.replace(/^.*\//, '');
 }
 
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const onStack = (id: number, fn: string): boolean => {
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur)!.callFrame.functionName === fn) return true;
+  return false;
+};
+const from = values.from === undefined ? 0 : profile.samples.findIndex((id) => onStack(id, values.from!));
+if (from < 0) throw new Error(`no sample has ${values.from} on its stack`);
+
 const selfFn = new Map<string, number>();
 const selfArea = new Map<string, number>();
 let total = 0;
 profile.samples.forEach((id, i) => {
+  if (i < from) return;
   const node = byId.get(id)!;
   const dt = profile.timeDeltas[i] ?? 0;
   const { functionName, url, lineNumber } = node.callFrame;
