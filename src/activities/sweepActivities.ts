@@ -79,10 +79,13 @@ export function createSweepActivities(deps: SweepActivityDeps) {
     return { e, backfill, verify, batchSize, partitions };
   };
 
+  /** The flag a sweep checks before every page: the backfill phase's, none for verification. */
+  const flagOf = (ref: Pick<SweepRef, 'entity' | 'kind'>): string | undefined => (ref.kind === 'backfill' ? phaseOf(res.entity(ref.entity), 'backfill')?.flag : undefined);
+
   async function readFlag(ref: Pick<SweepRef, 'plan' | 'entity' | 'kind'>): Promise<{ name?: string; enabled: boolean }> {
     checkPlan(ref.plan);
-    const flag = phaseOf(res.entity(ref.entity), 'backfill')?.flag;
-    if (ref.kind !== 'backfill' || !flag) return { enabled: true };
+    const flag = flagOf(ref);
+    if (!flag) return { enabled: true };
     const value = await (await res.flags()).getFlag(flag);
     return { name: flag, enabled: value ?? false };
   }
@@ -134,9 +137,13 @@ export function createSweepActivities(deps: SweepActivityDeps) {
           start,
           deadline: Date.now() + input.maxMs,
           visitor,
-          saveCheckpoint: async (cp) => {
-            await store.saveCheckpoint(input.plan, input.entity, input.runKey, input.partition, cp);
+          // The backfill's flag is read with each checkpoint: one state-store round trip per page, not two.
+          saveCheckpoint: async (cp, checkFlag) => {
+            const flag = checkFlag ? flagOf(input) : undefined;
+            const enabled = flag === undefined ? undefined : await store.saveCheckpointReadFlag(input.plan, input.entity, input.runKey, input.partition, cp, flag);
+            if (flag === undefined) await store.saveCheckpoint(input.plan, input.entity, input.runKey, input.partition, cp);
             progressed = cp;
+            return enabled;
           },
           isEnabled: input.kind === 'backfill' ? async () => (await readFlag(input)).enabled : undefined,
           // The timer above beats every HEARTBEAT_EVERY_MS; a beat per page as well (each one crosses

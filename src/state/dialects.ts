@@ -85,6 +85,11 @@ export interface Dialect {
     replace: readonly string[],
     set?: Record<string, Expression<unknown>>,
   ): Upsert<TB>;
+  /**
+   * Whether an insert may run inside the WITH of a select, so a write and a read share one round
+   * trip (PostgreSQL); MySQL and MariaDB have no data-modifying common table expressions.
+   */
+  readonly writesInWith: boolean;
   readonly ddl: Ddl;
 }
 
@@ -133,6 +138,7 @@ export const postgres: Dialect = {
     return new Kysely<Database>({ dialect: new PgStoreDialect({ pool }) });
   },
   now: sql<Date>`now()`,
+  writesInWith: true,
   readJson: passThrough,
   keyIdentity: 'key_text',
   keyColumns: (text) => ({ key_text: text }),
@@ -215,6 +221,7 @@ export const mysql: Dialect = {
     return new Kysely<Database>({ dialect: new MysqlStoreDialect({ pool }) });
   },
   now: sql<Date>`utc_timestamp(6)`,
+  writesInWith: false,
   readJson: <T>(stored: unknown) => (stored === null ? null : JSON.parse(String(stored))) as T,
   keyIdentity: 'key_hash',
   keyColumns: (text) => ({ key_text: text, key_hash: keyHash(text) }),

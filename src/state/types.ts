@@ -71,6 +71,13 @@ export interface StateStore extends VerifyEntryStore, RoutingStore, ConsumerRepo
 
   getCheckpoint(plan: string, entity: string, runKey: string, partition: number): Promise<Checkpoint | undefined>;
   saveCheckpoint(plan: string, entity: string, runKey: string, partition: number, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * saveCheckpoint, and the plan's flag `flag` read in the same round trip where the engine allows
+   * (one statement on PostgreSQL; on MySQL the read runs beside the upsert): resolves once the
+   * checkpoint is committed, with the flag's value read no earlier than the save was asked for
+   * (false when the flag was never set, as a backfill reads it).
+   */
+  saveCheckpointReadFlag(plan: string, entity: string, runKey: string, partition: number, checkpoint: Checkpoint, flag: string): Promise<boolean>;
   clearCheckpoints(plan: string, entity: string, runKey: string): Promise<void>;
 
   /** Upsert by (plan, entity, key): attempts incremented, lastSeen updated. */

@@ -29,8 +29,13 @@ export interface ChunkOptions {
   /** Stop after the page that crosses this instant (ms since epoch). */
   deadline: number;
   visitor: Visitor;
-  saveCheckpoint(cp: Checkpoint): Promise<void>;
-  /** Checked before every page: false stops the chunk within one page. */
+  /**
+   * Saves a checkpoint. With `checkFlag` (another page follows and the chunk has `isEnabled`) it may
+   * answer the flag as read with the save, one state-store round trip for both; a boolean answer
+   * stands for `isEnabled()` before the next page, undefined (or void) leaves it to `isEnabled`.
+   */
+  saveCheckpoint(cp: Checkpoint, checkFlag: boolean): Promise<boolean | undefined | void>;
+  /** Checked before every page: false stops the chunk before the next page. */
   isEnabled?(): Promise<boolean>;
   /** Called after every page with the new checkpoint (liveness; may throw on cancellation). */
   onPage?(cp: Checkpoint): void;
@@ -48,11 +53,11 @@ export interface ChunkOutcome extends Checkpoint {
  * Runs pages from `start` until the range is exhausted, the deadline passes, or the flag turns off.
  *
  * While the visitor sends page n, the next page is already being read (one page ahead, never more,
- * so a partition holds at most two pages) and the flag is already being checked; neither waits for
- * the other. What stays in order is what bounds a crash: page n+1 is handed to the visitor only
- * after page n's checkpoint is saved, so a worker killed at any moment re-sends at most the one
- * page in flight. A flag turned off while page n is sent may let page n+1 go out (its check was
- * already under way), never page n+2.
+ * so a partition holds at most two pages). What stays in order is what bounds a crash: page n+1 is
+ * handed to the visitor only after page n's checkpoint is saved, so a worker killed at any moment
+ * re-sends at most the one page in flight. The flag before page n+1 is read with page n's checkpoint
+ * (`saveCheckpoint(cp, true)`), or by `isEnabled` when the save does not answer it: either way after
+ * page n was sent, so a flag turned off while page n is sent stops the chunk before page n+1.
  */
 export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
   let cp: Checkpoint = { ...opts.start };
@@ -79,17 +84,14 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
     const page = await next;
     if (page.rows.length === 0 || !page.last) {
       cp = { ...cp, done: true };
-      await opts.saveCheckpoint(cp);
+      await opts.saveCheckpoint(cp, false);
       opts.onPage?.(cp);
       return { ...cp, flagOff: false };
     }
     const last: KeyTuple = page.last;
     const more = page.rows.length >= opts.batchSize;
-    // The next page and the flag, while this page is visited.
-    if (more) {
-      next = read(last);
-      enabled = check();
-    }
+    // The next page, while this page is visited.
+    if (more) next = read(last);
     const rows = opts.sample ? page.rows.filter(opts.sample) : page.rows;
     const outcome = rows.length > 0 ? await opts.visitor.visit(rows) : { failures: 0, mismatches: 0 };
     cp = {
@@ -99,9 +101,10 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
       done: !more,
       mismatches: (cp.mismatches ?? 0) + outcome.mismatches,
     };
-    await opts.saveCheckpoint(cp);
+    const flag = await opts.saveCheckpoint(cp, more && opts.isEnabled !== undefined);
     opts.onPage?.(cp);
     if (cp.done) return { ...cp, flagOff: false };
+    enabled = typeof flag === 'boolean' ? Promise.resolve(flag) : check();
     if (Date.now() >= opts.deadline) return { ...cp, flagOff: false };
   }
 }

@@ -327,6 +327,30 @@ describe.each([
       expect(await store.getCheckpoint(plan, 'orders', 'verify/r9', 0)).toEqual({ cursor: ['x'], rowsDone: 10, failures: 0, mismatches: 4, done: false });
     });
 
+    it('Given saves that read flags, some at the same time, when they resolve, then each checkpoint is stored and each answer is its own flag as set, off when never set', async () => {
+      const other = `${plan}-other`;
+      await store.setFlag(plan, 'cp.on', true, 'alice');
+      await store.setFlag(plan, 'cp.off', false, 'alice');
+      await store.setFlag(other, 'cp.off', true, 'bob');
+      // Started together, so the later ones go in one grouped round (one statement on PostgreSQL).
+      const answers = await Promise.all([
+        store.saveCheckpointReadFlag(plan, 'flagged', 'backfill', 0, { cursor: [1], rowsDone: 1, failures: 0, done: false }, 'cp.on'),
+        store.saveCheckpointReadFlag(plan, 'flagged', 'backfill', 1, { cursor: [2], rowsDone: 2, failures: 0, done: false }, 'cp.off'),
+        store.saveCheckpointReadFlag(other, 'flagged', 'backfill', 2, { cursor: [3], rowsDone: 3, failures: 1, done: false }, 'cp.off'),
+        store.saveCheckpointReadFlag(plan, 'flagged', 'backfill', 3, { cursor: [4], rowsDone: 4, failures: 0, done: true }, 'cp.never-set'),
+        store.saveCheckpoint(plan, 'flagged', 'backfill', 4, { cursor: [5], rowsDone: 5, failures: 0, done: false }),
+      ]);
+      expect(answers).toEqual([true, false, true, false, undefined]);
+      expect(await store.getCheckpoint(plan, 'flagged', 'backfill', 1)).toEqual({ cursor: [2], rowsDone: 2, failures: 0, done: false });
+      expect(await store.getCheckpoint(other, 'flagged', 'backfill', 2)).toEqual({ cursor: [3], rowsDone: 3, failures: 1, done: false });
+      expect(await store.getCheckpoint(plan, 'flagged', 'backfill', 3)).toEqual({ cursor: [4], rowsDone: 4, failures: 0, done: true });
+      expect(await store.getCheckpoint(plan, 'flagged', 'backfill', 4)).toMatchObject({ cursor: [5] });
+      // A flag changed between two saves is read anew by the second.
+      await store.setFlag(plan, 'cp.on', false, 'bob', 'stop');
+      expect(await store.saveCheckpointReadFlag(plan, 'flagged', 'backfill', 0, { cursor: [6], rowsDone: 6, failures: 0, done: false }, 'cp.on')).toBe(false);
+      expect(await store.getCheckpoint(plan, 'flagged', 'backfill', 0)).toMatchObject({ cursor: [6], rowsDone: 6 });
+    });
+
     it('Given checkpoints of two runs, when one run is cleared, then only that run loses its checkpoints', async () => {
       await store.saveCheckpoint(plan, 'items', 'backfill', 0, { cursor: [1], rowsDone: 1, failures: 0, done: false });
       await store.saveCheckpoint(plan, 'items', 'backfill', 1, { cursor: [2], rowsDone: 1, failures: 0, done: false });
