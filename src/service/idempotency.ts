@@ -30,12 +30,28 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * canonical() of the values a batch is made of, without a JSON.stringify call for a number or a
+ * one-part key (the same text: a finite number's JSON is its String(); a key part is never NaN).
+ * A 500-item page cost a backfill worker about 1 ms in canonical() alone, as much as its JSON body.
+ */
+function canonicalPart(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : canonical(value);
+}
+function canonicalKey(key: unknown): string {
+  if (Array.isArray(key) && key.length === 1) {
+    const v: unknown = key[0];
+    if (typeof v === 'number' || typeof v === 'string') return `[${canonicalPart(v)}]`;
+  }
+  return canonical(key);
+}
+
+/**
  * A stable key (64 hex chars of sha256) for writing these items, in this order, of this entity:
  * the hash of `entity`, then per item a line break, its key, `@` and its version, all canonical.
  * The text is hashed in one call (one per item cost a backfill worker a few percent of its CPU).
  */
 export function idempotencyKey(entity: string, items: readonly { key: unknown; version?: unknown }[]): string {
   let text = canonical(entity);
-  for (const it of items) text += `\n${canonical(it.key)}@${canonical(it.version)}`;
+  for (const it of items) text += `\n${canonicalKey(it.key)}@${canonicalPart(it.version)}`;
   return createHash('sha256').update(text).digest('hex');
 }

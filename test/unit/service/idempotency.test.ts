@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { idempotencyKey } from '../../../src/service/idempotency.js';
 
 describe('idempotencyKey', () => {
@@ -22,6 +23,25 @@ describe('idempotencyKey', () => {
   it('Given a Date version, when derived, then it equals the key of its ISO string', () => {
     const d = new Date('2025-01-01T00:00:00Z');
     expect(idempotencyKey('orders', [{ key: { id: 1 }, version: d }])).toBe(idempotencyKey('orders', [{ key: { id: 1 }, version: d.toISOString() }]));
+  });
+
+  it('Given a batch of one-part, two-part and object keys with string, number, missing and Date versions, when derived, then the key is the sha256 of the text written out by hand', () => {
+    const text = [
+      '"orders"',
+      '[42]@"2024-01-02T03:04:05.123456Z"',
+      '["a\\"b"]@7.5',
+      '[1,"x"]@null',
+      '{"a":1,"b":[2]}@"2024-01-01T00:00:00.000Z"',
+      '[0]@"v\\n"', // JSON writes -0 as 0
+    ].join('\n');
+    const items = [
+      { key: [42], version: '2024-01-02T03:04:05.123456Z' },
+      { key: ['a"b'], version: 7.5 },
+      { key: [1, 'x'] },
+      { key: { b: [2], a: 1 }, version: new Date('2024-01-01T00:00:00Z') },
+      { key: [-0], version: 'v\n' },
+    ];
+    expect(idempotencyKey('orders', items)).toBe(createHash('sha256').update(text).digest('hex'));
   });
 
   it('Given any batch, when derived, then the key is 64 hex characters', () => {
