@@ -163,6 +163,13 @@ describe('timestamp cast', () => {
     expect(castTimestamp('2024-01-02T03:04:05.120000Z')).toBe('2024-01-02T03:04:05.120Z');
     expect(castTimestamp('2024-02-29T23:59:59.000001Z')).toBe('2024-02-29T23:59:59.000001Z');
     expect(castTimestamp('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+    // Already in the cast's own form, or one trailing zero away from it.
+    expect(castTimestamp('2024-01-02T03:04:05.123Z')).toBe('2024-01-02T03:04:05.123Z');
+    expect(castTimestamp('2024-01-02T03:04:05.000Z')).toBe('2024-01-02T03:04:05.000Z');
+    expect(castTimestamp('2024-01-02T03:04:05.1230Z')).toBe('2024-01-02T03:04:05.123Z');
+    expect(castTimestamp('2024-01-02T03:04:05.12340Z')).toBe('2024-01-02T03:04:05.1234Z');
+    expect(castTimestamp('2024-01-02T03:04:05.12Z')).toBe('2024-01-02T03:04:05.120Z');
+    expect(castTimestamp('2024-01-02T03:04:05.123')).toBe('2024-01-02T03:04:05.123Z');
   });
 
   it('given impossible dates and times in the ISO form the sources hand over, when cast, then it fails', () => {

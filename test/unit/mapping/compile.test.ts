@@ -14,6 +14,20 @@ function mappingError(fn: () => unknown): MappingError {
 }
 
 describe('compileMapping: fields', () => {
+  it('given target and column names with quotes, backslashes and line breaks, when a row is mapped, then each lands under its own name in map order', () => {
+    const m = compileMapping(entity({ id: 'id', 'say "hi"': 'col "q"', 'back\\slash': 'a\\b', 'two\nlines': { from: 'x\ny', as: 'integer' }, 'c]${1}': { const: 'k' } }));
+    const item = m.map({ id: 1, 'col "q"': 'quoted', 'a\\b': 'slashed', 'x\ny': '7' });
+    expect(item).toEqual({ id: 1, 'say "hi"': 'quoted', 'back\\slash': 'slashed', 'two\nlines': 7, 'c]${1}': 'k' });
+    expect(Object.keys(item)).toEqual(['id', 'say "hi"', 'back\\slash', 'two\nlines', 'c]${1}']);
+  });
+
+  it('given a flat map whose third field fails, when the row is mapped, then the error names that field', () => {
+    const m = compileMapping(entity({ id: 'id', name: 'name', total: { from: 'total', as: 'integer' }, note: 'note' }));
+    const e = mappingError(() => m.map({ id: 4, name: 'n', total: '1.5', note: 'x' }));
+    expect(e.field).toBe('total');
+    expect(e.message).toContain('field "total" (as integer)');
+  });
+
   it('given a string entry, when a row is mapped, then the column is renamed', () => {
     const m = compileMapping(entity({ id: 'id', customerId: 'customer_id' }));
     expect(m.map({ id: 1, customer_id: 7, other: 'x' })).toEqual({ id: 1, customerId: 7 });
