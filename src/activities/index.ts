@@ -5,6 +5,7 @@ import { createSyncActivities } from './syncActivities.js';
 import { createCutoverActivities } from './cutoverActivities.js';
 import { createWriteSwitchActivities } from './writeSwitchActivities.js';
 import { createReverseSyncActivities } from './reverseSyncActivities.js';
+import { createLifecycleActivities } from './lifecycleActivities.js';
 import { createReversePath } from '../sync/reversePath.js';
 import { withFailureMapping } from './failureMapping.js';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCutoverActivities(deps),
     ...createWriteSwitchActivities({ ...deps, reversePath: createReversePath(deps.resources) }),
     ...createReverseSyncActivities(deps),
+    ...createLifecycleActivities(deps),
   });
 }
 

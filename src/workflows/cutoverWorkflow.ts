@@ -15,7 +15,7 @@
  *
  * Deterministic: all I/O is in activities; the state is carried across continue-as-new.
  */
-import { ApplicationFailure, ActivityFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ActivityFailure, ChildWorkflowFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RoutingInForce } from '../activities/cutoverActivities.js';
 import { describeRoute, type ReadRoute } from '../flags/routing.js';
@@ -120,7 +120,7 @@ export const abortCutoverUpdate = defineUpdate<CutoverProgress, [AbortArgs]>('ab
 /** Ends a complete cutover (retire sends it once it has retired the legacy). */
 export const endCutoverSignal = defineSignal('endCutover');
 
-const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence } = proxyActivities<Activities>(shortActivity(['RoutingConflictError']));
+const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence, cutoverDependencyWaits } = proxyActivities<Activities>(shortActivity(['RoutingConflictError']));
 
 const POLL_MS = 10_000;
 const HISTORY_EVENTS_BEFORE_ROLL = 4_000;
@@ -379,6 +379,16 @@ export async function cutoverWorkflow(input: CutoverInput): Promise<CutoverProgr
         if (!next) {
           s.step = 'complete';
           continue;
+        }
+        // dependsOn: a stage is published only once every dependency reached it (the patch keeps
+        // runs recorded before this rule replaying).
+        if (patched('cutover-stage-waits-for-dependencies')) {
+          const held = await cutoverDependencyWaits({ plan, entity, stage: next.name });
+          if (held.length > 0) {
+            s.waitingFor = held;
+            await wait(pollMs);
+            continue;
+          }
         }
         s.gate = undefined;
         s.ackedAt = undefined;

@@ -5,3 +5,4 @@ export { syncWorkflow } from './syncWorkflow.js';
 export { cutoverWorkflow } from './cutoverWorkflow.js';
 export { writeSwitchWorkflow } from './writeSwitchWorkflow.js';
 export { reverseSyncWorkflow } from './reverseSyncWorkflow.js';
+export { lifecycleWorkflow } from './lifecycleWorkflow.js';

@@ -1,6 +1,6 @@
 /**
  * Recorded workflow histories, the replay fixtures under test/fixtures/workflow-histories.
- * `RECORD_WORKFLOW_HISTORIES=1 npx vitest run test/workflows/sweep-workflow.test.ts test/workflows/sync-workflow.test.ts test/workflows/verify-workflow.test.ts test/workflows/cutover-workflow.test.ts test/workflows/write-switch-workflow.test.ts test/workflows/reverse-sync-workflow.test.ts`
+ * `RECORD_WORKFLOW_HISTORIES=1 npx vitest run test/workflows/sweep-workflow.test.ts test/workflows/sync-workflow.test.ts test/workflows/verify-workflow.test.ts test/workflows/cutover-workflow.test.ts test/workflows/write-switch-workflow.test.ts test/workflows/reverse-sync-workflow.test.ts test/workflows/lifecycle-workflow.test.ts`
  * records them again; do that only for a new scenario, never to make a replay pass (docs/architecture.md, "Changing a workflow").
  *
  * Stored as the proto classes' own object form (toObject/fromObject of @temporalio/proto) rather

@@ -48,6 +48,8 @@ interface World {
   extra: Partial<GateEvidence>;
   switches: WriteSwitchInput[];
   switchResult: (input: WriteSwitchInput) => WriteSwitchResult;
+  /** What a dependency's cutover holds a stage up for (default nothing). */
+  dependencyWaits: (stage: string) => string[];
 }
 
 function world(): World {
@@ -60,6 +62,7 @@ function world(): World {
     switches: [],
     // The switch fences (epoch + 1) and switches (epoch + 2).
     switchResult: (i) => ({ outcome: 'switched', epoch: i.epoch + 2, steps: [] }),
+    dependencyWaits: () => [],
   };
   return w;
 }
@@ -73,6 +76,7 @@ function activities(w: World, phase: CutoverPhase = READS_THEN_WRITES) {
       w.published.push(i);
       return { epoch: i.epoch, publishedAt: Date.now() };
     }),
+    cutoverDependencyWaits: recorder<CutoverRef & { stage: string }, string[]>((i) => w.dependencyWaits(i.stage)),
     gatherCutoverEvidence: recorder<GatherEvidenceInput, GateEvidence>((i) => {
       const consumers: Record<string, ConsumerEvidence> = {};
       for (const c of i.consumers) {
@@ -167,6 +171,27 @@ describe('cutover workflow with mocked activities', () => {
     expect(done.stages.map((s) => s.state)).toEqual(['done', 'done', 'done']);
     expect(done.events.map((e) => e.text)).toContain('approved stage reads at epoch 2 by alice: dashboards fine');
     await recordHistory(h, 'cutover-stages');
+    await h.terminate();
+  });
+
+  it('Given a dependency that has not reached stage reads, when shadow passes, then reads is not published and the cutover names the dependency; once it reached reads, reads is published', async () => {
+    const w = world();
+    let customersAt = 'shadow';
+    w.dependencyWaits = (stage) => (stage === 'reads' && customersAt !== 'reads' ? [`customers to reach stage reads first (customers is at acks of stage ${customersAt})`] : []);
+    const acts = activities(w);
+    mock = await startMockWorker(acts);
+    const h = await start(mock, 'depends');
+
+    const held = await until(h, (p) => p.waitingFor.some((x) => x.startsWith('customers')) && acts.cutoverDependencyWaits.calls.length >= 3);
+    expect(held.waitingFor).toEqual(['customers to reach stage reads first (customers is at acks of stage shadow)']);
+    expect(held.stage).toBe('shadow');
+    expect(w.published.map((p) => p.reason)).toEqual(['stage shadow published']);
+    expect(acts.cutoverDependencyWaits.calls.map((c) => c.stage)).toContain('shadow');
+
+    customersAt = 'reads';
+    const approval = await until(h, (p) => p.step === 'approval');
+    expect(approval.stage).toBe('reads');
+    expect(w.published.map((p) => p.reason)).toEqual(['stage shadow published', 'stage reads published']);
     await h.terminate();
   });
 

@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 
 describe('recorded workflow histories', () => {
-  it('Given the fixtures, when listed, then the cutover, reverse sync, sweep, sync, verify and write switch scenarios are all there', () => {
-    expect(historyFixtures()).toEqual(['cutover-continue-as-new', 'cutover-stages', 'reverse-sync-stop', 'sweep-auth-pause', 'sweep-continue-as-new', 'sweep-flag-pause', 'sync-continue-as-new', 'sync-flag-pause', 'verify-recheck-rounds', 'write-switch-forward', 'write-switch-rollback']);
+  it('Given the fixtures, when listed, then the cutover, lifecycle run, reverse sync, sweep, sync, verify and write switch scenarios are all there', () => {
+    expect(historyFixtures()).toEqual(['cutover-continue-as-new', 'cutover-stages', 'lifecycle-run', 'reverse-sync-stop', 'sweep-auth-pause', 'sweep-continue-as-new', 'sweep-flag-pause', 'sync-continue-as-new', 'sync-flag-pause', 'verify-recheck-rounds', 'write-switch-forward', 'write-switch-rollback']);
   });
 
   it.each(historyFixtures())('Given the recorded history %s, when today’s workflows replay it, then they make the same decisions', async (name) => {
