@@ -188,6 +188,20 @@ export interface EntityStatus {
   cutover?: CutoverStatus;
   /** Reverse sync (service → legacy), once the write switch started it. */
   reverseSync?: ReverseSyncStatus;
+  /** The entity's `migrate run`, once one started. */
+  run?: RunStatus;
+}
+
+/** Where an entity's `migrate run` stands, as `migrate status`, the dashboard and `migrate plan` show it. */
+export interface RunStatus {
+  /** The run step it is at (capture, backfill, sync, verify, cutover, retire), `done`, or `ended` (the run workflow closed early). */
+  step: string;
+  state: 'working' | 'waiting' | 'paused' | 'done';
+  /** Steps already done, in order. */
+  done: string[];
+  waitingFor: string[];
+  /** The command that moves it on, when a person must act. */
+  next?: string;
 }
 
 /** Where an entity's reverse sync stands, as `migrate status` and `migrate sync` show it. */

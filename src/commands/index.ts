@@ -15,8 +15,9 @@ import local from './local.js';
 import consumer from './consumer.js';
 import cutover from './cutover.js';
 import retire from './retire.js';
+import run from './run.js';
 
 /** A command file's default export: adds its subcommand to the program and returns it. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => Command;
 
-export const commands: RegisterCommand[] = [plan, status, backfill, sync, verify, cutover, retire, worker, failures, retry, flags, consumer, audit, local];
+export const commands: RegisterCommand[] = [plan, run, status, backfill, sync, verify, cutover, retire, worker, failures, retry, flags, consumer, audit, local];

@@ -14,8 +14,8 @@ export interface RunStep {
   does: string;
 }
 
-/** The entity's run steps, in the order the run takes them. */
-export function runSteps(name: string, e: Entity): RunStep[] {
+/** The entity's run steps, in the order the run takes them; `entities` (the plan's) lets the cutover step name the dependencies it waits for. */
+export function runSteps(name: string, e: Entity, entities: Record<string, Entity> = {}): RunStep[] {
   const steps: RunStep[] = [];
   const sync = phaseOf(e, 'sync');
   const backfill = phaseOf(e, 'backfill');
@@ -29,9 +29,27 @@ export function runSteps(name: string, e: Entity): RunStep[] {
   if (sync) steps.push({ name: 'sync', does: `turn flag ${sync.flag} on and start forward sync (kept running until retire)` });
   if (verify) steps.push({ name: 'verify', does: `verify ${name}; stop for a person when it does not pass (skipped when a passing verification finished after the backfill)` });
   if (cutover) {
-    const deps = e.dependsOn.length ? `; each stage waits until ${e.dependsOn.join(', ')} reached it` : '';
+    // Only dependencies with a cutover of their own hold a stage up (src/activities/lifecycleActivities.ts).
+    const holding = e.dependsOn.filter((d) => entities[d] && phaseOf(entities[d], 'cutover'));
+    const deps = holding.length ? `; each stage waits until ${holding.join(', ')} reached it` : '';
     steps.push({ name: 'cutover', does: `start the cutover (${cutover.stages.map((s) => s.name).join(' → ')}) and follow it; its approvals are given with \`migrate cutover --approve\`${deps}` });
     steps.push({ name: 'retire', does: `wait for \`migrate retire --entity ${name}\` (the approval to retire: it shows its steps and asks)` });
   }
   return steps;
+}
+
+/**
+ * Every command the run names as what moves it on (its `next`), for the entity: whole commands the
+ * CLI accepts (test/unit/cli/hints.test.ts parses each).
+ */
+export function runCommands(entity: string) {
+  return {
+    /** Wakes the run: a paused step is tried again, a verification that did not pass is run anew. */
+    again: `migrate run --entity ${entity}`,
+    followBackfill: `migrate backfill --entity ${entity}`,
+    followVerify: 'migrate status --watch',
+    repair: `migrate verify --entity ${entity} --repair`,
+    cutover: `migrate cutover --entity ${entity}`,
+    retire: `migrate retire --entity ${entity}`,
+  };
 }

@@ -2,7 +2,7 @@
  * One frame of the whole plan for `migrate status` and `migrate plan`: each entity's backfill
  * progress (from Temporal), latest verification (from the state store), phase and next command.
  */
-import type { CutoverStatus, DashboardSnapshot, EntityPhase, EntityStatus, ReverseSyncStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
+import type { CutoverStatus, DashboardSnapshot, EntityPhase, EntityStatus, ReverseSyncStatus, RunStatus, SweepProgress, SyncStatus, VerificationSummary } from '../progress.js';
 import { topologicalOrder } from '../plan/meaning.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { backfillWorkflowId } from '../workflows/definitions.js';
@@ -76,6 +76,7 @@ export interface StatusSources {
   syncStatus?(session: Session, entity: string): Promise<SyncStatus | undefined>;
   cutoverStatus?(session: Session, entity: string): Promise<CutoverStatus | undefined>;
   reverseSyncStatus?(session: Session, entity: string): Promise<ReverseSyncStatus | undefined>;
+  runStatus?(session: Session, entity: string): Promise<RunStatus | undefined>;
 }
 
 /**
@@ -87,17 +88,20 @@ export async function collectStatus(session: Session, sources: StatusSources = {
   const { plan } = session.loaded;
   const entities = await Promise.all(
     topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
-      const [backfill, verify, lastVerification, sync, cutover, reverseSync] = await Promise.all([
+      const [backfill, verify, lastVerification, sync, cutover, reverseSync, run] = await Promise.all([
         backfillProgress(session, name),
         sources.verifyProgress?.(session, name),
         sources.lastVerification?.(session, name),
         sources.syncStatus?.(session, name),
         sources.cutoverStatus?.(session, name),
         sources.reverseSyncStatus?.(session, name),
+        sources.runStatus?.(session, name),
       ]);
       const swept = entityPhase(backfill, verify, lastVerification);
       // A complete cutover is the entity's phase; a running one shows beside the sweeps' phase.
-      const phase: EntityPhase = cutover?.step === 'complete' ? 'cut-over' : swept;
+      // A run that went through retire is the last word; a complete cutover is the entity's phase;
+      // a running one shows beside the sweeps' phase.
+      const phase: EntityPhase = run?.state === 'done' && run.done.includes('retire') ? 'retired' : cutover?.step === 'complete' ? 'cut-over' : swept;
       const hasCutover = plan.entities[name]!.phases.some((p) => 'cutover' in p);
       const next = (hasCutover && swept !== 'verifying' ? cutoverCommand(name, phase, cutover) : undefined) ?? nextCommand(name, phase, lastVerification);
       return {
@@ -112,6 +116,7 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         ...(sync ? { sync } : {}),
         ...(cutover ? { cutover } : {}),
         ...(reverseSync ? { reverseSync } : {}),
+        ...(run ? { run } : {}),
       };
     }),
   );

@@ -5,13 +5,15 @@ import { secrets } from '../secrets.js';
 import { verifyWorkflowId } from '../workflows/definitions.js';
 import type { Session } from './session.js';
 import { phaseOf } from '../plan/schema.js';
-import type { CutoverStatus, ReverseSyncStatus, SyncStatus } from '../progress.js';
+import type { CutoverStatus, ReverseSyncStatus, RunStatus, SyncStatus } from '../progress.js';
 import { reverseSyncProgress } from './reverseSync.js';
 import type { ReverseSyncProgress } from '../workflows/reverseSyncWorkflow.js';
 import { syncCommand, type StatusSources } from './status.js';
 import { captureReport, syncProgress } from './sync.js';
 import { verifyProgress } from './verifyRuns.js';
 import { cutoverProgress } from './cutover.js';
+import { runProgress } from './run.js';
+import type { RunProgress } from '../workflows/lifecycleWorkflow.js';
 
 /** How long a status read may wait for the state store. */
 export const STATE_STORE_DEADLINE_MS = 5_000;
@@ -117,9 +119,20 @@ export function statusSources(): StatusSources {
       const p = await reverseSyncProgress(session, entity);
       return p ? reverseSyncStatusOf(p) : undefined;
     },
+    async runStatus(session, entity) {
+      const p = await runProgress(session, entity);
+      return p ? runStatusOf(p) : undefined;
+    },
     async lastVerification(session, entity) {
       const stored = await stateStoreCall(async () => (await session.resources.stateStore()).latestReport<VerificationReport>(session.loaded.plan.name, entity));
       return stored ? summaryOf(stored.id, stored.report) : undefined;
     },
   };
+}
+
+/** The status model's form of a run's progress. */
+export function runStatusOf(p: RunProgress): RunStatus {
+  const r: RunStatus = { step: p.step, state: p.state, done: p.steps.filter((s) => s.state === 'done').map((s) => s.name), waitingFor: p.waitingFor };
+  if (p.next !== undefined) r.next = p.next;
+  return r;
 }

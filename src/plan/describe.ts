@@ -2,7 +2,8 @@
  * What `migrate plan` shows, as data first (the stable `--json` document, docs/plan-file.md) and
  * then as text: each entity in dependency order, its phases, its state and the next command.
  */
-import type { CutoverStatus, EntityPhase, EntityStatus, SyncStatus } from '../progress.js';
+import type { CutoverStatus, EntityPhase, EntityStatus, RunStatus, SyncStatus } from '../progress.js';
+import { runSteps, type RunStepName } from '../lifecycle/runSteps.js';
 import { displayUrl } from '../secrets.js';
 import { topologicalOrder } from './meaning.js';
 import { invertibility, type NotInvertible } from '../mapping/invert.js';
@@ -55,6 +56,20 @@ export interface EntityDescription {
   sync?: SyncStatus;
   /** Where the entity's cutover stands, once it started and the live state was read. */
   cutover?: CutoverStatus;
+  /** What `migrate run` would do next for this entity (absent when its state is unknown). */
+  run?: RunPreview;
+}
+
+/** What `migrate run --entity E` would do next, step by step (terraform-style), or where the live run is. */
+export interface RunPreview {
+  /** The command that starts (or attaches to) the entity's run. */
+  command: string;
+  /** The live run, when one was started. */
+  live?: RunStatus;
+  /** done: nothing left to do there; next: what the run does first; then: after it. Absent states: unknown. */
+  steps: { name: RunStepName; does: string; state: 'done' | 'next' | 'then' }[];
+  /** What the next step waits for first (dependencies), in words. */
+  waitingFor: string[];
 }
 
 /** The `migrate plan --json` document (stable; see docs/plan-file.md). */
@@ -91,6 +106,7 @@ export function describePlan(plan: Plan, statusByEntity: Record<string, EntitySt
         ...reverseOf(e),
         ...(status?.sync ? { sync: status.sync } : {}),
         ...(status?.cutover ? { cutover: status.cutover } : {}),
+        ...(stateOf(name) === 'unknown' ? {} : { run: runPreview(plan, name, e, status, stateOf) }),
       };
     }),
   };
@@ -240,6 +256,37 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
   return out;
 }
 
+/**
+ * What `migrate run` would do for the entity: each run step (src/lifecycle/runSteps.ts) marked done
+ * from the live state — or from the live run, when one runs — the first other one next.
+ */
+function runPreview(plan: Plan, name: string, e: Entity, status: EntityStatus | undefined, stateOf: (n: string) => EntityPhase): RunPreview {
+  const state = stateOf(name);
+  const live = status?.run;
+  const doneNow: Record<RunStepName, boolean> = {
+    capture: status?.sync?.captureInstalled === true,
+    backfill: RANK[state] >= RANK.backfilled,
+    sync: status?.sync?.state === 'running',
+    verify: RANK[state] >= RANK.verified,
+    cutover: status?.cutover?.step === 'complete' || RANK[state] >= RANK['cut-over'],
+    retire: state === 'retired',
+  };
+  let nextSeen = false;
+  const steps = runSteps(name, e, plan.entities).map((s) => {
+    const done = live ? live.done.includes(s.name) : doneNow[s.name];
+    const st: 'done' | 'next' | 'then' = done ? 'done' : nextSeen ? 'then' : 'next';
+    if (st === 'next') nextSeen = true;
+    return { name: s.name, does: s.does, state: st };
+  });
+  const next = steps.find((s) => s.state === 'next')?.name;
+  const waitingFor = live
+    ? [...live.waitingFor]
+    : next === 'backfill' || (next === 'capture' && steps.some((s) => s.name === 'backfill'))
+      ? e.dependsOn.filter((d) => RANK[stateOf(d)] < RANK.backfilled).map((d) => `${d} to be backfilled`)
+      : [];
+  return { command: `migrate run --entity ${name}`, ...(live ? { live } : {}), steps, waitingFor };
+}
+
 /** The text `migrate plan` prints: a header, then one block per entity in dependency order. */
 /**
  * `syncLine` words an entity's live sync state; the caller passes the status view's (src/ui), so
@@ -271,7 +318,26 @@ export function renderPlanText(doc: PlanDescription, opts: { syncLine?: (sync: S
     const wait = e.next.waitingFor.length ? `   (once ${e.next.waitingFor.join(', ')} ${e.next.waitingFor.length === 1 ? 'is' : 'are'} backfilled)` : '';
     const none = e.state === 'unknown' ? e.next.reason : `nothing: ${e.next.reason}`;
     lines.push(`   next   ${e.next.command ?? none}${wait}`);
+    if (e.run) lines.push(...runPreviewLines(e.run));
   }
+  return lines;
+}
+
+/** The `run` block of `migrate plan`: the live run's place, or what `migrate run` would do, step by step. */
+export function runPreviewLines(r: RunPreview): string[] {
+  const lines: string[] = [];
+  if (r.live) {
+    const where = r.live.state === 'done' ? 'done' : r.live.step === 'ended' ? 'ended' : `at ${r.live.step}${r.live.state === 'paused' ? ' (paused)' : ''}`;
+    lines.push(`   run    running: ${where}${r.live.next ? ` · next: ${r.live.next}` : ''}`);
+  } else if (r.steps.every((s) => s.state === 'done')) {
+    lines.push(`   run    nothing left for \`${r.command}\` to do`);
+  } else {
+    lines.push(`   run    \`${r.command}\` would:`);
+  }
+  if (!r.live || r.live.state !== 'done') {
+    for (const s of r.steps) lines.push(`            ${s.state.padEnd(5)} ${s.name.padEnd(9)}${s.state === 'done' ? '' : ` ${s.does}`}`.trimEnd());
+  }
+  for (const w of r.waitingFor) lines.push(`            waits for ${w}`);
   return lines;
 }
 

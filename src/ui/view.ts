@@ -9,6 +9,7 @@ import {
   type EntityPhase,
   type EntityStatus,
   type ReverseSyncStatus,
+  type RunStatus,
   type StallInfo,
   type SweepProgress,
   type SyncStatus,
@@ -60,6 +61,8 @@ export interface EntityView {
   reverseSync?: ToneText;
   /** "cutover stage shadow (1/4) · epoch 3 · acks · reads billing shadow, reporting shadow · writes legacy · waiting for: …". */
   cutover?: ToneText;
+  /** "run at cutover · waiting for: …" (an entity driven by `migrate run`). */
+  run?: ToneText;
   workflowUrl?: string;
   next?: string;
 }
@@ -266,6 +269,14 @@ export function viewCutover(c: CutoverStatus): ToneText {
   return { text: parts.join(' · '), tone };
 }
 
+/** One line for an entity's `migrate run`: the step it is at, and what it waits for. */
+export function viewRun(r: RunStatus): ToneText {
+  if (r.state === 'done') return { text: 'run done', tone: 'ok' };
+  const parts = [r.step === 'ended' ? 'run ended' : `run at ${clean(r.step)}${r.state === 'paused' ? ' (paused)' : ''}`];
+  if (r.waitingFor.length) parts.push(`waiting for: ${r.waitingFor.map(clean).join('; ')}`);
+  return { text: parts.join(' · '), tone: r.state === 'paused' || r.step === 'ended' ? 'warn' : r.state === 'waiting' ? 'normal' : 'active' };
+}
+
 /** Display form of one entity: phase, its active sweep, why it waits or stopped, what to run next. */
 export function viewEntity(status: EntityStatus): EntityView {
   const sweep = activeSweep(status);
@@ -295,6 +306,7 @@ export function viewEntity(status: EntityStatus): EntityView {
   if (status.sync) view.sync = viewSync(status.sync);
   if (status.cutover) view.cutover = viewCutover(status.cutover);
   if (status.reverseSync) view.reverseSync = viewReverseSync(status.reverseSync);
+  if (status.run) view.run = viewRun(status.run);
   if (status.workflowUrl) view.workflowUrl = clean(status.workflowUrl);
   if (status.next) view.next = clean(status.next);
   return view;

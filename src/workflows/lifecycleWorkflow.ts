@@ -28,7 +28,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import type { RunStepName } from '../lifecycle/runSteps.js';
+import { runCommands, type RunStepName } from '../lifecycle/runSteps.js';
 import { shortActivity } from './activityOptions.js';
 import { backfillWorkflowId, verifyWorkflowId, wakeSignal, type SweepInput } from './definitions.js';
 import { cutoverWorkflowId } from './cutoverDefinitions.js';
@@ -65,6 +65,8 @@ export interface RunState {
   paused?: { reason: string; at: number };
   waitingFor: string[];
   next?: string;
+  /** What it waits for needs a person (an approval, a repair, a decision), not just time or another run. */
+  person?: boolean;
   syncPollMs: number;
   /** The verification run this run started and that did not pass: not started again until woken. */
   verifyNotPassed?: string;
@@ -76,13 +78,15 @@ export interface RunState {
 export interface RunProgress {
   workflowId: string;
   entity: string;
-  /** The step it is at, or `done`. */
-  step: RunStepName | 'done';
+  /** The step it is at, `done`, or `ended` (the run workflow closed without finishing: failed or terminated). */
+  step: RunStepName | 'done' | 'ended';
   state: 'working' | 'waiting' | 'paused' | 'done';
   steps: RunState['steps'];
   waitingFor: string[];
-  /** The command that moves it on (one the CLI accepts), when a person must act. */
+  /** The command that moves it on (one the CLI accepts), or follows what it waits for. */
   next?: string;
+  /** True when only a person can move it on (`next` says how); false while it waits for time or another run. */
+  needsPerson: boolean;
   paused?: RunState['paused'];
   events: RunEvent[];
   updatedAt: number;
@@ -129,7 +133,8 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
   const progress = (): RunProgress => {
     const step = s.steps[s.index]?.name ?? 'done';
     const state = step === 'done' ? 'done' : s.paused ? 'paused' : s.waitingFor.length > 0 ? 'waiting' : 'working';
-    const out: RunProgress = { workflowId: workflowInfo().workflowId, entity, step, state, steps: s.steps.map((x) => ({ ...x })), waitingFor: [...s.waitingFor], events: [...s.events], updatedAt: Date.now() };
+    const needsPerson = step !== 'done' && (s.paused !== undefined || s.person === true);
+    const out: RunProgress = { workflowId: workflowInfo().workflowId, entity, step, state, steps: s.steps.map((x) => ({ ...x })), waitingFor: [...s.waitingFor], needsPerson, events: [...s.events], updatedAt: Date.now() };
     if (s.next !== undefined) out.next = s.next;
     if (s.paused) out.paused = s.paused;
     return out;
@@ -138,12 +143,14 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
   setHandler(wakeSignal, () => void (woken = true));
 
   const ref = { plan, entity };
-  const waiting = (what: string[], next?: string): StepOutcome => {
+  const waiting = (what: string[], next?: string, person = false): StepOutcome => {
     s.waitingFor = what;
     s.next = next;
+    s.person = person;
     return 'wait';
   };
   const pause = (reason: string, next: string): StepOutcome => {
+    s.person = false;
     s.paused = { reason, at: Date.now() };
     s.waitingFor = [reason];
     s.next = next;
@@ -151,12 +158,14 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
     return 'paused';
   };
   const child = { parentClosePolicy: 'ABANDON', workflowIdReusePolicy: 'ALLOW_DUPLICATE', ...(input.phaseTaskQueue ? { taskQueue: input.phaseTaskQueue } : {}) } as const;
-  const again = `migrate run --entity ${entity}`;
+  const commands = runCommands(entity);
+  const again = commands.again;
 
   /** Waits for a phase workflow started elsewhere (by hand, or before a continue-as-new): `again` while it runs. */
   const follow = async (workflowId: string, what: string, command: string): Promise<StepOutcome> => {
     s.waitingFor = [`${what} running (${workflowId})`];
     s.next = command;
+    s.person = false;
     await awaitWorkflowClose({ workflowId, maxMs: WATCH_MS });
     return 'again';
   };
@@ -173,7 +182,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       const workflowId = backfillWorkflowId(plan, entity);
       const st = await phaseWorkflowStatus({ workflowId });
       if (st.status === 'COMPLETED') return 'done';
-      if (st.status === 'RUNNING') return follow(workflowId, 'backfill', `migrate backfill --entity ${entity}`);
+      if (st.status === 'RUNNING') return follow(workflowId, 'backfill', commands.followBackfill);
       const deps = await dependencyBackfillWaits(ref);
       if (deps.length > 0) return waiting(deps);
       await ensurePhaseFlag({ ...ref, phase: 'backfill', actor });
@@ -183,7 +192,8 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
         await recordRunEvent({ ...ref, actor, action: 'backfill.requested', detail: { by: 'migrate run' } });
         note('backfill started');
         s.waitingFor = [`backfill running (${workflowId})`];
-        s.next = `migrate backfill --entity ${entity}`;
+        s.next = commands.followBackfill;
+        s.person = false;
         await h.result();
         note('backfill finished');
         return 'done';
@@ -221,13 +231,14 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       }
       if (s.verifyNotPassed !== undefined) {
         // Wait for a person: a passing verification run by hand, or `migrate run` again to verify anew.
-        return waiting([`verification ${s.verifyNotPassed} did not pass${v.last ? ` (${v.last.persistent} persistent mismatches of ${v.last.compared})` : ''}; repair, then verify again (or run \`${again}\` to have the run verify)`], `migrate verify --entity ${entity} --repair`);
+        return waiting([`verification ${s.verifyNotPassed} did not pass${v.last ? ` (${v.last.persistent} persistent mismatches of ${v.last.compared})` : ''}; repair, then verify again (or run \`${again}\` to have the run verify)`], commands.repair, true);
       }
       const run = `${new Date(Date.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${uuid4().slice(0, 6)}`;
       const workflowId = verifyWorkflowId(plan, entity, run);
       const args: VerifyInput = { plan, entity, run, options: {} };
       s.waitingFor = [`verification ${run} running`];
-      s.next = 'migrate status --watch';
+      s.next = commands.followVerify;
+      s.person = false;
       try {
         const h = await startChild('verifyWorkflow', { ...child, workflowId, args: [args] });
         await recordRunEvent({ ...ref, actor, action: 'verify.requested', detail: { run, by: 'migrate run' } });
@@ -267,10 +278,11 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       }
       if (c.status !== 'RUNNING') {
         const why = p?.step === 'aborted' ? 'the cutover was aborted' : `the cutover workflow ${c.status.toLowerCase()}`;
-        return waiting([`${why}: start it again with \`migrate cutover --entity ${entity}\``], `migrate cutover --entity ${entity}`);
+        return waiting([`${why}: start it again with \`migrate cutover --entity ${entity}\``], commands.cutover, true);
       }
       const where = p ? `cutover at ${p.step}${p.stage ? ` of stage ${p.stage}` : ''}, epoch ${p.epoch}` : 'cutover starting';
-      return waiting(p && p.waitingFor.length > 0 ? p.waitingFor.map((w) => `${where}: ${w}`) : [where], p?.next ?? `migrate cutover --entity ${entity}`);
+      const person = p !== undefined && (p.step === 'approval' || p.step === 'paused');
+      return waiting(p && p.waitingFor.length > 0 ? p.waitingFor.map((w) => `${where}: ${w}`) : [where], p?.next ?? commands.cutover, person);
     },
 
     async retire() {
@@ -279,7 +291,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
         note('retired');
         return 'done';
       }
-      return waiting([`approval to retire ${entity}: \`migrate retire --entity ${entity}\` shows its steps and asks`], `migrate retire --entity ${entity}`);
+      return waiting([`approval to retire ${entity}: \`migrate retire --entity ${entity}\` shows its steps and asks`], commands.retire, true);
     },
   };
 
@@ -309,6 +321,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       s.index += 1;
       s.waitingFor = [];
       s.next = undefined;
+      s.person = false;
       continue;
     }
     if (outcome === 'paused') await condition(() => woken);

@@ -166,16 +166,19 @@ describe('lifecycle workflow (migrate run) with mocked activities', () => {
     expect(atCutover.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'current', 'pending']);
     expect(atCutover.waitingFor).toEqual(['cutover at acks of stage shadow, epoch 1: no acknowledgement of epoch 1 from billing']);
     expect(atCutover.next).toBe('migrate cutover --entity orders');
+    expect(atCutover.needsPerson).toBe(false);
 
     // The cutover's approval stops the run at the cutover's own command.
     w.cutover = { status: 'RUNNING', progress: cutoverAt({ step: 'approval', stage: 'reads', epoch: 2, waitingFor: ['approval of stage reads at epoch 2'], next: 'migrate cutover --entity orders --approve --stage reads --epoch 2' }) };
     const approval = await until(h, (p) => p.next?.includes('--approve') === true);
     expect(approval.waitingFor).toEqual(['cutover at approval of stage reads, epoch 2: approval of stage reads at epoch 2']);
     expect(approval.state).toBe('waiting');
+    expect(approval.needsPerson).toBe(true);
 
     w.cutover = { status: 'RUNNING', progress: cutoverAt({ step: 'complete', stage: 'writes', epoch: 4, writes: 'new' }) };
     const retire = await until(h, (p) => p.step === 'retire' && p.waitingFor.length > 0);
     expect(retire.next).toBe('migrate retire --entity orders');
+    expect(retire.needsPerson).toBe(true);
 
     w.retired = true;
     const done = await h.result();
@@ -245,12 +248,15 @@ describe('lifecycle workflow (migrate run) with mocked activities', () => {
     const run = (w.started[0]!.input as { run: string }).run;
     expect(held.waitingFor).toEqual([`verification ${run} did not pass (3 persistent mismatches of 100); repair, then verify again (or run \`migrate run --entity orders\` to have the run verify)`]);
     expect(held.next).toBe('migrate verify --entity orders --repair');
+    expect(held.needsPerson).toBe(true);
     expect(held.step).toBe('verify');
     expect(w.started.map((c) => c.type)).toEqual(['verifyWorkflow']);
 
     // Repaired and verified by hand: the run sees the passing report and moves on to the cutover.
     w.verification = { passedAfterBackfill: true, last: { run: 'by-hand', passed: true, persistent: 0, compared: 100, reportId: 'r2', startedAt: new Date().toISOString() } };
     await until(h, (p) => p.step === 'cutover');
+    // The stand-in records its start when its first task runs, a moment after the run started it.
+    await eventually(async () => w.started.length >= 2 || undefined, 30_000, 100);
     expect(w.started.map((c) => c.type)).toEqual(['verifyWorkflow', 'cutoverWorkflow']);
     await h.terminate();
   });

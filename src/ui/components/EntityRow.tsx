@@ -112,6 +112,11 @@ export function EntityRow({ status, width, nameWidth, selected = false, pending,
             {view.reverseSync.text}
           </Text>
         ) : null}
+        {view.run ? (
+          <Text wrap="wrap" {...toneProps(view.run.tone, color)}>
+            {view.run.text}
+          </Text>
+        ) : null}
         {view.workflowUrl ? (
           // A URL is wrapped, never truncated: a cut link is worse than a long one.
           <Text wrap="wrap" {...toneProps('dim', color)}>

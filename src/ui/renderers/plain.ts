@@ -30,6 +30,7 @@ export function plainEntity(status: EntityStatus): string {
   if (v.sync) parts.push(v.sync.text);
   if (v.cutover) parts.push(v.cutover.text);
   if (v.reverseSync) parts.push(v.reverseSync.text);
+  if (v.run) parts.push(v.run.text);
   if (v.workflowUrl) parts.push(`workflow ${v.workflowUrl}`);
   if (v.next) parts.push(`next: ${v.next}`);
   return parts.join(' · ');

@@ -11,6 +11,7 @@ import { cutoverCommand, nextCommand, syncCommand } from '../../../src/ops/statu
 import { resolveStages } from '../../../src/cutover/stages.js';
 import { cutoverNextCommand, type CutoverStep } from '../../../src/workflows/cutoverWorkflow.js';
 import { describePlan } from '../../../src/plan/describe.js';
+import { runCommands } from '../../../src/lifecycle/runSteps.js';
 import { parsePlan } from '../../../src/plan/load.js';
 import type { EntityPhase, EntityStatus, SweepProgress, SyncStatus, VerificationSummary } from '../../../src/progress.js';
 import { MINIMAL_PLAN } from '../plan/helpers.js';
@@ -91,6 +92,12 @@ function everyHint(): { where: string; command: string }[] {
     }
     const start = cutoverCommand(entity, 'verified', undefined);
     if (start) out.push({ where: `cutover ${entity} not started`, command: start });
+  }
+  // What `migrate run` names as its next command at each step, and what `migrate plan` says starts it.
+  for (const entity of Object.keys(plan.entities)) {
+    for (const [why, command] of Object.entries(runCommands(entity))) out.push({ where: `run ${entity} ${why}`, command });
+    const preview = describePlan(plan).entities.find((e) => e.name === entity)!.run!;
+    out.push({ where: `plan run ${entity}`, command: preview.command });
   }
   return out;
 }

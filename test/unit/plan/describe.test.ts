@@ -91,3 +91,49 @@ describe('renderPlanText', () => {
     expect(text).toContain('   next   migrate backfill --entity orders   (once customers is backfilled)');
   });
 });
+
+describe('what migrate run would do (plan)', () => {
+  it('Given nothing started, When described, Then customers’ run would backfill next, then verify, cut over and wait for retire, and orders’ would wait for customers to be backfilled', () => {
+    const doc = describePlan(plan, undefined, 'p.yaml');
+    const customers = doc.entities[0]!.run!;
+    expect(customers.command).toBe('migrate run --entity customers');
+    expect(customers.steps.map((s) => [s.name, s.state])).toEqual([
+      ['backfill', 'next'],
+      ['verify', 'then'],
+      ['cutover', 'then'],
+      ['retire', 'then'],
+    ]);
+    expect(customers.waitingFor).toEqual([]);
+    expect(doc.entities[1]!.run!.steps.map((s) => [s.name, s.state])).toEqual([['backfill', 'next']]);
+    expect(doc.entities[1]!.run!.waitingFor).toEqual(['customers to be backfilled']);
+
+    const text = renderPlanText(doc);
+    const at = text.indexOf('   run    `migrate run --entity customers` would:');
+    expect(at).toBeGreaterThan(0);
+    expect(text[at + 1]).toBe('            next  backfill  turn flag customers.backfill on and backfill customers (skipped when its backfill already finished)');
+    expect(text[at + 2]).toMatch(/^ {12}then  verify    verify customers; stop for a person/);
+    expect(text).toContain('            waits for customers to be backfilled');
+  });
+
+  it('Given customers verified and orders backfilled, When described, Then customers’ run would cut over next and orders’ has nothing left to do', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'verified'), orders: status('orders', 'backfilled') });
+    expect(doc.entities[0]!.run!.steps.map((s) => s.state)).toEqual(['done', 'done', 'next', 'then']);
+    expect(renderPlanText(doc)).toContain('   run    nothing left for `migrate run --entity orders` to do');
+  });
+
+  it('Given a live run waiting for an approval, When described, Then the preview follows the run (its done steps, its wait, its next command) rather than the states', () => {
+    const run = { step: 'cutover', state: 'waiting' as const, done: ['backfill', 'verify'], waitingFor: ['cutover at approval of stage reads, epoch 4: approval of stage reads at epoch 4'], next: 'migrate cutover --entity customers --approve --stage reads --epoch 4' };
+    const doc = describePlan(plan, { customers: status('customers', 'verified', { run }) });
+    const r = doc.entities[0]!.run!;
+    expect(r.live).toEqual(run);
+    expect(r.steps.map((s) => [s.name, s.state])).toEqual([
+      ['backfill', 'done'],
+      ['verify', 'done'],
+      ['cutover', 'next'],
+      ['retire', 'then'],
+    ]);
+    const text = renderPlanText(doc);
+    expect(text).toContain('   run    running: at cutover · next: migrate cutover --entity customers --approve --stage reads --epoch 4');
+    expect(text).toContain('            waits for cutover at approval of stage reads, epoch 4: approval of stage reads at epoch 4');
+  });
+});
