@@ -16,6 +16,7 @@ import {
   abortCutoverUpdate,
   approveCutoverUpdate,
   cutoverProgressQuery,
+  endCutoverSignal,
   pauseCutoverUpdate,
   resumeCutoverUpdate,
   type CutoverInput,
@@ -106,6 +107,28 @@ export async function cutoverProgress(session: Session, entity: string): Promise
     events: [],
     updatedAt: Date.now(),
   };
+}
+
+/** True while the entity's cutover workflow runs (a complete one waits, still running, until retire ends it). */
+export async function cutoverRunning(session: Session, entity: string): Promise<boolean> {
+  return (await describeIfStarted(session, handleOf(session, entity)))?.status.name === 'RUNNING';
+}
+
+/**
+ * Ends a complete cutover (retire, once the legacy is retired): the workflow returns its progress
+ * and closes, so nothing of the entity's migration stays open in Temporal. Waits for it to close
+ * (at most `waitMs`); false when it did not.
+ */
+export async function endCutover(session: Session, entity: string, waitMs = 30_000): Promise<boolean> {
+  const handle = handleOf(session, entity);
+  await temporalCall(session, () => handle.signal(endCutoverSignal));
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const d = await describeIfStarted(session, handle);
+    if (d?.status.name !== 'RUNNING') return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function running(session: Session, entity: string): Promise<CutoverHandle> {

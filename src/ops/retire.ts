@@ -12,6 +12,7 @@ import { describeRoute } from '../flags/routing.js';
 import { UserError } from '../errors.js';
 import { captureReport, stopSync, syncProgress, uninstallCapture } from './sync.js';
 import { reverseSyncProgress, stopReverseSync } from './reverseSync.js';
+import { cutoverProgress, cutoverRunning, endCutover } from './cutover.js';
 import type { Session } from './session.js';
 
 export interface RetireRefusal {
@@ -21,7 +22,7 @@ export interface RetireRefusal {
 }
 
 export interface RetireStep {
-  step: 'stop-reverse-sync' | 'stop-forward-sync' | 'uninstall-capture' | 'record';
+  step: 'stop-reverse-sync' | 'stop-forward-sync' | 'uninstall-capture' | 'end-cutover' | 'record';
   /** What it does now, or `skipped: …` when there is nothing to do. */
   detail: string;
   skip?: boolean;
@@ -79,6 +80,8 @@ export async function planRetire(session: Session, entity: string): Promise<Reti
   const forward = forwardPhase ? await syncProgress(session, entity) : undefined;
   const capture = forwardPhase ? await captureReport(session, entity) : undefined;
   const table = e.source.schema ? `${e.source.schema}.${e.source.table}` : e.source.table;
+  // A complete cutover workflow waits (a rollback stays possible) until retire ends it.
+  const open = cutover && (await cutoverRunning(session, entity)) ? await cutoverProgress(session, entity) : undefined;
   const steps: RetireStep[] = [
     reverse?.state === 'running'
       ? { step: 'stop-reverse-sync', detail: `stop reverse sync (${reverse.workflowId}; ${reverse.changes} service changes written to the legacy${reverse.appliedThrough !== undefined ? `, applied through ${new Date(reverse.appliedThrough).toISOString()}` : ''})` }
@@ -89,6 +92,11 @@ export async function planRetire(session: Session, entity: string): Promise<Reti
     capture?.capture === 'triggers' && (capture.state.installed || capture.state.partial)
       ? { step: 'uninstall-capture', detail: `remove change capture from ${table}: ${res.changeLog(entity).uninstallPlan().join('; ')}${capture.lag?.pending ? ` (${capture.lag.pending} unsent changes dropped with it)` : ''}` }
       : { step: 'uninstall-capture', detail: `skipped: no capture triggers on ${table}`, skip: true },
+    !open
+      ? { step: 'end-cutover', detail: 'skipped: no cutover workflow is running', skip: true }
+      : open.step === 'complete'
+        ? { step: 'end-cutover', detail: `end the cutover workflow (${open.workflowId}, complete at epoch ${open.epoch}): no rollback after retire` }
+        : { step: 'end-cutover', detail: `skipped: the cutover workflow (${open.workflowId}) is at step ${open.step}, not complete; it keeps running (\`migrate cutover --entity ${entity}\`)`, skip: true },
     { step: 'record', detail: `record the final state in the audit log (action retire${epoch !== undefined ? `, routing epoch ${epoch}` : ''})` },
   ];
   const flagNames = e.phases.flatMap((p) => ('backfill' in p ? [p.backfill.flag] : 'sync' in p ? [p.sync.flag] : []));
@@ -126,6 +134,8 @@ export async function retire(session: Session, entity: string, actor: string, re
     } else if (s.step === 'uninstall-capture') {
       const { droppedChanges } = await uninstallCapture(session, entity, actor, why);
       done.push(`change capture removed${droppedChanges ? ` (${droppedChanges} unsent changes dropped)` : ''}`);
+    } else if (s.step === 'end-cutover') {
+      done.push((await endCutover(session, entity)) ? 'cutover workflow ended' : 'cutover workflow asked to end (it has not closed yet)');
     }
   }
   const reverse = await reverseSyncProgress(session, entity);

@@ -184,6 +184,7 @@ describe.each(['postgres', 'mysql'] as const)('reverse sync into %s', (engine) =
       ['stop-reverse-sync', false],
       ['stop-forward-sync', true],
       ['uninstall-capture', false],
+      ['end-cutover', true],
       ['record', false],
     ]);
     expect(dry.steps[2]!.detail).toContain('remove change capture from orders: DROP TRIGGER IF EXISTS');
