@@ -459,7 +459,16 @@ export function compileMapping(entity: Entity, options: CompileOptions = {}): Ma
           return key;
         };
 
-  const keyId = (item: TargetItem): string => JSON.stringify(keyGetters.map((g) => keyIdPart(g(item))));
+  // One key field (the common case) without the array and JSON.stringify call: same text, `["42"]`,
+  // since the digits of a number need no escape. Verification calls it twice per row.
+  const keyGetter = keyGetters.length === 1 ? keyGetters[0]! : undefined;
+  const keyId = (item: TargetItem): string => {
+    if (keyGetter !== undefined) {
+      const v = keyGetter(item);
+      if (typeof v === 'number') return `["${String(v)}"]`;
+    }
+    return JSON.stringify(keyGetters.map((g) => keyIdPart(g(item))));
+  };
 
   return { map, targetKeyFields, keyOfItem, keyId, keyOfRow, sourceColumns, readsWholeRow: hasTransform, sensitiveFields, fields: specs };
 }

@@ -33,12 +33,19 @@ export function numbersReadBackExactly(text: string): boolean {
       }
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       let j = i + 1;
+      // Whether the token is a plain integer: digits only (after a sign), no leading zero, so 15
+      // digits or fewer read back exactly without a slice and a String(Number()) round (a page
+      // of items holds thousands of ids and amounts).
+      let plain = c !== 45 || (j < n && text.charCodeAt(j) >= 49 && text.charCodeAt(j) <= 57);
+      if (c === 48 /* 0 */) plain = false;
       for (; j < n; j++) {
         const d = text.charCodeAt(j);
-        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+        if (d >= 48 && d <= 57) continue;
+        if (!(d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+        plain = false;
       }
-      const token = text.slice(i, j);
-      if (String(Number(token)) !== token) return false;
+      const digits = c === 45 ? j - i - 1 : j - i;
+      if (!(plain && digits <= 15) && String(Number(text.slice(i, j))) !== text.slice(i, j)) return false;
       i = j - 1;
     }
   }

@@ -44,6 +44,15 @@ describe('exact JSON text', () => {
     expect(stringifyJsonExact(parsed)).toBe('{"s":"say \\"hi\\"","n":12345678901234567890,"f":1.50}');
   });
 
+  it('Given integers around 15 and 16 digits, negative ones, zeros and leading zeros, when parsed keeping the last duplicate, then exactly those a double cannot give back keep their text', () => {
+    const text = '{"a":[123456789012345,-123456789012345,9007199254740993,-9007199254740993,1234567890123456,0,-0,5,-7,10,1e2,1.0,00]}';
+    // 00 is no JSON number: either path refuses it.
+    expect(() => parseJsonExact(text, 'last')).toThrow();
+    const parsed = parseJsonExact(text.replace(',00]', ']'), 'last') as { a: unknown[] };
+    const kept = parsed.a.map((v) => (isLosslessNumber(v) ? `lossless ${(v as LosslessNumber).value}` : v));
+    expect(kept).toEqual([123456789012345, -123456789012345, 'lossless 9007199254740993', 'lossless -9007199254740993', 1234567890123456, 0, 'lossless -0', 5, -7, 10, 'lossless 1e2', 'lossless 1.0']);
+  });
+
   it('Given an ordinary object with an isLosslessNumber key, when written, then it is written as it is', () => {
     expect(stringifyJsonExact({ isLosslessNumber: true, value: 'x' })).toBe('{"isLosslessNumber":true,"value":"x"}');
   });
