@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 
 const kysely = createRequire(import.meta.url)('kysely') as typeof import('kysely');
 
-export const { Kysely, Migrator, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, sql } = kysely;
+export const { CompiledQuery, Kysely, Migrator, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, sql } = kysely;
 // The classes' instance types under the same names, as `import { Kysely } from 'kysely'` gives both.
 export type Kysely<DB> = import('kysely').Kysely<DB>;
 export type Migrator = import('kysely').Migrator;
