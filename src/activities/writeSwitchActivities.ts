@@ -17,6 +17,7 @@ import type { WriteSwitchInput } from '../workflows/cutoverDefinitions.js';
 import { syncLag } from '../sync/lag.js';
 import { syncSettings } from '../sync/settings.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { keptAlive } from './keepAlive.js';
 
 /** The catch-up position of a `capture: updatedAt` sync: past every row changed before the fence. */
 const UPDATED_AT_CURSOR = 'updatedAt-cursor';
@@ -67,7 +68,8 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
 
   const ports = (plan: string, entity: string) => checkPortsOf(res, plan, entity, { reversePath, now });
 
-  return {
+  // Kept alive: the switch's heartbeat timeout notices a dead worker in seconds, while writes may be fenced.
+  return keptAlive({
     /** The switch's timing from the plan (maxLag) and the defaults. */
     async writeSwitchSettings(ref: WriteSwitchRef): Promise<WriteSwitchTiming> {
       assertWorkerPlan(res, ref.plan);
@@ -203,5 +205,5 @@ export function createWriteSwitchActivities(deps: WriteSwitchActivityDeps) {
       const hasUpdatedAt = res.entity(ref.entity).source.updatedAt !== undefined;
       return { hasUpdatedAt, ...(last ? { since: last.report.startedAt } : {}) };
     },
-  };
+  });
 }

@@ -305,6 +305,27 @@ describe('write switch to new', () => {
     expect(published(w)).toEqual(['8:fenced', '9:new']);
   });
 
+  it('Given the worker running the drain check dies inside the fence (the activity never answers nor heartbeats again), when the switch goes on, then the check is retried after the heartbeat timeout, not after start-to-close, and the switch completes', async () => {
+    const w = newWorld();
+    const h = hang();
+    mock = await startMockWorker(
+      activities(w, {
+        // Before the kept-alive activity body: a worker that died here sends no heartbeat, like a SIGKILLed one.
+        before: (name, _input, call) => (name === 'checkWriteSwitchAcks' && call === 1 ? h.wait() : undefined),
+      }),
+    );
+    const handle = await start(mock, 'dead-drain', forward());
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('switched');
+    expect(names(result)).toEqual(FORWARD.map((s) => `${s}:done`));
+    const events = (await handle.fetchHistory()).events ?? [];
+    const drainCheck = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkWriteSwitchAcks')!;
+    const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(drainCheck.eventId))!.activityTaskStartedEventAttributes!;
+    expect(started.attempt).toBe(2);
+    expect(String(started.lastFailure?.timeoutFailureInfo?.timeoutType)).toMatch(/HEARTBEAT|4/);
+  }, 40_000);
+
   // The execution is lost right after step S acted and before its journal entry was written.
   const crashes: [string, 'undone' | 'switched', string[]][] = [
     ['preconditions', 'undone', []],
