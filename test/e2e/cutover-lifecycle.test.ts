@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startLoad } from '../../bench/history/loadgen.js';
 import { loadHistories } from '../../bench/history/load.js';
 import { checkDirectories } from '../../bench/history/run.js';
@@ -108,6 +108,7 @@ describe.each(['postgres', 'mysql'] as const)('the whole lifecycle of orders fro
   let consumers: RoutedConsumers | undefined;
   let historyDir: string | undefined;
   const workers: WorkerProcess[] = [];
+  let keepHistory = false;
   const env = { MIGRATE_ACTOR: 'e2e-operator', TEST_SERVICE_TOKEN: TOKEN };
 
   beforeAll(async () => {
@@ -130,7 +131,8 @@ describe.each(['postgres', 'mysql'] as const)('the whole lifecycle of orders fro
     await session?.close();
     await stopProcess(service);
     await dbs?.drop();
-    if (historyDir) rmSync(historyDir, { recursive: true, force: true });
+    // A failed run keeps its histories for offline checking (history:check, the Jepsen export).
+    if (historyDir && !keepHistory) rmSync(historyDir, { recursive: true, force: true });
   });
 
   async function startWorker(identity: string): Promise<WorkerProcess> {
@@ -178,6 +180,10 @@ describe.each(['postgres', 'mysql'] as const)('the whole lifecycle of orders fro
 
   it('Given reporting, billing and support under load (≥ 100 operations/s) recording histories, when the lifecycle runs from capture to retire with the worker SIGKILLed during the write switch and the writes rolled back from the writes stage and moved again, then the switch completes or undoes (never half done), the lifecycle goes on, and the history checker finds no acknowledged write lost, no impossible read and no read staler than the declared window', async () => {
     const s = session!;
+    onTestFailed(() => {
+      keepHistory = true;
+      console.log(`[${engine}] histories kept in ${historyDir}`);
+    });
     const t0 = Date.now();
     const marks: string[] = [];
     const mark = (what: string) => marks.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
