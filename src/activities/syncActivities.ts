@@ -4,6 +4,7 @@
  * store only after the service acknowledged the batch and the change rows were consumed, and it
  * never moves backwards.
  */
+import { keepAlive } from './keepAlive.js';
 import { Context } from '@temporalio/activity';
 import { writeBatchOf } from '../plan/schema.js';
 import { applyChanges } from '../sync/applyChanges.js';
@@ -131,10 +132,11 @@ export function createSyncActivities(deps: { resources: PlanResources }) {
 
   return {
     /** The sync flag's current value (never set counts as off). */
-    async readSyncFlag(ref: SyncRef): Promise<{ name: string; enabled: boolean }> {
+    // Kept alive: a worker that dies inside this query is noticed by the heartbeat timeout, not start-to-close.
+    readSyncFlag: keepAlive(async (ref: SyncRef): Promise<{ name: string; enabled: boolean }> => {
       assertWorkerPlan(res, ref.plan);
       return syncFlagOn(ref);
-    },
+    }),
 
     /** Applies batches of captured changes for up to `maxMs`; returns what it did and the lag after. */
     async syncChunk(input: SyncChunkInput): Promise<SyncChunkResult> {

@@ -49,7 +49,8 @@ export const syncProgressQuery = defineQuery<SyncProgress>('syncProgress');
 /** Finish after the current chunk (retire, or an operator stopping sync for good). */
 export const stopSyncSignal = defineSignal('stopSync');
 
-const { readSyncFlag } = proxyActivities<Activities>(shortActivity());
+// Heartbeats (keepAlive): with start-to-close alone, a worker SIGKILLed inside this query stalled forward sync for 5 minutes (lifecycle e2e, MariaDB).
+const { readSyncFlag } = proxyActivities<Activities>({ ...shortActivity(), heartbeatTimeout: '10 seconds' });
 // syncChunk heartbeats every 3 s on a timer, so a dead worker is noticed after 12 s.
 const { syncChunk } = proxyActivities<Activities>(chunkActivity([], '12s'));
 

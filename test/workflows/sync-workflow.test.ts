@@ -34,6 +34,27 @@ async function start(m: MockWorker, label: string, args: SyncInput) {
 }
 
 describe('sync workflow with mocked activities', () => {
+  it('Given the worker dies inside the flag read (no answer, no heartbeat), when sync goes on, then the read is retried after the heartbeat timeout, not the 5-minute start-to-close, and changes are applied', async () => {
+    const acts = syncActivities({ chunk: (call) => (call === 1 ? { flagOff: false, changes: 2, upserted: 2, deleted: 0, failed: 0, position: '2', lag: { pending: 0, oldestSeconds: 0 } } : undefined) });
+    let reads = 0;
+    let release!: () => void;
+    const dead = new Promise<never>((_res, rej) => (release = () => rej(new Error('test over'))));
+    const read = acts.readSyncFlag;
+    mock = await startMockWorker({ ...acts, readSyncFlag: (ref: SyncRef) => (++reads === 1 ? dead : read(ref)) });
+    const handle = await start(mock, 'dead-flag-read', input());
+
+    const applied = await eventually(async () => {
+      const p = await handle.query(syncProgressQuery);
+      return p.changes === 2 && p;
+    }, 30_000);
+    expect(applied.upserted).toBe(2);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const started = events.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.attempt) === 2)?.activityTaskStartedEventAttributes;
+    expect(String(started?.lastFailure?.timeoutFailureInfo?.timeoutType)).toMatch(/HEARTBEAT|4/);
+    await handle.signal(stopSyncSignal);
+    release(); // the dead attempt ends, so the worker can shut down
+  }, 40_000);
+
   it('Given the sync flag off, when sync starts, then it is paused naming the flag and the resume command and applies nothing; when the flag turns on and it is woken, then it applies changes', async () => {
     let on = false;
     const acts = syncActivities({
