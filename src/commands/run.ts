@@ -17,6 +17,11 @@ const load = async () => ({
   ...(await import('../ops/workers.js')),
   ...(await import('../ops/attachInfo.js')),
   ...(await import('../ops/run.js')),
+  ...(await import('../ops/backfill.js')),
+  ...(await import('../ops/verifyRuns.js')),
+  ...(await import('../ops/cutover.js')),
+  ...(await import('../ui/renderers/plain.js')),
+  ...(await import('./cutover.js')),
   ...(await import('../ops/status.js')),
   ...(await import('../ops/statusSources.js')),
   ...(await import('../ops/sleepUnlessAborted.js')),
@@ -32,15 +37,19 @@ interface Options {
   waitForWorker: boolean;
 }
 
-/** A run in a few plain lines: the step it is at, each step's state, what it waits for, the next command. */
-export function runLines(p: RunProgress): string[] {
+/** A run in a few plain lines: the step it is at, each step's state, the progress of the phase it waits on, what it waits for, the next command. */
+export function runLines(p: RunProgress, progress?: string): string[] {
   const head = p.step === 'done' ? `${p.entity}: run done` : p.step === 'ended' ? `${p.entity}: run ended` : `${p.entity}: run at ${p.step} (${p.state})`;
   const lines = [head];
   if (p.steps.length) lines.push(`  steps: ${p.steps.map((s) => `${s.name} ${s.state}`).join(' · ')}`);
+  if (progress) lines.push(`  ${progress}`);
   for (const w of p.waitingFor) lines.push(`  waiting for: ${w}`);
   if (p.next && p.step !== 'done') lines.push(`  next: ${p.next}`);
   return lines;
 }
+
+/** How often a run's moving counts are printed again while its step and wait stay the same. */
+const PROGRESS_EVERY_MS = 5_000;
 
 const register: RegisterCommand = (program, context): Command =>
   program
@@ -53,10 +62,9 @@ const register: RegisterCommand = (program, context): Command =>
     .option('--no-wait-for-worker', 'start even when no worker polls the task queue')
     .action(async (opts: Options) => {
       const ctx = context();
-      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, currentActor, runEntities, startRun, runProgress, collectStatus, statusSources, sleepUnlessAborted, describePlan, runPreviewLines } = await load();
+      const { loadPlanForCommand, openSession, ensureWorker, startedNotes, currentActor, runEntities, startRun, runProgress, collectStatus, statusSources, sleepUnlessAborted, describePlan, runPreviewLines, sweepProgress, verifyProgress, cutoverProgress, plainSweep, cutoverLines } = await load();
       const loaded = await loadPlanForCommand(ctx);
       const entities = runEntities(loaded, opts.entity);
-      if (!opts.dryRun) assertCanConfirm('run installs change capture, turns flags on and starts each phase, and', opts, '--dry-run to see what it would do');
       const session = await openSession(loaded, ctx.env, ctx.cwd);
       try {
         const snapshot = await collectStatus(session, statusSources());
@@ -77,6 +85,8 @@ const register: RegisterCommand = (program, context): Command =>
             ctx.output.err(`${e.name}:`);
             for (const line of runPreviewLines(e.run!)) ctx.output.err(line);
           }
+          // Only starting a run changes anything; attaching to running ones needs no answer.
+          assertCanConfirm('run installs change capture, turns flags on and starts each phase, and', opts, '--dry-run to see what it would do');
           if (!opts.yes && !(await confirm(ctx, `Start the run of ${fresh.map((e) => e.name).join(', ')}?`))) return ctx.output.out('nothing changed');
         }
         const { settings, local } = session.temporal;
@@ -89,27 +99,47 @@ const register: RegisterCommand = (program, context): Command =>
           const r = await startRun(session, entity, actor);
           ctx.output.err(`${entity}: run ${r.how === 'completed' ? 'finished already' : r.how}${r.how === 'started' ? ` (audited as ${actor})` : ''} (workflow ${r.handle.workflowId})`);
         }
+        /** One line of the phase the run waits on: the sweep's bar in words, or where the cutover is. */
+        const phaseLine = async (p: RunProgress): Promise<string | undefined> => {
+          if (!p.following) return undefined;
+          if (p.step === 'backfill') {
+            const s = await sweepProgress(session, p.following);
+            return s ? plainSweep(s) : undefined;
+          }
+          if (p.step === 'verify') {
+            const s = await verifyProgress(session, p.following);
+            return s ? plainSweep(s) : undefined;
+          }
+          if (p.step === 'cutover') {
+            const c = await cutoverProgress(session, p.entity);
+            return c ? cutoverLines(c)[0]!.replace(`${p.entity}: `, '') : undefined;
+          }
+          return undefined;
+        };
         const all = async () => (await Promise.all(entities.map((e) => runProgress(session, e)))).filter((p): p is RunProgress => p !== undefined);
         if (opts.detach || ctx.options.json) {
           const runs = await all();
           if (ctx.options.json) return ctx.output.outJson(runs);
-          for (const p of runs) for (const line of runLines(p)) ctx.output.out(line);
+          for (const p of runs) for (const line of runLines(p, await phaseLine(p).catch(() => undefined))) ctx.output.out(line);
           return;
         }
-        // Follow: a block for each run that changed, until every run is done or needs a person; Ctrl-C detaches.
+        // Follow: a block for each run that changed, until every run is done or needs a person; Ctrl-C
+        // detaches. A change of step or wait shows at once; a moving count at most every few seconds.
         const detach = new AbortController();
         const onSigint = () => detach.abort();
         process.once('SIGINT', onSigint);
-        const shown = new Map<string, string>();
+        const shown = new Map<string, { text: string; head: string; at: number }>();
         try {
           while (!detach.signal.aborted) {
             const runs = await all();
             for (const p of runs) {
-              const lines = runLines(p);
+              const head = runLines(p).join('\n');
+              const lines = runLines(p, await phaseLine(p).catch(() => undefined));
               const text = lines.join('\n');
-              if (shown.get(p.entity) === text) continue;
+              const last = shown.get(p.entity);
+              if (last && (last.text === text || (last.head === head && Date.now() - last.at < PROGRESS_EVERY_MS))) continue;
               for (const line of lines) ctx.output.out(line);
-              shown.set(p.entity, text);
+              shown.set(p.entity, { text, head, at: Date.now() });
             }
             if (runs.every((p) => p.step === 'done' || p.needsPerson)) break;
             await sleepUnlessAborted(1_000, detach.signal);

@@ -65,6 +65,8 @@ export interface RunState {
   paused?: { reason: string; at: number };
   waitingFor: string[];
   next?: string;
+  /** The phase workflow the step waits on, for its progress. */
+  following?: string;
   /** What it waits for needs a person (an approval, a repair, a decision), not just time or another run. */
   person?: boolean;
   syncPollMs: number;
@@ -88,6 +90,8 @@ export interface RunProgress {
   /** True when only a person can move it on (`next` says how); false while it waits for time or another run. */
   needsPerson: boolean;
   paused?: RunState['paused'];
+  /** The phase workflow the step waits on (its progress is that workflow's). */
+  following?: string;
   events: RunEvent[];
   updatedAt: number;
 }
@@ -137,6 +141,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
     const out: RunProgress = { workflowId: workflowInfo().workflowId, entity, step, state, steps: s.steps.map((x) => ({ ...x })), waitingFor: [...s.waitingFor], needsPerson, events: [...s.events], updatedAt: Date.now() };
     if (s.next !== undefined) out.next = s.next;
     if (s.paused) out.paused = s.paused;
+    if (s.following !== undefined && step !== 'done') out.following = s.following;
     return out;
   };
   setHandler(runProgressQuery, progress);
@@ -166,6 +171,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
     s.waitingFor = [`${what} running (${workflowId})`];
     s.next = command;
     s.person = false;
+    s.following = workflowId;
     await awaitWorkflowClose({ workflowId, maxMs: WATCH_MS });
     return 'again';
   };
@@ -194,6 +200,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
         s.waitingFor = [`backfill running (${workflowId})`];
         s.next = commands.followBackfill;
         s.person = false;
+        s.following = workflowId;
         await h.result();
         note('backfill finished');
         return 'done';
@@ -239,6 +246,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       s.waitingFor = [`verification ${run} running`];
       s.next = commands.followVerify;
       s.person = false;
+      s.following = workflowId;
       try {
         const h = await startChild('verifyWorkflow', { ...child, workflowId, args: [args] });
         await recordRunEvent({ ...ref, actor, action: 'verify.requested', detail: { run, by: 'migrate run' } });
@@ -282,6 +290,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       }
       const where = p ? `cutover at ${p.step}${p.stage ? ` of stage ${p.stage}` : ''}, epoch ${p.epoch}` : 'cutover starting';
       const person = p !== undefined && (p.step === 'approval' || p.step === 'paused');
+      s.following = cutoverWorkflowId(plan, entity);
       return waiting(p && p.waitingFor.length > 0 ? p.waitingFor.map((w) => `${where}: ${w}`) : [where], p?.next ?? commands.cutover, person);
     },
 
@@ -322,6 +331,7 @@ export async function lifecycleWorkflow(input: RunInput): Promise<RunProgress> {
       s.waitingFor = [];
       s.next = undefined;
       s.person = false;
+      s.following = undefined;
       continue;
     }
     if (outcome === 'paused') await condition(() => woken);

@@ -168,6 +168,13 @@ describe('migrate run drives the whole lifecycle from the plan', () => {
     expect(approval.step).toBe('cutover');
     expect(approval.next).toMatch(/^migrate cutover --entity orders --approve --stage reads --epoch \d+$/);
     expect(approval.waitingFor[0]).toMatch(/^cutover at approval of stage reads, epoch \d+: approval of stage reads at epoch \d+$/);
+    // Attached again, `migrate run` shows where the cutover is and stops following at once: only a person can move it on.
+    const attached = await migrate('run', '--entity', 'orders');
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(attached.stdout).toContain('orders: run at cutover (waiting)');
+    expect(attached.stdout).toMatch(/\n {2}cutover stage reads \(2\/3\) · epoch \d+ · approval/);
+    expect(attached.stdout).toContain(`  next: ${approval.next}`);
+    expect(attached.stderr).toContain('Stopped following: every run is done or waits for a person');
     await runPrinted(approval.next!);
 
     const retire = await runUntil('orders', (p) => p.step === 'retire' && p.needsPerson);
