@@ -4,7 +4,7 @@
  * as the operator), and the dry run: every step the cutover would still take, with the checks'
  * current answers. Commands render; nothing here prints.
  */
-import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { UserError } from '../errors.js';
 import { describeRoute, type ReadRoute } from '../flags/routing.js';
 import { formatDuration } from '../plan/units.js';
@@ -24,7 +24,7 @@ import {
   type cutoverWorkflow,
 } from '../workflows/cutoverWorkflow.js';
 import { syncWorkflowId } from '../workflows/syncWorkflow.js';
-import { describeIfStarted, temporalCall } from './temporalCalls.js';
+import { describeIfStarted, queryWhenReady, temporalCall } from './temporalCalls.js';
 import type { Session } from './session.js';
 
 export type CutoverHandle = WorkflowHandle<typeof cutoverWorkflow>;
@@ -82,15 +82,7 @@ export async function cutoverProgress(session: Session, entity: string): Promise
   if (!d) return undefined;
   const status = d.status.name;
   if (status === 'RUNNING') {
-    // A workflow just started has no handlers until a worker ran its first task: ask again briefly.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await temporalCall(session, () => handle.query(cutoverProgressQuery));
-      } catch (e) {
-        if (!(e instanceof QueryNotRegisteredError) || attempt >= 25) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    return queryWhenReady(session, () => handle.query(cutoverProgressQuery));
   }
   if (status === 'COMPLETED') return temporalCall(session, () => handle.result());
   return {

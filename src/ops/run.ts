@@ -3,13 +3,13 @@
  * entity, `runWorkflowId`), wake a run a person has acted for, and read where each run stands.
  * Commands render; nothing here prints.
  */
-import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { requireEntity } from '../plan/entityRef.js';
 import { topologicalOrder } from '../plan/meaning.js';
 import type { LoadedPlan } from '../plan/load.js';
 import { wakeSignal } from '../workflows/definitions.js';
 import { runProgressQuery, runWorkflowId, type RunInput, type RunProgress, type lifecycleWorkflow } from '../workflows/lifecycleWorkflow.js';
-import { describeIfStarted, temporalCall } from './temporalCalls.js';
+import { describeIfStarted, queryWhenReady, temporalCall } from './temporalCalls.js';
 import { failureReason } from './backfill.js';
 import type { Session } from './session.js';
 
@@ -67,15 +67,7 @@ export async function runProgress(session: Session, entity: string): Promise<Run
   if (!d) return undefined;
   const status = d.status.name;
   if (status === 'RUNNING') {
-    // A run just started has no handlers until a worker ran its first task: ask again briefly.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await temporalCall(session, () => handle.query(runProgressQuery));
-      } catch (e) {
-        if (!(e instanceof QueryNotRegisteredError) || attempt >= 25) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    return queryWhenReady(session, () => handle.query(runProgressQuery));
   }
   if (status === 'COMPLETED') return temporalCall(session, () => handle.result());
   const why = await failureReason(session, handle, status);

@@ -2,7 +2,7 @@
  * Calls to Temporal with a deadline, and errors that say it was Temporal that did not answer, so
  * `status` can tell "unknown" from "pending" and never hangs on a server that is down.
  */
-import { isGrpcServiceError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcServiceError, QueryNotRegisteredError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { EnvironmentError } from '../errors.js';
 import { secrets } from '../secrets.js';
 import type { Session } from './session.js';
@@ -51,5 +51,20 @@ export async function describeIfStarted(session: Session, handle: Pick<WorkflowH
   } catch (e) {
     if (e instanceof WorkflowNotFoundError) return undefined;
     throw e;
+  }
+}
+
+/**
+ * A query of a running workflow, asked again briefly (25 × 200 ms) while its handler is not
+ * registered: a workflow just started has none until a worker ran its first task.
+ */
+export async function queryWhenReady<T>(session: Session, query: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await temporalCall(session, query);
+    } catch (e) {
+      if (!(e instanceof QueryNotRegisteredError) || attempt >= 25) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
