@@ -1,6 +1,6 @@
 /**
  * Backfill benchmark: `npm run bench:backfill -- --rows 1000000 [--engine postgres|mysql|both]
- * [--batch 500] [--partitions 4] [--worker inprocess|process] [--keep]`.
+ * [--batch 500] [--partitions 4] [--worker inprocess|process] [--repeat N] [--keep]`.
  *
  * In one process and one run, per engine:
  *   1. seeds a legacy `orders` table in bulk;
@@ -59,9 +59,13 @@ const { values: args } = parseArgs({
     order: { type: 'string', default: 'baseline-first' },
     /** reference: the reference service only; discard: the discard target only; both. */
     target: { type: 'string', default: 'both' },
+    /** Pairs of phases run this many times, alternating; the figures reported are each run's and the median ratio's. */
+    repeat: { type: 'string', default: '1' },
   },
 });
 const ROWS = Number(args.rows);
+const REPEAT = Number(args.repeat);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error('--repeat must be a positive whole number');
 const BATCH = Number(args.batch);
 const PARTITIONS = Number(args.partitions);
 const ENGINES = args.engine === 'both' ? (['postgres', 'mysql'] as const) : ([args.engine] as ('postgres' | 'mysql')[]);
@@ -181,10 +185,10 @@ interface Ratio {
 interface EngineResult {
   engine: string;
   rows: number;
-  /** Into the reference service, vs. the project-pipeline baseline. */
-  reference?: Ratio;
-  /** Into the discard target, vs. the hand-written loop. */
-  discard?: Ratio;
+  /** Into the reference service, vs. the project-pipeline baseline: one per repeat. */
+  reference: Ratio[];
+  /** Into the discard target, vs. the hand-written loop: one per repeat. */
+  discard: Ratio[];
 }
 
 async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir: string): Promise<EngineResult> {
@@ -220,10 +224,12 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     let hand!: Awaited<ReturnType<typeof withPeakRss<number>>>;
     let handCpu = 0;
     const loads = { baseline: 0, reference: 0, hand: 0, discard: 0 };
+    // Each repeat's plans are new plans, so their workflows are new runs rather than the finished ones.
+    let rep = 0;
     let dw!: Run;
     const runBaseline = async () => {
       const svcA = started(await startService(pgUrl, 'bench_baseline'));
-      const planA = await loadPlanFile(writePlan(dir, `${db}-baseline`, sourceUrl, pgUrl, svcA.url, temporal.address, `${db}-a`), process.env);
+      const planA = await loadPlanFile(writePlan(dir, `${db}-baseline-${rep}`, sourceUrl, pgUrl, svcA.url, temporal.address, `${db}-a-${rep}`), process.env);
       t0 = performance.now();
       const startedA = Date.now();
       base = await withPeakRss(() => baseline(planA));
@@ -252,7 +258,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
     };
     const runBackfill = async (into: 'reference' | 'discard') => {
       const svcB = started(into === 'reference' ? await startService(pgUrl, 'bench_temporal') : await startDiscardTarget(TOKEN));
-      const planB = await loadPlanFile(writePlan(dir, `${db}-${into}`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-${into}`), process.env);
+      const planB = await loadPlanFile(writePlan(dir, `${db}-${into}-${rep}`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-${into}-${rep}`), process.env);
       const startedB = Date.now();
       const run = await withPeakRss(() => (args.worker === 'process' ? processBackfill(planB) : temporalBackfill(planB, temporal.address)));
       if (into === 'reference') tw = run;
@@ -268,16 +274,6 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       log(`${engine}: backfill into the ${into} target ${ROWS} rows in ${(run.value.ms / 1000).toFixed(1)} s`);
 
     };
-    const pairs: (() => Promise<void>)[][] = [];
-    if (REFERENCE) pairs.push([runBaseline, () => runBackfill('reference')]);
-    if (DISCARD) pairs.push([runHand, () => runBackfill('discard')]);
-    for (const [baselinePhase, backfillPhase] of pairs) {
-      for (const phase of args.order === 'backfill-first' ? [backfillPhase!, baselinePhase!] : [baselinePhase!, backfillPhase!]) {
-        await settle();
-        await phase();
-      }
-    }
-
     const ratio = (baselineMs: number, baselinePeakRss: number, run: Run, baselineLoad: number, temporalLoad: number, baselineCpu?: number): Ratio => {
       const baselineRowsPerSec = ROWS / (baselineMs / 1000);
       const temporalRowsPerSec = ROWS / (run.value.ms / 1000);
@@ -293,12 +289,21 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
         temporalLoad,
       };
     };
-    return {
-      engine,
-      rows: ROWS,
-      reference: REFERENCE ? ratio(baseMs, base.peakRss, tw, loads.baseline, loads.reference) : undefined,
-      discard: DISCARD ? ratio(handMs, hand.peakRss, dw, loads.hand, loads.discard, handCpu) : undefined,
-    };
+    const result: EngineResult = { engine, rows: ROWS, reference: [], discard: [] };
+    const pairs: [() => Promise<void>, () => Promise<void>, () => void][] = [];
+    if (REFERENCE) pairs.push([runBaseline, () => runBackfill('reference'), () => result.reference.push(ratio(baseMs, base.peakRss, tw, loads.baseline, loads.reference))]);
+    if (DISCARD) pairs.push([runHand, () => runBackfill('discard'), () => result.discard.push(ratio(handMs, hand.peakRss, dw, loads.hand, loads.discard, handCpu))]);
+    // Repeats alternate the two phases, so a spell of load on this shared machine falls on both.
+    for (rep = 0; rep < REPEAT; rep++) {
+      for (const [baselinePhase, backfillPhase, record] of pairs) {
+        for (const phase of args.order === 'backfill-first' ? [backfillPhase, baselinePhase] : [baselinePhase, backfillPhase]) {
+          await settle();
+          await phase();
+        }
+        record();
+      }
+    }
+    return result;
   } finally {
     for (const t of targets) await t.stop();
     if (!args.keep) {
@@ -313,6 +318,27 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       }
     }
   }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const optionalMedian = (xs: (number | undefined)[]): number | undefined => (xs.every((x) => x !== undefined) ? median(xs as number[]) : undefined);
+
+/** Each column's median over the runs, peak RSS the highest. */
+function medianRun(runs: Ratio[]): Ratio {
+  return {
+    baselineRowsPerSec: median(runs.map((x) => x.baselineRowsPerSec)),
+    temporalRowsPerSec: median(runs.map((x) => x.temporalRowsPerSec)),
+    ratio: median(runs.map((x) => x.ratio)),
+    baselinePeakRss: Math.max(...runs.map((x) => x.baselinePeakRss)),
+    temporalPeakRss: Math.max(...runs.map((x) => x.temporalPeakRss)),
+    baselineCpu: optionalMedian(runs.map((x) => x.baselineCpu)),
+    temporalCpu: optionalMedian(runs.map((x) => x.temporalCpu)),
+    baselineLoad: median(runs.map((x) => x.baselineLoad)),
+    temporalLoad: median(runs.map((x) => x.temporalLoad)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -330,18 +356,20 @@ async function main(): Promise<void> {
   const cpu = (s?: number) => (s === undefined ? '-' : s.toFixed(1));
   console.log(`\nbackfill benchmark: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, ${PARTITIONS} partitions`);
   const where = args.worker === 'process' ? 'migrate worker process' : 'this process, worker in-process';
-  console.log(`engine    target     baseline                         baseline rows/s  backfill rows/s  ratio  peak RSS baseline  peak RSS backfill  CPU s baseline  CPU s backfill  CPU ratio  load avg (${where})`);
+  console.log(`engine    target     baseline                                 baseline rows/s  backfill rows/s  ratio  peak RSS baseline  peak RSS backfill  CPU s baseline  CPU s backfill  CPU ratio  load avg (${where})`);
   for (const r of results) {
-    for (const [target, baselineName, x] of [
+    for (const [target, baselineName, runs] of [
       ['reference', 'project pipeline (reference svc)', r.reference],
       ['discard', 'hand-written loop (discard)', r.discard],
     ] as const) {
-      if (!x) continue;
-      console.log(
-        `${r.engine.padEnd(8)}  ${target.padEnd(9)}  ${baselineName.padEnd(32)}  ${x.baselineRowsPerSec.toFixed(0).padStart(15)}  ${x.temporalRowsPerSec.toFixed(0).padStart(15)}  ${x.ratio.toFixed(2).padStart(5)}  ${mb(x.baselinePeakRss).padStart(17)}  ${mb(x.temporalPeakRss).padStart(17)}  ${cpu(x.baselineCpu).padStart(14)}  ${cpu(x.temporalCpu).padStart(14)}  ${(x.baselineCpu && x.temporalCpu ? (x.baselineCpu / x.temporalCpu).toFixed(2) : '-').padStart(9)}  ${x.baselineLoad.toFixed(1)} / ${x.temporalLoad.toFixed(1)}`,
+      const lines = runs.map((x, i) => [runs.length > 1 ? `${baselineName}, run ${i + 1}` : baselineName, x] as const);
+      if (runs.length > 1) lines.push([`${baselineName}, median`, medianRun(runs)]);
+      for (const [name, x] of lines) console.log(
+        `${r.engine.padEnd(8)}  ${target.padEnd(9)}  ${name.padEnd(40)}  ${x.baselineRowsPerSec.toFixed(0).padStart(15)}  ${x.temporalRowsPerSec.toFixed(0).padStart(15)}  ${x.ratio.toFixed(2).padStart(5)}  ${mb(x.baselinePeakRss).padStart(17)}  ${mb(x.temporalPeakRss).padStart(17)}  ${cpu(x.baselineCpu).padStart(14)}  ${cpu(x.temporalCpu).padStart(14)}  ${(x.baselineCpu && x.temporalCpu ? (x.baselineCpu / x.temporalCpu).toFixed(2) : '-').padStart(9)}  ${x.baselineLoad.toFixed(1)} / ${x.temporalLoad.toFixed(1)}`,
       );
     }
   }
+  if (REPEAT > 1) console.log('median: the median of each column over the runs (peak RSS: the highest), so its ratio need not be one run\'s');
   console.log(`this process's peak RSS over the whole run (resourceUsage.maxRSS): ${mb(maxRss)}`);
   console.log('CPU s: the hand-written loop\'s (this process) and the worker process\'s CPU time for the phase; CPU ratio = baseline / backfill, which moves far less with the load average than rows/s');
   console.log('targets: ratio vs the hand-written loop >= 0.85 at 1M rows, >= 0.90 at 3M; backfill peak RSS < 300 MB and within 15% between 1M and 3M rows');

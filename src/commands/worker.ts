@@ -17,7 +17,7 @@ const register: RegisterCommand = (program, context): Command =>
     .description('run a worker that executes backfills and verifications for the plan (stops on SIGINT/SIGTERM)')
     .option('--identity <name>', 'worker identity shown in Temporal', `${hostname()}:${process.pid}`)
     .option('--max-activities <n>', 'concurrent activity slots', (v) => Number.parseInt(v, 10), 64)
-    .option('--max-heap <mb>', 'V8 old-space cap in MB, 0 for none (default: $MIGRATE_WORKER_HEAP_MB, else 128)')
+    .option('--max-heap <mb>', 'V8 old-space cap in MB, 0 for none (default: $MIGRATE_WORKER_HEAP_MB, else 256)')
     .option('--serve-routing <port>', 'also serve routing documents read-only over HTTP on this port, as `migrate flags serve` does', (v) => {
       if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`--serve-routing must be a port number, got "${v}"`);
       return Number(v);

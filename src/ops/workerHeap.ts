@@ -10,12 +10,15 @@ import { getHeapStatistics } from 'node:v8';
 import { UserError } from '../errors.js';
 
 /**
- * Old-space cap in MB. With the 32 MB semi-space below, 128 kept a 3M-row backfill worker at 258 MB
- * RSS for about the same CPU as 192, which let RSS reach 299-402 MB at 3M rows (issue 16). Before the
- * semi-space: 192 → 266-268 MB RSS and ratio 0.90-0.94
- * against the baseline; 128 → 260 MB but GC cost the ratio (0.74-0.84); uncapped → 400+ MB.
+ * Old-space cap in MB. A worker's old space holds ~55-60 MB live during a backfill. Under a 128 MB cap
+ * V8 left it ~5 MB of growth, so a full mark-compact ran every 200 ms (MySQL) to 700 ms
+ * (PostgreSQL), garbage collection took a quarter of a MySQL worker's CPU, and 4 of 14 one-million-row
+ * runs fell into near constant collection (PostgreSQL 42-52 CPU s instead of 6, MySQL 15-19 instead
+ * of 9; every run did with a 64 MB semi-space). At 256 MB: no such run in 12, a MySQL worker's CPU
+ * per 1M rows 6.4-8.1 s, and peak RSS 278-307 MB against 276-321 at 128 (docs/operations.md,
+ * "Worker memory").
  */
-export const DEFAULT_WORKER_HEAP_MB = 128;
+export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /**
  * Young-generation semi-space in MB for a capped worker (V8's default is 16). A backfill allocates

@@ -52,15 +52,15 @@ afterEach(async () => {
 });
 
 describe('migrate worker memory', () => {
-  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 128 MB old space with a 32 MB semi-space (heap limit under 300 MB)', async () => {
+  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 256 MB old space with a 32 MB semi-space (heap limit under 400 MB)', async () => {
     const w = startWorker();
     await eventually(async () => w.output().includes('polling task queue'), 90_000);
     const inner = childPid(w.child.pid!);
     expect(inner).toBeDefined();
-    expect(cmdline(inner!)).toContain('--max-old-space-size=128');
+    expect(cmdline(inner!)).toContain('--max-old-space-size=256');
     expect(cmdline(inner!)).toContain('--max-semi-space-size=32');
-    expect(heapLimit(w.output())).toBeGreaterThan(150);
-    expect(heapLimit(w.output())).toBeLessThan(300);
+    expect(heapLimit(w.output())).toBeGreaterThan(256);
+    expect(heapLimit(w.output())).toBeLessThan(400);
   });
 
   it('given --max-heap 512, when the worker polls, then its heap limit is at least 512 MB', async () => {
@@ -70,10 +70,10 @@ describe('migrate worker memory', () => {
     expect(heapLimit(w.output())).toBeGreaterThanOrEqual(512);
   });
 
-  it('given MIGRATE_WORKER_HEAP_MB=256, when the worker polls, then the cap is 256 MB', async () => {
-    const w = startWorker([], { MIGRATE_WORKER_HEAP_MB: '256' });
+  it('given MIGRATE_WORKER_HEAP_MB=384, when the worker polls, then the cap is 384 MB', async () => {
+    const w = startWorker([], { MIGRATE_WORKER_HEAP_MB: '384' });
     await eventually(async () => w.output().includes('polling task queue'), 90_000);
-    expect(cmdline(childPid(w.child.pid!)!)).toContain('--max-old-space-size=256');
+    expect(cmdline(childPid(w.child.pid!)!)).toContain('--max-old-space-size=384');
   });
 
   it('given a capped worker, when its started process gets SIGTERM, then the worker stops gracefully and the process exits 0', async () => {
