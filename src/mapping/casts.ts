@@ -358,6 +358,8 @@ function canonicalUtcTimestamp(t: string): string | undefined {
   let k = end;
   while (k > 23 && t.charCodeAt(k - 1) === 48) k--;
   if (fracLen >= 3 && k === end && end === t.length - 1) return t;
+  // Whole seconds are the common case of the rest: one concatenation, no padding string.
+  if (fracLen === 0) return `${t.slice(0, 19)}.000Z`;
   const ms = fracLen >= 3 ? t.slice(20, 23) : t.slice(20, end).padEnd(3, '0');
   return `${t.slice(0, 19)}.${ms}${k > 23 ? t.slice(23, k) : ''}Z`;
 }

@@ -53,16 +53,17 @@ export function createCopyVisitor(opts: CopyVisitorOptions): Visitor {
       }
       const size = opts.writeBatch ?? Math.max(1, mapped.length);
       for (let i = 0; i < mapped.length; i += size) {
-        const batch = mapped.slice(i, i + size);
+        // A page is usually one batch; the mapped entries carry the key and version the idempotency key is made of.
+        const batch = size >= mapped.length ? mapped : mapped.slice(i, i + size);
         await opts.acquire?.(batch.length);
         const results = await opts.target.write(
           batch.map((b) => b.item),
-          idempotencyKey(opts.entity, batch.map((b) => ({ key: b.key, version: b.version }))),
+          idempotencyKey(opts.entity, batch),
         );
         results.forEach((r, j) => {
           const b = batch[j]!;
-          if (r.ok) written.push(b.key);
-          else failures.push({ plan: opts.plan, entity: opts.entity, key: b.key, status: r.status, error: r.error ?? `HTTP ${r.status}` });
+          if (!r.ok) failures.push({ plan: opts.plan, entity: opts.entity, key: b.key, status: r.status, error: r.error ?? `HTTP ${r.status}` });
+          else if (opts.onWritten) written.push(b.key);
         });
       }
       if (failures.length > 0) await opts.recordFailures(failures);

@@ -25,6 +25,8 @@ describe('value conversions', () => {
 
   it('Given timestamptz text in UTC, When converted, Then ISO with Z', () => {
     expect(pgTimestamptzToIso('2024-01-02 03:04:05.000001+00')).toBe('2024-01-02T03:04:05.000001Z');
+    expect(pgTimestamptzToIso('2024-01-02 03:04:05+00')).toBe('2024-01-02T03:04:05Z');
+    expect(pgTimestamptzToIso('2024-01-02 03:04:05+00:30')).toBe('2024-01-02T02:34:05Z');
   });
 
   it('Given timestamptz text with another offset, When converted, Then the UTC instant keeps its microseconds', () => {
