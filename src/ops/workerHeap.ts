@@ -11,23 +11,21 @@ import { UserError } from '../errors.js';
 
 /**
  * Old-space cap in MB. A worker's old space holds ~55-60 MB live during a backfill. Under a 128 MB cap
- * V8 left it ~5 MB of growth, so a full mark-compact ran every 200 ms (MySQL) to 700 ms
- * (PostgreSQL), garbage collection took a quarter of a MySQL worker's CPU, and 4 of 14 one-million-row
- * runs fell into near constant collection (PostgreSQL 42-52 CPU s instead of 6, MySQL 15-19 instead
- * of 9; every run did with a 64 MB semi-space). At 256 MB: no such run in 12, a MySQL worker's CPU
- * per 1M rows 6.4-8.1 s, and peak RSS 278-307 MB against 276-321 at 128 (docs/operations.md,
- * "Worker memory").
+ * (with a 32 MB semi-space) V8 left it ~5 MB of growth, so a full mark-compact ran every 200 ms
+ * (MySQL) to 700 ms (PostgreSQL), garbage collection took a quarter of a MySQL worker's CPU, and 4 of
+ * 14 one-million-row runs fell into near constant collection (PostgreSQL 42-52 CPU s instead of 6,
+ * MySQL 15-19 instead of 9). At 256 MB no run did (docs/operations.md, "Worker memory").
  */
 export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /**
- * Young-generation semi-space in MB for a capped worker (V8's default is 16). A backfill allocates
- * rows, items and request bodies that die within a page; with 16 MB the scavenger ran so often that
- * pages still in flight were copied and promoted again and again, and garbage collection took a
- * quarter of a worker's CPU. 32 MB halved the worker's CPU per row at +25 MB RSS (64 MB: little
- * more CPU saved, +75 MB). Measured in docs/operations.md, "Worker memory".
+ * Young-generation semi-space in MB for a capped worker, V8's own default, given explicitly so a
+ * Node upgrade does not change it. With the 128 MB cap, 32 MB had halved the CPU per row; under
+ * 256 MB the CPU per row of 16 and 32 MB was the same within the noise of the shared machine, and
+ * 16 MB kept peak RSS 15-30 MB lower (32 MB once reached 460 MB). A 64 MB semi-space under a
+ * 128 MB cap collected without end in every run.
  */
-export const WORKER_SEMI_SPACE_MB = 32;
+export const WORKER_SEMI_SPACE_MB = 16;
 
 /** The node flags a worker capped at `heapMb` starts with (none for 0, no cap). */
 export function workerNodeFlags(heapMb: number): string[] {
