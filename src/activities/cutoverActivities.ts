@@ -15,6 +15,7 @@ import { resolveStages, type ResolvedStage, type StageProblem, type StageWrites 
 import type { VerificationReport } from '../verification/verificationReport.js';
 import { syncWorkflowId } from '../workflows/syncWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { keptAlive } from './keepAlive.js';
 import { syncLag } from '../sync/lag.js';
 import { cutoverSettings } from '../cutover/settings.js';
 
@@ -77,7 +78,8 @@ export function createCutoverActivities(deps: CutoverActivityDeps) {
     return { epoch: published.epoch, reads: { ...stage.reads }, ...(stage.otherReads !== undefined ? { otherReads: stage.otherReads } : {}), writes: stage.writes };
   }
 
-  return {
+  // Kept alive: the cutover schedules these with a 10 s heartbeat timeout (cutoverWorkflow).
+  return keptAlive({
     /** The entity's stages resolved from the worker's plan, what stops them running, and the routing in force. */
     async cutoverSetup(ref: CutoverRef): Promise<CutoverSetup> {
       assertWorkerPlan(res, ref.plan);
@@ -151,7 +153,7 @@ export function createCutoverActivities(deps: CutoverActivityDeps) {
       }
       return evidence;
     },
-  };
+  });
 }
 
 /** Whether the entity's sync workflow runs, asked through the worker's own client; true when it cannot be asked (the flag and the lag still speak). */

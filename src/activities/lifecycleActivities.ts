@@ -16,6 +16,7 @@ import { backfillWorkflowId } from '../workflows/definitions.js';
 import { cutoverWorkflowId } from '../workflows/cutoverDefinitions.js';
 import type { CutoverProgress } from '../workflows/cutoverWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
+import { keepAlive } from './keepAlive.js';
 
 export interface RunRef {
   plan: string;
@@ -190,7 +191,8 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
      * must have published a stage of that name (or, when it has none, finished its cutover). A
      * dependency without a cutover phase, or retired, holds nothing up. Empty: go ahead.
      */
-    async cutoverDependencyWaits(ref: RunRef & { stage: string }): Promise<string[]> {
+    // Kept alive: the cutover schedules it with a 10 s heartbeat timeout (cutoverWorkflow).
+    cutoverDependencyWaits: keepAlive(async (ref: RunRef & { stage: string }): Promise<string[]> => {
       assertWorkerPlan(res, ref.plan);
       const waits: string[] = [];
       for (const dep of res.entity(ref.entity).dependsOn) {
@@ -204,6 +206,6 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
         waits.push(`${dep} to reach ${named ? `stage ${ref.stage}` : 'the end of its cutover'} first (${dep} ${where}): \`migrate cutover --entity ${dep}\``);
       }
       return waits;
-    },
+    }),
   };
 }

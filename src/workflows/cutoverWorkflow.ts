@@ -120,7 +120,11 @@ export const abortCutoverUpdate = defineUpdate<CutoverProgress, [AbortArgs]>('ab
 /** Ends a complete cutover (retire sends it once it has retired the legacy). */
 export const endCutoverSignal = defineSignal('endCutover');
 
-const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence, cutoverDependencyWaits } = proxyActivities<Activities>(shortActivity(['RoutingConflictError']));
+// Heartbeats (keepAlive): with start-to-close alone, a worker SIGKILLed inside one of these held the cutover for 5 minutes.
+const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence, cutoverDependencyWaits } = proxyActivities<Activities>({
+  ...shortActivity(['RoutingConflictError']),
+  heartbeatTimeout: '10 seconds',
+});
 
 const POLL_MS = 10_000;
 const HISTORY_EVENTS_BEFORE_ROLL = 4_000;

@@ -195,6 +195,26 @@ describe('cutover workflow with mocked activities', () => {
     await h.terminate();
   });
 
+  it('Given the worker dies inside the first publish (no answer, no heartbeat), when the cutover goes on, then the publish is retried after the 10 s heartbeat timeout, not the 5-minute start-to-close, and shadow is published', async () => {
+    const w = world();
+    const acts = activities(w);
+    let publishes = 0;
+    let release!: () => void;
+    const dead = new Promise<never>((_res, rej) => (release = () => rej(new Error('test over'))));
+    const publish = acts.publishCutoverRouting;
+    mock = await startMockWorker({ ...acts, publishCutoverRouting: (i: PublishCutoverRoutingInput) => (++publishes === 1 ? dead : publish(i)) });
+    const h = await start(mock, 'dead-publish');
+
+    // until() gives up after 30 s, far below the 5-minute start-to-close.
+    await until(h, (p) => p.epoch >= 1);
+    expect(w.published[0]?.reason).toBe('stage shadow published');
+    const events = (await h.fetchHistory()).events ?? [];
+    const retried = events.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.attempt) === 2)?.activityTaskStartedEventAttributes;
+    expect(String(retried?.lastFailure?.timeoutFailureInfo?.timeoutType)).toMatch(/HEARTBEAT|4/);
+    await h.terminate();
+    release(); // the dead attempt ends, so the worker can shut down
+  }, 45_000);
+
   it('Given reporting never reports, when the shadow stage is published, then the cutover waits naming reporting and the epoch, and never gathers the gate', async () => {
     const w = world();
     w.ackOf = (c) => (c === 'reporting' ? null : undefined);
