@@ -19,13 +19,14 @@ import { UserError } from '../errors.js';
 export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /**
- * Young-generation semi-space in MB for a capped worker, V8's own default, given explicitly so a
- * Node upgrade does not change it. With the 128 MB cap, 32 MB had halved the CPU per row; under
- * 256 MB the CPU per row of 16 and 32 MB was the same within the noise of the shared machine, and
- * 16 MB kept peak RSS 15-30 MB lower (32 MB once reached 460 MB). A 64 MB semi-space under a
- * 128 MB cap collected without end in every run.
+ * Young-generation semi-space in MB for a capped worker (V8's default is 16). Rows, items and
+ * bodies die within a page; a larger young generation copies and promotes fewer of them. Under the
+ * 256 MB cap a backfill cost the same CPU with 16 or 32 MB, but a verification's worker spent
+ * 4.5-4.8 CPU s per 1M rows with 32 MB against 5.4-6.6 with 16, for ~15 MB more peak RSS (one
+ * backfill run of eleven with 32 MB peaked at 460 MB). A 64 MB semi-space under a 128 MB cap
+ * collected without end in every run. Measured in docs/operations.md, "Worker memory".
  */
-export const WORKER_SEMI_SPACE_MB = 16;
+export const WORKER_SEMI_SPACE_MB = 32;
 
 /** The node flags a worker capped at `heapMb` starts with (none for 0, no cap). */
 export function workerNodeFlags(heapMb: number): string[] {
