@@ -198,13 +198,16 @@ function nextStep(name: string, e: Entity, status: EntityStatus | undefined, sta
     }
     return stepTo('retire');
   };
-  // Only commands that exist are named: retire is planned but not built yet.
+  // Retire needs a cutover that moved the writes (it refuses an entity without one), so an entity
+  // whose plan has no cutover ends where its last phase left it.
   const stepTo = (p: 'backfill' | 'verify' | 'cutover' | 'retire'): { command?: string; reason: string } =>
     p === 'backfill' || p === 'verify'
       ? { command: `migrate ${p} --entity ${name}`, reason: `ready to ${p}` }
       : p === 'cutover'
         ? { command: `migrate cutover --entity ${name}`, reason: 'ready to cut over' }
-        : { reason: 'cut over; retire is not built yet: nothing to run' };
+        : has('cutover')
+          ? { command: `migrate retire --entity ${name}`, reason: 'cut over: ready to retire' }
+          : { reason: 'nothing more to run: the plan gives this entity no cutover phase, so its writes stay on the legacy and there is nothing to retire' };
   const state = status?.phase ?? 'pending';
   let step: { command?: string; reason: string };
   switch (state) {

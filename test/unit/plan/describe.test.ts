@@ -39,9 +39,14 @@ describe('describePlan', () => {
     expect(doc.entities[1]!.next.waitingFor).toEqual([]);
   });
 
-  it('Given an entity without a verify phase that is backfilled, When described, Then the next step skips to retire, which is not built: no command, and the reason says so', () => {
+  it('Given an entity with neither verify nor cutover phase that is backfilled, When described, Then no command is named and the reason says why nothing more runs', () => {
     const doc = describePlan(plan, { orders: status('orders', 'backfilled') });
-    expect(doc.entities[1]!.next).toEqual({ reason: 'cut over; retire is not built yet: nothing to run', waitingFor: [] });
+    expect(doc.entities[1]!.next).toEqual({ reason: 'nothing more to run: the plan gives this entity no cutover phase, so its writes stay on the legacy and there is nothing to retire', waitingFor: [] });
+  });
+
+  it('Given a cut-over entity with a cutover phase, When described, Then the next step is retire', () => {
+    const doc = describePlan(plan, { customers: status('customers', 'cut-over') });
+    expect(doc.entities[0]!.next).toEqual({ command: 'migrate retire --entity customers', reason: 'cut over: ready to retire', waitingFor: [] });
   });
 
   it('Given a verified entity with a cutover phase, When described, Then the next step starts the cutover', () => {
