@@ -23,7 +23,7 @@ export const DEFAULT_WORKER_HEAP_MB = 256;
  * bodies die within a page; a larger young generation copies and promotes fewer of them. Under the
  * 256 MB cap a backfill cost the same CPU with 16 or 32 MB, but a verification's worker spent
  * 4.5-4.8 CPU s per 1M rows with 32 MB against 5.4-6.6 with 16, for ~15 MB more peak RSS (one
- * backfill run of eleven with 32 MB peaked at 460 MB). A 64 MB semi-space under a 128 MB cap
+ * backfill run of twenty-one with 32 MB peaked at 460 MB). A 64 MB semi-space under a 128 MB cap
  * collected without end in every run. Measured in docs/operations.md, "Worker memory".
  */
 export const WORKER_SEMI_SPACE_MB = 32;
