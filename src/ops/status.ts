@@ -77,6 +77,8 @@ export interface StatusSources {
   cutoverStatus?(session: Session, entity: string): Promise<CutoverStatus | undefined>;
   reverseSyncStatus?(session: Session, entity: string): Promise<ReverseSyncStatus | undefined>;
   runStatus?(session: Session, entity: string): Promise<RunStatus | undefined>;
+  /** Whether `migrate retire` retired the entity (by hand or through its run). */
+  retired?(session: Session, entity: string): Promise<boolean>;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function collectStatus(session: Session, sources: StatusSources = {
   const { plan } = session.loaded;
   const entities = await Promise.all(
     topologicalOrder(plan).map(async (name): Promise<EntityStatus> => {
-      const [backfill, verify, lastVerification, sync, cutover, reverseSync, run] = await Promise.all([
+      const [backfill, verify, lastVerification, sync, cutover, reverseSync, run, retired] = await Promise.all([
         backfillProgress(session, name),
         sources.verifyProgress?.(session, name),
         sources.lastVerification?.(session, name),
@@ -96,12 +98,12 @@ export async function collectStatus(session: Session, sources: StatusSources = {
         sources.cutoverStatus?.(session, name),
         sources.reverseSyncStatus?.(session, name),
         sources.runStatus?.(session, name),
+        sources.retired?.(session, name),
       ]);
       const swept = entityPhase(backfill, verify, lastVerification);
-      // A complete cutover is the entity's phase; a running one shows beside the sweeps' phase.
-      // A run that went through retire is the last word; a complete cutover is the entity's phase;
-      // a running one shows beside the sweeps' phase.
-      const phase: EntityPhase = run?.state === 'done' && run.done.includes('retire') ? 'retired' : cutover?.step === 'complete' ? 'cut-over' : swept;
+      // Retire is the last word, whether run by hand or by the entity's run; a complete cutover is
+      // the entity's phase; a running one shows beside the sweeps' phase.
+      const phase: EntityPhase = retired || (run?.state === 'done' && run.done.includes('retire')) ? 'retired' : cutover?.step === 'complete' ? 'cut-over' : swept;
       const hasCutover = plan.entities[name]!.phases.some((p) => 'cutover' in p);
       const next = (hasCutover && swept !== 'verifying' ? cutoverCommand(name, phase, cutover) : undefined) ?? nextCommand(name, phase, lastVerification);
       return {

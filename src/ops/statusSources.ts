@@ -60,8 +60,18 @@ export function reverseSyncStatusOf(p: ReverseSyncProgress): ReverseSyncStatus {
   };
 }
 
+/** How many of an entity's newest audit entries are searched for its retire (retire is its last act). */
+const RETIRE_LOOKBACK = 500;
+
 export function statusSources(): StatusSources {
   return {
+    async retired(session, entity) {
+      // Only an entity with a cutover can be retired (ops/retire.ts refuses the others).
+      if (!phaseOf(session.resources.entity(entity), 'cutover')) return false;
+      const plan = session.loaded.plan.name;
+      const audit = await stateStoreCall(async () => (await session.resources.stateStore()).listAudit({ plan, entity, limit: RETIRE_LOOKBACK }));
+      return audit.some((a) => a.action === 'retire');
+    },
     async verifyProgress(session, entity) {
       const plan = session.loaded.plan.name;
       // The newest run request says which workflow to ask; the audit log is where runs are recorded.

@@ -271,6 +271,10 @@ describe.each(['postgres', 'mysql'] as const)('the whole lifecycle of orders fro
     }, 60_000, 1_000);
     expect(retire.stdout).toContain('orders: retired (audited as e2e-operator): reverse sync stopped; ');
     expect(retire.stdout).toContain('change capture removed');
+    // … and status shows it retired, with no run behind it and no next command.
+    const status = await runMigrate(['--plan', planFile, 'status'], env);
+    expect(status.stdout).toMatch(/orders: retired/);
+    expect(status.stdout).not.toContain('migrate retire');
     await consumers.stop();
     consumers = undefined;
 
