@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 
-/** How often a kept-alive activity heartbeats; the heartbeat timeout is a few of these (writeSwitchWorkflow). */
+/** How often a kept-alive activity heartbeats; its heartbeat timeout is a few of these (KEPT_ALIVE_HEARTBEAT_TIMEOUT, workflows/activityOptions.ts). */
 export const KEEP_ALIVE_EVERY_MS = 2_000;
 
 function activityContext(): Context | undefined {

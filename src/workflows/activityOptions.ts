@@ -12,6 +12,12 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const HEARTBEAT_EVERY_MS = 3_000;
 
+/**
+ * Heartbeat timeout of activities that heartbeat on a timer while they run (src/activities/keepAlive.ts,
+ * every 2 s): a worker that dies inside one is noticed after this, not after start-to-close.
+ */
+export const KEPT_ALIVE_HEARTBEAT_TIMEOUT = '10 seconds';
+
 /** Failure types no retry can mend, whatever the activity. */
 export const PERMANENT_FAILURES = ['TargetAuthError', 'PlanMismatchError'];
 
@@ -21,6 +27,11 @@ export function shortActivity(extraPermanent: string[] = []): ActivityOptions {
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PlanMismatchError', ...extraPermanent] },
   };
+}
+
+/** A short activity that heartbeats while it runs (keepAlive): retried after a dead worker's heartbeat timeout. */
+export function keptAliveShortActivity(extraPermanent: string[] = []): ActivityOptions {
+  return { ...shortActivity(extraPermanent), heartbeatTimeout: KEPT_ALIVE_HEARTBEAT_TIMEOUT };
 }
 
 /**

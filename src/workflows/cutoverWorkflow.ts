@@ -21,7 +21,7 @@ import type { RoutingInForce } from '../activities/cutoverActivities.js';
 import { describeRoute, type ReadRoute } from '../flags/routing.js';
 import { evaluateGate, unacknowledged, type GateEvidence, type GateResult } from '../cutover/gates.js';
 import { initialRouting, notReadingNew, type ResolvedStage, type StageWrites } from '../cutover/stages.js';
-import { shortActivity } from './activityOptions.js';
+import { keptAliveShortActivity } from './activityOptions.js';
 import { writeSwitchWorkflowId, type WriteSwitchInput, type WriteSwitchResult } from './cutoverDefinitions.js';
 
 export interface CutoverInput {
@@ -121,10 +121,7 @@ export const abortCutoverUpdate = defineUpdate<CutoverProgress, [AbortArgs]>('ab
 export const endCutoverSignal = defineSignal('endCutover');
 
 // Heartbeats (keepAlive): with start-to-close alone, a worker SIGKILLed inside one of these held the cutover for 5 minutes.
-const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence, cutoverDependencyWaits } = proxyActivities<Activities>({
-  ...shortActivity(['RoutingConflictError']),
-  heartbeatTimeout: '10 seconds',
-});
+const { cutoverSetup, publishCutoverRouting, gatherCutoverEvidence, cutoverDependencyWaits } = proxyActivities<Activities>(keptAliveShortActivity(['RoutingConflictError']));
 
 const POLL_MS = 10_000;
 const HISTORY_EVENTS_BEFORE_ROLL = 4_000;

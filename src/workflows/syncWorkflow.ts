@@ -6,7 +6,7 @@
 import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SyncLag } from '../activities/syncActivities.js';
-import { chunkActivity, shortActivity } from './activityOptions.js';
+import { chunkActivity, keptAliveShortActivity } from './activityOptions.js';
 import { wakeSignal } from './definitions.js';
 
 export interface SyncInput {
@@ -50,7 +50,7 @@ export const syncProgressQuery = defineQuery<SyncProgress>('syncProgress');
 export const stopSyncSignal = defineSignal('stopSync');
 
 // Heartbeats (keepAlive): with start-to-close alone, a worker SIGKILLed inside this query stalled forward sync for 5 minutes (lifecycle e2e, MariaDB).
-const { readSyncFlag } = proxyActivities<Activities>({ ...shortActivity(), heartbeatTimeout: '10 seconds' });
+const { readSyncFlag } = proxyActivities<Activities>(keptAliveShortActivity());
 // syncChunk heartbeats every 3 s on a timer, so a dead worker is noticed after 12 s.
 const { syncChunk } = proxyActivities<Activities>(chunkActivity([], '12s'));
 

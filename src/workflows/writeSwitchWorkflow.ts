@@ -18,24 +18,22 @@ import { reverseSyncWorkflowId, type WriteSwitchInput, type WriteSwitchResult, t
 import { verifyWorkflowId } from './definitions.js';
 import type { verifyWorkflow } from './verifyWorkflow.js';
 import { stopSyncSignal } from './syncWorkflow.js';
+import { KEPT_ALIVE_HEARTBEAT_TIMEOUT } from './activityOptions.js';
 
-/**
- * Every switch activity heartbeats while it runs (src/activities/keepAlive.ts): when the worker
- * running one dies, Temporal retries it elsewhere after this, not after start-to-close — a worker
- * SIGKILLed inside the fence otherwise held writes fenced for a minute more (the lifecycle e2e test).
- */
-const HEARTBEAT_TIMEOUT = '10 seconds';
+// Every switch activity heartbeats while it runs (src/activities/keepAlive.ts): when the worker
+// running one dies, Temporal retries it elsewhere after the heartbeat timeout, not start-to-close —
+// a worker SIGKILLed inside the fence otherwise held writes fenced for a minute more (lifecycle e2e).
 
 /** Before the commit: a few quick attempts, then the switch undoes rather than keep writes fenced. */
 const beforeCommit = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  heartbeatTimeout: KEPT_ALIVE_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: ['PlanMismatchError', 'RoutingMovedError'] },
 });
 /** The journal, the undo and every step after the commit: retried until done. */
 const untilDone = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  heartbeatTimeout: KEPT_ALIVE_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PlanMismatchError'] },
 });
 
