@@ -17,6 +17,7 @@ import { cutoverWorkflowId } from '../workflows/cutoverDefinitions.js';
 import type { CutoverProgress } from '../workflows/cutoverWorkflow.js';
 import { assertWorkerPlan } from './failureMapping.js';
 import { keepAlive } from './keepAlive.js';
+import { wasRetired } from '../state/audit-log.js';
 
 export interface RunRef {
   plan: string;
@@ -52,9 +53,6 @@ export interface LifecycleActivityDeps {
   client?: () => Client;
 }
 
-/** Newest audit entries looked through for a `retire`. */
-const AUDIT_LOOKBACK = 500;
-
 export function createLifecycleActivities(deps: LifecycleActivityDeps) {
   const res = deps.resources;
   const client = deps.client ?? (() => Context.current().client);
@@ -86,10 +84,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     return { status };
   }
 
-  async function retired(plan: string, entity: string): Promise<boolean> {
-    const entries = await (await res.stateStore()).listAudit({ plan, entity, limit: AUDIT_LOOKBACK });
-    return entries.some((a) => a.action === 'retire');
-  }
+  const retired = async (plan: string, entity: string): Promise<boolean> => wasRetired(await res.stateStore(), plan, entity);
 
   return {
     /** The entity's run steps (src/lifecycle/runSteps.ts) from the worker's plan. */

@@ -14,6 +14,7 @@ import { captureReport, stopSync, syncProgress, uninstallCapture } from './sync.
 import { reverseSyncProgress, stopReverseSync } from './reverseSync.js';
 import { cutoverProgress, cutoverRunning, endCutover } from './cutover.js';
 import type { Session } from './session.js';
+import { RETIRE_ACTION } from '../state/audit-log.js';
 
 export interface RetireRefusal {
   reason: string;
@@ -144,7 +145,7 @@ export async function retire(session: Session, entity: string, actor: string, re
   await store.appendAudit({
     plan: session.loaded.plan.name,
     entity,
-    action: 'retire',
+    action: RETIRE_ACTION,
     actor,
     reason,
     detail: {

@@ -13,6 +13,7 @@ import { captureReport, syncProgress } from './sync.js';
 import { verifyProgress } from './verifyRuns.js';
 import { cutoverProgress } from './cutover.js';
 import { runProgress } from './run.js';
+import { wasRetired } from '../state/audit-log.js';
 import type { RunProgress } from '../workflows/lifecycleWorkflow.js';
 
 /** How long a status read may wait for the state store. */
@@ -60,17 +61,13 @@ export function reverseSyncStatusOf(p: ReverseSyncProgress): ReverseSyncStatus {
   };
 }
 
-/** How many of an entity's newest audit entries are searched for its retire (retire is its last act). */
-const RETIRE_LOOKBACK = 500;
-
 export function statusSources(): StatusSources {
   return {
     async retired(session, entity) {
       // Only an entity with a cutover can be retired (ops/retire.ts refuses the others).
       if (!phaseOf(session.resources.entity(entity), 'cutover')) return false;
       const plan = session.loaded.plan.name;
-      const audit = await stateStoreCall(async () => (await session.resources.stateStore()).listAudit({ plan, entity, limit: RETIRE_LOOKBACK }));
-      return audit.some((a) => a.action === 'retire');
+      return stateStoreCall(async () => wasRetired(await session.resources.stateStore(), plan, entity));
     },
     async verifyProgress(session, entity) {
       const plan = session.loaded.plan.name;

@@ -20,6 +20,18 @@ export async function insertAudit(on: Executor, dialect: Dialect, entry: AuditEn
     .execute();
 }
 
+/** The action `migrate retire` records; an entity with one was retired. */
+export const RETIRE_ACTION = 'retire';
+
+/** Newest audit entries looked through for an entity's retire (its last act, so it is among them). */
+const RETIRE_LOOKBACK = 500;
+
+/** Whether `migrate retire` retired the entity, by hand or through its run. */
+export async function wasRetired(store: Pick<StateStore, 'listAudit'>, plan: string, entity: string): Promise<boolean> {
+  const entries = await store.listAudit({ plan, entity, limit: RETIRE_LOOKBACK });
+  return entries.some((a) => a.action === RETIRE_ACTION);
+}
+
 export function auditLog({ db, dialect }: StoreContext): Pick<StateStore, 'appendAudit' | 'listAudit'> {
   return {
     async appendAudit(entry) {
