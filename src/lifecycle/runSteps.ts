@@ -4,7 +4,8 @@
  * changes made during the copy would be missed). Pure: the lifecycle workflow, `migrate plan` and
  * the docs all read the same list.
  */
-import { phaseOf, type Entity } from '../plan/schema.js';
+import { phaseOf } from '../plan/phases.js';
+import type { Entity } from '../plan/schema.js';
 
 export type RunStepName = 'capture' | 'backfill' | 'sync' | 'verify' | 'cutover' | 'retire';
 

@@ -334,18 +334,7 @@ export type FieldRule = z.output<typeof fieldRuleSchema>;
 export type Phase = z.output<typeof phaseSchema>;
 export type Stage = z.output<typeof stageSchema>;
 
-interface PhaseConfigs {
-  backfill: BackfillPhase;
-  sync: SyncPhase;
-  verify: VerifyPhase;
-  cutover: CutoverPhase;
-}
-
-/** The phase config of a kind, if the entity has that phase. */
-export function phaseOf<K extends keyof PhaseConfigs>(entity: Entity, kind: K): PhaseConfigs[K] | undefined {
-  for (const p of entity.phases) if (kind in p) return (p as unknown as PhaseConfigs)[kind];
-  return undefined;
-}
+export { phaseOf } from './phases.js';
 
 /** True for a plain REST target (`target.rest`), false for Tracer's batch protocol. */
 export function isRestTarget(t: TargetEndpoints): t is RestTarget {
