@@ -7,6 +7,8 @@ import { migrateHome } from '../temporal/local.js';
 import { join } from 'node:path';
 import { verificationDeps } from './verifyDeps.js';
 import { effectiveHeapLimitMb, stopWithParent } from './workerHeap.js';
+import { warmUp } from '../resources/warmUp.js';
+import { secrets } from '../secrets.js';
 
 export async function runWorkerUntilSignalled(opts: {
   loaded: LoadedPlan;
@@ -39,6 +41,10 @@ export async function runWorkerUntilSignalled(opts: {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   stopWithParent(stop, opts.log);
+  // In the background: polling starts now, and a piece that cannot be opened is only reported.
+  const warming = warmUp(resources).then((problems) => {
+    for (const p of problems) opts.log(secrets.redact(`worker ${opts.identity}: could not open ${p.what} yet (${p.error}); activities that need it will try again`));
+  });
   opts.log(`worker ${opts.identity} polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}) for plan ${opts.loaded.plan.name}; heap limit ${effectiveHeapLimitMb()} MB`);
   try {
     await worker.run();
@@ -46,6 +52,8 @@ export async function runWorkerUntilSignalled(opts: {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await routingServer?.close();
+    // A pool the warm-up opened after close() would keep the process alive.
+    await warming;
     await resources.close();
     await connection.close();
     opts.log(`worker ${opts.identity} stopped`);
