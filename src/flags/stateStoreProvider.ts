@@ -5,8 +5,15 @@
 import { UserError } from '../errors.js';
 import type { StateStore, StoredRouting } from '../state/types.js';
 import { describeRoute, stageOf, tidyRoutingDocument, type RoutingDocument } from './routing.js';
-import { parseRoutingDocument, RoutingDocumentError } from './routingEvaluator.js';
 import type { FlagProvider, PublishedRouting } from './types.js';
+
+/**
+ * The routing evaluator (flagd-core and zod; about 80 ms to import) is loaded by the first routing
+ * read or write: the flag reads and writes every backfill, sync and verification start with do not
+ * need it.
+ */
+let evaluator: Promise<typeof import('./routingEvaluator.js')> | undefined;
+const routingEvaluator = () => (evaluator ??= import('./routingEvaluator.js'));
 
 /**
  * A FlagProvider over `store` for the flags of `plan` (flags are scoped by plan: another plan's
@@ -27,13 +34,14 @@ export function createStateStoreFlagProvider(store: StateStore, plan: string): F
 
     async getRouting(plan, entity, epoch) {
       const stored = await store.getRouting(plan, entity, epoch);
-      return stored && published(stored);
+      return stored && (await published(stored));
     },
     async listRouting(plan) {
-      return (await store.listRouting(plan)).map(published);
+      return Promise.all((await store.listRouting(plan)).map(published));
     },
     async publishRouting(document, ctx) {
       const { tracerPlan: plan, tracerEntity: entity, tracerEpoch: epoch } = document.metadata;
+      const { parseRoutingDocument, RoutingDocumentError } = await routingEvaluator();
       let doc: RoutingDocument;
       try {
         doc = parseRoutingDocument(JSON.stringify(document), `routing document of ${entity} (epoch ${epoch})`);
@@ -52,7 +60,8 @@ export function createStateStoreFlagProvider(store: StateStore, plan: string): F
 }
 
 /** A stored document, checked again on the way out: a row edited by hand must not route anyone. */
-function published(r: StoredRouting): PublishedRouting {
+async function published(r: StoredRouting): Promise<PublishedRouting> {
+  const { parseRoutingDocument } = await routingEvaluator();
   const document = tidyRoutingDocument(parseRoutingDocument(JSON.stringify(r.document), `state store routing of ${r.entity} epoch ${r.epoch}`));
   return { plan: r.plan, entity: r.entity, epoch: r.epoch, document, publishedAt: r.publishedAt, publishedBy: r.publishedBy };
 }

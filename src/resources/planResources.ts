@@ -110,7 +110,7 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       return store;
     },
     async flags() {
-      // Imported here: the provider brings the routing evaluator (flagd-core), which only flag reads and writes need.
+      // Imported here: only commands that read or write flags need the provider (it loads the routing evaluator itself, on first use).
       const { createStateStoreFlagProvider } = await import('../flags/stateStoreProvider.js');
       return createStateStoreFlagProvider(await res.stateStore(), plan.name);
     },
