@@ -26,11 +26,12 @@ export function numbersReadBackExactly(text: string): boolean {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \\ */) i++;
-        else if (d === 34) break;
-      }
+      // To the closing quote in native steps: strings are most of an answer's text (keys, ids,
+      // timestamps). A quote after an odd run of backslashes is escaped and does not close.
+      let q = text.indexOf('"', i + 1);
+      while (q !== -1 && escapedAt(text, q)) q = text.indexOf('"', q + 1);
+      if (q === -1) return true;
+      i = q;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       let j = i + 1;
       // Whether the token is a plain integer: digits only (after a sign), no leading zero, so 15
@@ -50,6 +51,13 @@ export function numbersReadBackExactly(text: string): boolean {
     }
   }
   return true;
+}
+
+/** True when the character at `at` follows an odd number of backslashes. */
+function escapedAt(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && text.charCodeAt(k) === 92 /* \\ */) k--;
+  return (at - 1 - k) % 2 === 1;
 }
 
 /** Thrown by `parseJsonExact` for an object with a key twice, which has no faithful single JSON value. */

@@ -182,6 +182,17 @@ describe('timestamp cast', () => {
     expect(parseTimestamp('2024-01-01 10:00:00', () => 2 * 3600_000)).toBe(Date.UTC(2024, 0, 1, 8));
     expect(parseTimestamp('2024-01-01 10:00:00Z', () => 2 * 3600_000)).toBe(Date.UTC(2024, 0, 1, 10));
   });
+
+  it('given the ISO form the sources hand over with 0 to 6 fraction digits, with and without Z, when parsed, then the instant is read off the digits to the millisecond', () => {
+    expect(parseTimestamp('2024-02-29T23:59:59Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 0));
+    expect(parseTimestamp('2024-02-29T23:59:59.5Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 500));
+    expect(parseTimestamp('2024-02-29T23:59:59.07Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 70));
+    expect(parseTimestamp('2024-02-29T23:59:59.123456Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 123));
+    expect(parseTimestamp('1969-12-31T23:59:59.999Z')).toBe(-1);
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe(Date.UTC(2000, 0, 1) - 730_119 * 86_400_000);
+    expect(parseTimestamp('2024-01-01T10:00:00.250', () => 2 * 3600_000)).toBe(Date.UTC(2024, 0, 1, 8, 0, 0, 250));
+    expect(parseTimestamp('2023-02-29T00:00:00Z')).toBeUndefined();
+  });
 });
 
 describe('json, string and pass-through', () => {
