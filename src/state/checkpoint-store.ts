@@ -13,6 +13,7 @@
  */
 import type { Compilable } from 'kysely';
 import { CompiledQuery } from './kysely.js';
+import { prepareStatement } from './preparedStatements.js';
 import type { KeyTuple } from '../sources/types.js';
 import type { StoreContext } from './store-context.js';
 import type { Checkpoint, StateStore } from './types.js';
@@ -33,7 +34,11 @@ export function checkpointStore({ db, dialect }: StoreContext): Pick<StateStore,
     const text = compiled.get(shape);
     if (typeof text === 'string') return (await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows;
     const q = build().compile();
-    if (text === undefined) compiled.set(shape, q.parameters.length === params.length && q.parameters.every((p, i) => p === params[i]) ? q.sql : null);
+    if (text === undefined) {
+      const same = q.parameters.length === params.length && q.parameters.every((p, i) => p === params[i]);
+      compiled.set(shape, same ? q.sql : null);
+      if (same) prepareStatement(q.sql);
+    }
     return (await db.executeQuery<R>(q)).rows;
   }
 

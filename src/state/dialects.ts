@@ -4,11 +4,12 @@
  * order of key text, column types for migrations and the schema-migration lock. The store's methods
  * (`store.ts` and the `*-store.ts`/`*-log.ts` files) and the migrations are written once against this.
  */
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Expression, InsertQueryBuilder, InsertResult, RawBuilder } from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Expression, InsertQueryBuilder, InsertResult, PostgresPool, RawBuilder } from 'kysely';
 import { Kysely, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, sql } from './kysely.js';
 import type pg from 'pg';
 import type { Pool as MysqlPool } from 'mysql2';
 import { keyHash } from './common.js';
+import { withPreparedStatements } from './preparedStatements.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'postgres' | 'mysql';
@@ -128,12 +129,12 @@ export const postgres: Dialect = {
   connect(url, poolSize) {
     // The driver is imported at the first query: a store on PostgreSQL never loads mysql2, and a
     // command that never reads the store (`--help`) loads neither.
-    const pool = async (): Promise<pg.Pool> => {
+    const pool = async (): Promise<PostgresPool> => {
       const { default: driver } = await import('pg');
       const p = new driver.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
       // An idle client whose server went away emits here; without a listener that crashes the process.
       p.on('error', () => undefined);
-      return p;
+      return withPreparedStatements(p);
     };
     return new Kysely<Database>({ dialect: new PgStoreDialect({ pool }) });
   },
