@@ -1,6 +1,6 @@
 /**
  * Backfill benchmark: `npm run bench:backfill -- --rows 1000000 [--engine postgres|mysql|both]
- * [--batch 500] [--partitions 4] [--worker inprocess|process] [--repeat N] [--keep]`.
+ * [--batch 500] [--partitions 4] [--worker inprocess|process] [--repeat N] [--warm] [--keep]`.
  *
  * In one process and one run, per engine:
  *   1. seeds a legacy `orders` table in bulk;
@@ -42,7 +42,7 @@ import { idempotencyKey } from '../src/service/idempotency.js';
 import { TargetRetryableError } from '../src/service/errors.js';
 import type { KeyTuple } from '../src/sources/types.js';
 import { handLoop } from './lib/handLoop.js';
-import { MYSQL_ADMIN, PG_ADMIN, ROOT, loadAverage, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService as startBenchService, startWorkerProcess, withCpu, withDatabase, withPeakRss, writePlan as writeBenchPlan, type Service } from './lib/common.js';
+import { MYSQL_ADMIN, PG_ADMIN, ROOT, loadAverage, log, mb, pgCheckpoint, seedOrders, startDiscardTarget, startService as startBenchService, startWorkerProcess, withCpu, withDatabase, withPeakRss, writePlan as writeBenchPlan, type Service, type WorkerProcess } from './lib/common.js';
 
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
@@ -61,10 +61,19 @@ const { values: args } = parseArgs({
     target: { type: 'string', default: 'both' },
     /** Pairs of phases run this many times, alternating; the figures reported are each run's and the median ratio's. */
     repeat: { type: 'string', default: '1' },
+    /**
+     * Each side runs once unmeasured first, in the process it is then measured in: the hand-written
+     * loop in this process, the backfill in one `migrate worker` kept for every repeat (restarted
+     * backfills of one plan). Without it each backfill gets a new worker, whose JIT and heap start
+     * cold, against a loop in this long-lived process.
+     */
+    warm: { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
 const REPEAT = Number(args.repeat);
+const WARM = args.warm;
+if (WARM && (args.worker !== 'process' || args.target !== 'discard')) throw new Error('--warm needs --worker process and --target discard');
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error('--repeat must be a positive whole number');
 const BATCH = Number(args.batch);
 const PARTITIONS = Number(args.partitions);
@@ -127,21 +136,24 @@ async function baseline(loaded: LoadedPlan): Promise<number> {
 }
 
 /** The backfill driven from here, executed by a real `migrate worker` process; returns its peak RSS too. */
-async function processBackfill(loaded: LoadedPlan): Promise<{ rows: number; ms: number; workerPeakRss: number; cpuSeconds: number; startedAt: number; startReturnedMs: number }> {
-  const worker = await startWorkerProcess(loaded.file, process.env.BENCH_WORKER_NODE_OPTIONS);
+async function processBackfill(
+  loaded: LoadedPlan,
+  kept?: { worker: WorkerProcess; restart: boolean },
+): Promise<{ rows: number; ms: number; workerPeakRss: number; cpuSeconds: number; startedAt: number; startReturnedMs: number }> {
+  const worker = kept?.worker ?? (await startWorkerProcess(loaded.file, process.env.BENCH_WORKER_NODE_OPTIONS));
   const session = await openSession(loaded, process.env, ROOT);
   try {
     const cpu0 = worker.cpuSeconds();
     const startedAt = Date.now();
     const t0 = performance.now();
-    const { handle } = await startBackfill(session, 'orders', 'bench');
+    const { handle } = await startBackfill(session, 'orders', 'bench', kept?.restart ?? false);
     const startReturnedMs = performance.now() - t0;
     const result = await handle.result();
     const ms = performance.now() - t0;
     return { rows: result.done, ms, workerPeakRss: worker.peakRss(), cpuSeconds: worker.cpuSeconds() - cpu0, startedAt, startReturnedMs };
   } finally {
     await session.close();
-    await worker.stop();
+    if (!kept) await worker.stop();
   }
 }
 
@@ -247,8 +259,15 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       log(`${engine}: baseline ${ROWS} rows in ${(baseMs / 1000).toFixed(1)} s`);
 
     };
+    let handWarmed = false;
     const runHand = async () => {
       const svc = started(await startDiscardTarget(TOKEN));
+      if (WARM && !handWarmed) {
+        await handLoop({ engine, sourceUrl, targetUrl: svc.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS });
+        await svc.reset();
+        handWarmed = true;
+        log(`${engine}: hand-written loop warmed up (one unmeasured run)`);
+      }
       t0 = performance.now();
       const handRun = await withCpu(() => withPeakRss(() => handLoop({ engine, sourceUrl, targetUrl: svc.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS })));
       hand = handRun.value;
@@ -260,10 +279,26 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       if (hand.value !== ROWS || received !== ROWS) throw new Error(`hand-written loop copied ${hand.value} rows, discard target received ${received}; expected ${ROWS}`);
       log(`${engine}: hand-written loop into the discard target ${ROWS} rows in ${(handMs / 1000).toFixed(1)} s`);
     };
+    // --warm: one discard target, plan and worker for every repeat, warmed up by one unmeasured backfill.
+    let kept: { svc: Service; plan: LoadedPlan; worker: WorkerProcess } | undefined;
+    const keptWorker = async () => {
+      if (kept) return kept;
+      const svc = started(await startDiscardTarget(TOKEN));
+      const plan = await loadPlanFile(writePlan(dir, `${db}-discard-warm`, sourceUrl, pgUrl, svc.url, temporal.address, `${db}-discard-warm`), process.env);
+      const worker = started(await startWorkerProcess(plan.file, process.env.BENCH_WORKER_NODE_OPTIONS));
+      kept = { svc, plan, worker };
+      const warmUp = await processBackfill(plan, { worker, restart: false });
+      log(`${engine}: worker warmed up (one unmeasured backfill of ${warmUp.rows} rows, ${(warmUp.cpuSeconds).toFixed(1)} CPU s)`);
+      return kept;
+    };
     const runBackfill = async (into: 'reference' | 'discard') => {
-      const svcB = started(into === 'reference' ? await startService(pgUrl, 'bench_temporal') : await startDiscardTarget(TOKEN));
-      const planB = await loadPlanFile(writePlan(dir, `${db}-${into}-${rep}`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-${into}-${rep}`), process.env);
-      const run = await withPeakRss(() => (args.worker === 'process' ? processBackfill(planB) : temporalBackfill(planB, temporal.address)));
+      const k = WARM ? await keptWorker() : undefined;
+      if (k) await k.svc.reset();
+      const svcB = k?.svc ?? started(into === 'reference' ? await startService(pgUrl, 'bench_temporal') : await startDiscardTarget(TOKEN));
+      const planB = k?.plan ?? (await loadPlanFile(writePlan(dir, `${db}-${into}-${rep}`, sourceUrl, pgUrl, svcB.url, temporal.address, `${db}-${into}-${rep}`), process.env));
+      const run = await withPeakRss(() =>
+        k ? processBackfill(planB, { worker: k.worker, restart: true }) : args.worker === 'process' ? processBackfill(planB) : temporalBackfill(planB, temporal.address),
+      );
       if (into === 'reference') tw = run;
       else dw = run;
       loads[into] = loadAverage();
@@ -274,7 +309,7 @@ async function runEngine(engine: 'postgres' | 'mysql', temporal: DevServer, dir:
       const startedB = run.value.startedAt;
       log(`${engine}: backfill into the ${into} target: start request ${(run.value.startReturnedMs / 1000).toFixed(2)} s, first write after ${((spanB.first - startedB) / 1000).toFixed(2)} s, writing ${((spanB.last - spanB.first) / 1000).toFixed(2)} s, result ${((endedB - spanB.last) / 1000).toFixed(2)} s after the last write`);
       const receivedB = await svcB.itemsReceived();
-      await svcB.stop();
+      if (!k) await svcB.stop();
       if (run.value.rows !== ROWS || receivedB < ROWS) throw new Error(`backfill copied ${run.value.rows} rows, ${into} target received ${receivedB}; expected ${ROWS}`);
       log(`${engine}: backfill into the ${into} target ${ROWS} rows in ${(run.value.ms / 1000).toFixed(1)} s`);
 
@@ -375,6 +410,11 @@ async function main(): Promise<void> {
     }
   }
   if (REPEAT > 1) console.log('median: the median of each column over the runs (peak RSS: the highest), so its ratio need not be one run\'s');
+  console.log(
+    WARM
+      ? 'warm: each side ran once unmeasured first; every backfill ran in one migrate worker (restarted backfills), peak RSS is that worker\'s over all its runs'
+      : 'cold: every backfill got a new migrate worker (JIT and heap start cold) while the hand-written loop runs in this long-lived process; --warm compares warmed-up sides',
+  );
   console.log(`this process's peak RSS over the whole run (resourceUsage.maxRSS): ${mb(maxRss)}`);
   console.log('CPU s: the hand-written loop\'s (this process) and the worker process\'s CPU time for the phase; CPU ratio = baseline / backfill, which moves far less with the load average than rows/s');
   console.log('targets: ratio vs the hand-written loop >= 0.85 at 1M rows, >= 0.90 at 3M; backfill peak RSS < 300 MB and within 15% between 1M and 3M rows');

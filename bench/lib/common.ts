@@ -104,6 +104,8 @@ export interface Service {
   itemsReceived(): Promise<number>;
   /** Epoch ms of the first and last write that reached the store. */
   writeSpan(): Promise<{ first: number; last: number }>;
+  /** Zeroes the counters (the discard target; the reference service has no such call). */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +143,10 @@ async function spawnTarget(script: string[], what: string): Promise<Service> {
     async writeSpan() {
       const r = await admin();
       return { first: r.firstWriteAt, last: r.lastWriteAt };
+    },
+    async reset() {
+      const r = await fetch(`${url}/admin/reset`, { method: 'POST' });
+      if (!r.ok) throw new Error(`${what} cannot reset its counters (HTTP ${r.status})`);
     },
     async stop() {
       if (child.exitCode !== null) return;

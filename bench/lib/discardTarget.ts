@@ -6,7 +6,8 @@
  * and a stringify, so a benchmark into it measures the client, not a database.
  * Run: `node --import tsx bench/lib/discardTarget.ts --port 0 --token T`; prints
  * `discard target listening on <url>`. `GET /admin/requests` gives the same counters the bench
- * reads from the reference service (itemsReceived, firstWriteAt, lastWriteAt).
+ * reads from the reference service (itemsReceived, firstWriteAt, lastWriteAt); `POST /admin/reset`
+ * zeroes them.
  * Shares no code with Tracer, on purpose.
  */
 import http from 'node:http';
@@ -40,6 +41,11 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/admin/requests') return answer(res, 200, counters);
+    // Between the runs of one worker (bench:backfill --warm): the counters start again from zero.
+    if (path === '/admin/reset' && req.method === 'POST') {
+      Object.assign(counters, { itemsReceived: 0, writes: 0, reads: 0, firstWriteAt: 0, lastWriteAt: 0 });
+      return answer(res, 200, counters);
+    }
     if (values.token !== undefined && req.headers.authorization !== `Bearer ${values.token}`) return answer(res, 401, { error: 'missing or invalid bearer token' });
     let body: { items?: Record<string, unknown>[]; keys?: { id: unknown }[] };
     try {

@@ -19,19 +19,30 @@ import { UserError } from '../errors.js';
 export const DEFAULT_WORKER_HEAP_MB = 256;
 
 /**
- * Young-generation semi-space in MB for a capped worker (V8's default is 16). Rows, items and
- * bodies die within a page; a larger young generation copies and promotes fewer of them. Under the
- * 256 MB cap a backfill cost the same CPU with 16 or 32 MB, but a verification's worker spent
- * 4.5-4.8 CPU s per 1M rows with 32 MB against 5.4-6.6 with 16, for ~15 MB more peak RSS (one
- * backfill run of twenty-one with 32 MB peaked at 460 MB). A 64 MB semi-space under a 128 MB cap
- * collected without end in every run. Measured in docs/operations.md, "Worker memory".
+ * Young-generation semi-space in MB for a capped worker (V8's default is 16). Measured with
+ * allocation-site pretenuring off (below), a warmed-up worker copied 1M rows for about the same CPU
+ * with 16 MB (PostgreSQL 3.3-3.5 s, MySQL 3.0-3.6 s) as with 32 (3.3-3.6 s, 2.9-3.4 s) and peaked at
+ * 261-266 MB RSS against 289-299 MB; a verification cost 5.2 against 4.9 CPU s, at 256 against 287 MB. 16 keeps
+ * the worker under 300 MB with room to spare. (With pretenuring on, 16 had cost a verification
+ * 15-25% more CPU; a 64 MB semi-space under a 128 MB cap collected without end.) Measured in
+ * docs/operations.md, "Worker memory".
  */
-export const WORKER_SEMI_SPACE_MB = 32;
+export const WORKER_SEMI_SPACE_MB = 16;
+
+/**
+ * V8 pretenures objects from allocation sites whose objects often survived a scavenge: they are
+ * then allocated in old space directly. A worker's pages of rows and their mapped items live for a
+ * few milliseconds, a little longer while the next page is read ahead, so sites in the MySQL driver
+ * and the mapping got pretenured and filled old space with garbage: 68 full collections per
+ * million rows against 27 on PostgreSQL. Without it a warmed-up worker copied 1M MySQL rows with
+ * 2.6-3.2 CPU s instead of 3.8-4.2 (PostgreSQL 3.1-3.2 instead of 3.2-3.5).
+ */
+export const WORKER_V8_FLAGS = ['--no-allocation-site-pretenuring'];
 
 /** The node flags a worker capped at `heapMb` starts with (none for 0, no cap). */
 export function workerNodeFlags(heapMb: number): string[] {
   if (heapMb <= 0) return [];
-  return [`--max-old-space-size=${heapMb}`, ...(heapMb >= 128 ? [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`] : [])];
+  return [`--max-old-space-size=${heapMb}`, ...(heapMb >= 128 ? [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`] : []), ...WORKER_V8_FLAGS];
 }
 
 /** Marks the child, so it never re-spawns again. */

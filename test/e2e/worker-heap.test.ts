@@ -52,13 +52,14 @@ afterEach(async () => {
 });
 
 describe('migrate worker memory', () => {
-  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 256 MB old space with a 32 MB semi-space (heap limit under 400 MB)', async () => {
+  it('given a worker started by hand with no flags, when it polls, then it runs as a child capped at 256 MB old space with a 16 MB semi-space and no allocation-site pretenuring (heap limit under 400 MB)', async () => {
     const w = startWorker();
     await eventually(async () => w.output().includes('polling task queue'), 90_000);
     const inner = childPid(w.child.pid!);
     expect(inner).toBeDefined();
     expect(cmdline(inner!)).toContain('--max-old-space-size=256');
-    expect(cmdline(inner!)).toContain('--max-semi-space-size=32');
+    expect(cmdline(inner!)).toContain('--max-semi-space-size=16');
+    expect(cmdline(inner!)).toContain('--no-allocation-site-pretenuring');
     expect(heapLimit(w.output())).toBeGreaterThan(256);
     expect(heapLimit(w.output())).toBeLessThan(400);
   });
