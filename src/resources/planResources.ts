@@ -70,6 +70,12 @@ export async function openPlanResources(loaded: LoadedPlan, options: OpenPlanRes
   return createPlanResources(loaded, transforms, withTransforms);
 }
 
+/** The same promise; when it rejects, `forget` runs so the next caller opens anew rather than get the old failure forever. */
+function forgetOnFailure<T>(opening: Promise<T>, forget: () => void): Promise<T> {
+  opening.catch(forget);
+  return opening;
+}
+
 function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string, Transform>, withTransforms: boolean): PlanResources {
   const { plan, file } = loaded;
   const sources = new Map<string, Promise<SourceDb>>();
@@ -106,7 +112,13 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
     entity,
     stateStore() {
       // openStateStore migrates the schema (once: a second look was three more queries per command).
-      store ??= openStateStore(plan.state.url);
+      // A failed open is forgotten, so a worker that came up before its database recovers.
+      if (!store) {
+        const opening = openStateStore(plan.state.url);
+        store = forgetOnFailure(opening, () => {
+          if (store === opening) store = undefined;
+        });
+      }
       return store;
     },
     async flags() {
@@ -119,7 +131,10 @@ function createPlanResources(loaded: LoadedPlan, transforms: ReadonlyMap<string,
       if (!s) {
         const cfg = plan.sources[db];
         if (!cfg) throw new UserError(`source "${db}" is not in plan ${plan.name}`);
-        s = openSource(cfg.url, cfg.poolSize);
+        const opening = openSource(cfg.url, cfg.poolSize);
+        s = forgetOnFailure(opening, () => {
+          if (sources.get(db) === opening) sources.delete(db);
+        });
         sources.set(db, s);
       }
       return s;

@@ -14,7 +14,7 @@ export interface TestDatabases {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, db: string): string {
+export function withDatabase(url: string, db: string): string {
   const u = new URL(url);
   u.pathname = `/${db}`;
   return u.toString();
