@@ -44,6 +44,19 @@ describe('idempotencyKey', () => {
     expect(idempotencyKey('orders', items)).toBe(createHash('sha256').update(text).digest('hex'));
   });
 
+  it('Given versions with a quote, a backslash, a control character, an emoji and a lone surrogate, when derived, then each is written as JSON writes it, by hand here', () => {
+    const text = ['"orders"', '[1]@"say \\"hi\\""', '[2]@"C:\\\\tmp"', '[3]@"a\\u0001b"', '[4]@"\u{1F600}"', '[5]@"\\ud800"', '[6]@"2024-01-02T03:04:05.000Z"'].join('\n');
+    const items = [
+      { key: [1], version: 'say "hi"' },
+      { key: [2], version: 'C:\\tmp' },
+      { key: [3], version: 'a\u0001b' },
+      { key: [4], version: '\u{1F600}' },
+      { key: [5], version: '\ud800' },
+      { key: [6], version: '2024-01-02T03:04:05.000Z' },
+    ];
+    expect(idempotencyKey('orders', items)).toBe(createHash('sha256').update(text).digest('hex'));
+  });
+
   it('Given any batch, when derived, then the key is 64 hex characters', () => {
     expect(idempotencyKey('orders', [{ key: { id: 1 } }])).toMatch(/^[0-9a-f]{64}$/);
   });
