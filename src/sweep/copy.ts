@@ -38,37 +38,47 @@ const MAPPING_FAILURE_STATUS = 0;
 
 /** A visitor that copies pages into the target; returns the failures it logged per page. */
 export function createCopyVisitor(opts: CopyVisitorOptions): Visitor {
-  return {
-    async visit(rows: SourceRow[]): Promise<PageOutcome> {
-      const failures: NewFailure[] = [];
-      const written: KeyTuple[] = [];
-      const mapped: { key: KeyTuple; version: unknown; item: TargetItem }[] = [];
-      for (const row of rows) {
-        const key = opts.keyOf(row);
-        try {
-          mapped.push({ key, version: opts.versionOf?.(row), item: opts.mapper.map(row) });
-        } catch (e) {
-          failures.push({ plan: opts.plan, entity: opts.entity, key, status: MAPPING_FAILURE_STATUS, error: secrets.redact(`mapping: ${(e as Error).message}`) });
+  const prepare = (rows: SourceRow[]) => {
+    const failures: NewFailure[] = [];
+    const mapped: { key: KeyTuple; version: unknown; item: TargetItem }[] = [];
+    for (const row of rows) {
+      const key = opts.keyOf(row);
+      try {
+        mapped.push({ key, version: opts.versionOf?.(row), item: opts.mapper.map(row) });
+      } catch (e) {
+        failures.push({ plan: opts.plan, entity: opts.entity, key, status: MAPPING_FAILURE_STATUS, error: secrets.redact(`mapping: ${(e as Error).message}`) });
+      }
+    }
+    const size = opts.writeBatch ?? Math.max(1, mapped.length);
+    // A page is usually one batch; the mapped entries carry the key and version the idempotency key is made of.
+    const batches: { entries: typeof mapped; idempotencyKey: string }[] = [];
+    for (let i = 0; i < mapped.length; i += size) {
+      const entries = size >= mapped.length ? mapped : mapped.slice(i, i + size);
+      batches.push({ entries, idempotencyKey: idempotencyKey(opts.entity, entries) });
+    }
+    return {
+      async send(): Promise<PageOutcome> {
+        const written: KeyTuple[] = [];
+        for (const batch of batches) {
+          await opts.acquire?.(batch.entries.length);
+          const results = await opts.target.write(
+            batch.entries.map((b) => b.item),
+            batch.idempotencyKey,
+          );
+          results.forEach((r, j) => {
+            const b = batch.entries[j]!;
+            if (!r.ok) failures.push({ plan: opts.plan, entity: opts.entity, key: b.key, status: r.status, error: r.error ?? `HTTP ${r.status}` });
+            else if (opts.onWritten) written.push(b.key);
+          });
         }
-      }
-      const size = opts.writeBatch ?? Math.max(1, mapped.length);
-      for (let i = 0; i < mapped.length; i += size) {
-        // A page is usually one batch; the mapped entries carry the key and version the idempotency key is made of.
-        const batch = size >= mapped.length ? mapped : mapped.slice(i, i + size);
-        await opts.acquire?.(batch.length);
-        const results = await opts.target.write(
-          batch.map((b) => b.item),
-          idempotencyKey(opts.entity, batch),
-        );
-        results.forEach((r, j) => {
-          const b = batch[j]!;
-          if (!r.ok) failures.push({ plan: opts.plan, entity: opts.entity, key: b.key, status: r.status, error: r.error ?? `HTTP ${r.status}` });
-          else if (opts.onWritten) written.push(b.key);
-        });
-      }
-      if (failures.length > 0) await opts.recordFailures(failures);
-      if (opts.onWritten && written.length > 0) await opts.onWritten(written);
-      return { failures: failures.length, mismatches: 0 };
-    },
+        if (failures.length > 0) await opts.recordFailures(failures);
+        if (opts.onWritten && written.length > 0) await opts.onWritten(written);
+        return { failures: failures.length, mismatches: 0 };
+      },
+    };
+  };
+  return {
+    prepare,
+    visit: (rows) => prepare(rows).send(),
   };
 }

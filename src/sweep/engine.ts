@@ -17,6 +17,17 @@ export interface PageOutcome {
 
 export interface Visitor {
   visit(rows: SourceRow[]): Promise<PageOutcome>;
+  /**
+   * The page's own work done ahead (mapping, idempotency keys), its writes left to `send`. The
+   * engine prepares page n+1 while page n's checkpoint is saved and sends it only after; a visitor
+   * without it is visited whole once the checkpoint is saved.
+   */
+  prepare?(rows: SourceRow[]): PreparedPage;
+}
+
+/** A page ready to be written. */
+export interface PreparedPage {
+  send(): Promise<PageOutcome>;
 }
 
 export interface ChunkOptions {
@@ -53,9 +64,9 @@ export interface ChunkOutcome extends Checkpoint {
  * Runs pages from `start` until the range is exhausted, the deadline passes, or the flag turns off.
  *
  * While the visitor sends page n, the next page is already being read (one page ahead, never more,
- * so a partition holds at most two pages). What stays in order is what bounds a crash: page n+1 is
- * handed to the visitor only after page n's checkpoint is saved, so a worker killed at any moment
- * re-sends at most the one page in flight. The flag before page n+1 is read with page n's checkpoint
+ * so a partition holds at most two pages), and while page n's checkpoint is saved page n+1 is
+ * prepared (mapped). What stays in order is what bounds a crash: page n+1 is sent only after page
+ * n's checkpoint is saved, so a worker killed at any moment re-sends at most the one page in flight. The flag before page n+1 is read with page n's checkpoint
  * (`saveCheckpoint(cp, true)`), or by `isEnabled` when the save does not answer it: either way after
  * page n was sent, so a flag turned off while page n is sent stops the chunk before page n+1.
  */
@@ -79,10 +90,26 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
   };
   let enabled = check();
   let next = read(cp.cursor ?? opts.range.after);
+  // The checkpoint of the page sent last, being saved while the next page is prepared.
+  let saving: { cp: Checkpoint; flag: Promise<boolean | undefined | void> } | undefined;
+  /** Waits for the page sent last to be checkpointed; how the chunk ends there, or undefined to go on. */
+  const settle = async (): Promise<ChunkOutcome | undefined> => {
+    if (!saving) return undefined;
+    const { cp: saved, flag: answer } = saving;
+    saving = undefined;
+    const flag = await answer;
+    opts.onPage?.(saved);
+    if (saved.done) return { ...saved, flagOff: false };
+    enabled = typeof flag === 'boolean' ? Promise.resolve(flag) : check();
+    if (Date.now() >= opts.deadline) return { ...saved, flagOff: false };
+    return undefined;
+  };
   for (;;) {
-    if (enabled && !(await enabled)) return { ...cp, flagOff: true };
     const page = await next;
     if (page.rows.length === 0 || !page.last) {
+      const end = await settle();
+      if (end) return end;
+      if (enabled && !(await enabled)) return { ...cp, flagOff: true };
       cp = { ...cp, done: true };
       await opts.saveCheckpoint(cp, false);
       opts.onPage?.(cp);
@@ -90,10 +117,16 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
     }
     const last: KeyTuple = page.last;
     const more = page.rows.length >= opts.batchSize;
-    // The next page, while this page is visited.
+    // The next page, while this page is prepared and sent.
     if (more) next = read(last);
     const rows = opts.sample ? page.rows.filter(opts.sample) : page.rows;
-    const outcome = rows.length > 0 ? await opts.visitor.visit(rows) : { failures: 0, mismatches: 0 };
+    // This page's mapping runs while the previous page's checkpoint is being saved; it is sent only
+    // once that checkpoint is saved (and the flag read with it said go on).
+    const prepared = rows.length > 0 && opts.visitor.prepare ? opts.visitor.prepare(rows) : undefined;
+    const end = await settle();
+    if (end) return end;
+    if (enabled && !(await enabled)) return { ...cp, flagOff: true };
+    const outcome = rows.length === 0 ? { failures: 0, mismatches: 0 } : prepared ? await prepared.send() : await opts.visitor.visit(rows);
     cp = {
       cursor: last,
       rowsDone: cp.rowsDone + rows.length,
@@ -101,10 +134,10 @@ export async function runChunk(opts: ChunkOptions): Promise<ChunkOutcome> {
       done: !more,
       mismatches: (cp.mismatches ?? 0) + outcome.mismatches,
     };
-    const flag = await opts.saveCheckpoint(cp, more && opts.isEnabled !== undefined);
-    opts.onPage?.(cp);
-    if (cp.done) return { ...cp, flagOff: false };
-    enabled = typeof flag === 'boolean' ? Promise.resolve(flag) : check();
-    if (Date.now() >= opts.deadline) return { ...cp, flagOff: false };
+    const flag = opts.saveCheckpoint(cp, more && opts.isEnabled !== undefined);
+    // Settled before the next send or the return; a failure surfaces there, not as an unhandled rejection.
+    flag.catch(() => undefined);
+    saving = { cp, flag };
+    if (!more) return (await settle()) ?? { ...cp, flagOff: false };
   }
 }
