@@ -33,13 +33,15 @@ export interface CompareDeps {
   acquire?(items: number): Promise<void>;
 }
 
-/**
- * Compares source rows with the service's copies: one batch read for the page. A row that cannot
- * be mapped is `different` with the failing field named, since the service cannot hold its mapping.
- */
-export async function compareRows(deps: CompareDeps, rows: readonly SourceRow[]): Promise<RowComparison[]> {
-  const out: RowComparison[] = [];
-  const mapped: { key: KeyTuple; item: TargetItem; id: string }[] = [];
+/** Rows mapped for comparing: the ones that mapped, and a `different` result for each that did not. */
+interface MappedRows {
+  mapped: { key: KeyTuple; item: TargetItem; id: string }[];
+  unmappable: RowComparison[];
+}
+
+function mapRows(deps: CompareDeps, rows: readonly SourceRow[]): MappedRows {
+  const unmappable: RowComparison[] = [];
+  const mapped: MappedRows['mapped'] = [];
   for (const row of rows) {
     const key = deps.keyOf(row);
     try {
@@ -47,9 +49,15 @@ export async function compareRows(deps: CompareDeps, rows: readonly SourceRow[])
       mapped.push({ key, item, id: deps.mapper.keyId(item) });
     } catch (e) {
       if (!(e instanceof MappingError)) throw e;
-      out.push({ key, status: 'different', fields: [e.field ?? TRANSFORM_FIELD] });
+      unmappable.push({ key, status: 'different', fields: [e.field ?? TRANSFORM_FIELD] });
     }
   }
+  return { mapped, unmappable };
+}
+
+/** One batch read of the mapped rows' keys, each row compared with what the service holds. */
+async function compareMapped(deps: CompareDeps, { mapped, unmappable }: MappedRows): Promise<RowComparison[]> {
+  const out = [...unmappable];
   if (mapped.length === 0) return out;
   await deps.acquire?.(mapped.length);
   const actual = await deps.target.read(mapped.map((m) => deps.mapper.keyOfItem(m.item)));
@@ -66,6 +74,14 @@ export async function compareRows(deps: CompareDeps, rows: readonly SourceRow[])
   return out;
 }
 
+/**
+ * Compares source rows with the service's copies: one batch read for the page. A row that cannot
+ * be mapped is `different` with the failing field named, since the service cannot hold its mapping.
+ */
+export async function compareRows(deps: CompareDeps, rows: readonly SourceRow[]): Promise<RowComparison[]> {
+  return compareMapped(deps, mapRows(deps, rows));
+}
+
 export interface CompareVisitorOptions extends CompareDeps {
   /** The source row's updatedAt in ms since the epoch, when the source has the column. */
   updatedAtMs?(row: SourceRow): number | undefined;
@@ -77,29 +93,37 @@ export interface CompareVisitorOptions extends CompareDeps {
 
 /** A visitor that compares pages; its page outcome's `mismatches` counts rows missing or different now. */
 export function createCompareVisitor(opts: CompareVisitorOptions): Visitor {
+  // Mapping and the in-flight check are the page's own work, done while the page before is checkpointed.
+  const prepare = (rows: SourceRow[]) => {
+    const prepared = mapRows(opts, rows);
+    const inflight = new Set<string>();
+    if (opts.updatedAtMs && opts.inflightSince !== undefined) {
+      for (const row of rows) {
+        const at = opts.updatedAtMs(row);
+        if (at !== undefined && at >= opts.inflightSince) inflight.add(JSON.stringify(opts.keyOf(row)));
+      }
+    }
+    return {
+      async send(): Promise<PageOutcome> {
+        const results = await compareMapped(opts, prepared);
+        const entries: VerifyEntry[] = [];
+        let mismatches = 0;
+        for (const r of results) {
+          if (r.status !== 'match') {
+            mismatches++;
+            entries.push({ key: r.key, class: r.status, state: 'pending', fields: r.fields });
+          } else if (inflight.size > 0 && inflight.has(JSON.stringify(r.key))) {
+            entries.push({ key: r.key, class: 'inflight', state: 'pending', fields: [] });
+          }
+        }
+        if (entries.length > 0) await opts.queue(entries);
+        return { failures: 0, mismatches };
+      },
+    };
+  };
   return {
-    async visit(rows: SourceRow[]): Promise<PageOutcome> {
-      const results = await compareRows(opts, rows);
-      const entries: VerifyEntry[] = [];
-      let mismatches = 0;
-      const inflight = new Set<string>();
-      if (opts.updatedAtMs && opts.inflightSince !== undefined) {
-        for (const row of rows) {
-          const at = opts.updatedAtMs(row);
-          if (at !== undefined && at >= opts.inflightSince) inflight.add(JSON.stringify(opts.keyOf(row)));
-        }
-      }
-      for (const r of results) {
-        if (r.status !== 'match') {
-          mismatches++;
-          entries.push({ key: r.key, class: r.status, state: 'pending', fields: r.fields });
-        } else if (inflight.size > 0 && inflight.has(JSON.stringify(r.key))) {
-          entries.push({ key: r.key, class: 'inflight', state: 'pending', fields: [] });
-        }
-      }
-      if (entries.length > 0) await opts.queue(entries);
-      return { failures: 0, mismatches };
-    },
+    prepare,
+    visit: (rows) => prepare(rows).send(),
   };
 }
 

@@ -34,6 +34,29 @@ function visitorOver(service: TargetItem[], inflightSince?: number) {
 const row = (id: number, total: number, status = 'A', at = 0) => ({ id, total, status, updated_at: new Date(at) });
 
 describe('compare visitor', () => {
+  it('Given a page prepared ahead, when prepared, then nothing is read or queued until it is sent, and sending gives what a visit gives', async () => {
+    let reads = 0;
+    const queued: VerifyEntry[] = [];
+    const visitor = createCompareVisitor({
+      mapper: mapping,
+      comparator,
+      target: {
+        read: async (keys) => {
+          reads++;
+          return [{ id: 2, total: 5, status: 'a' }].filter((s) => keys.some((k) => k.id === s.id));
+        },
+      },
+      keyOf: (r) => [r.id as number],
+      queue: async (e) => void queued.push(...e),
+    });
+    const prepared = visitor.prepare!([row(1, 1), row(2, 2)]);
+    expect(reads).toBe(0);
+    expect(queued).toEqual([]);
+    expect(await prepared.send()).toEqual({ failures: 0, mismatches: 2 });
+    expect(reads).toBe(1);
+    expect(queued.map((q) => q.class)).toEqual(['missing', 'different']);
+  });
+
   it('Given a missing, a different and a matching row, when a page is visited, then two mismatches are counted and queued with their class and fields', async () => {
     const { visitor, queued } = visitorOver([{ id: 2, total: 5, status: 'a' }, { id: 3, total: 3, status: 'a' }]);
     const out = await visitor.visit([row(1, 1), row(2, 2), row(3, 3)]);
