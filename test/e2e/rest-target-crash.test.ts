@@ -23,6 +23,8 @@ import { runRepair, startVerify, verifyOutcome } from '../../src/ops/verifyRuns.
 const FILMS = 600;
 const STORES = 3;
 const ROWS = FILMS * STORES;
+/** Requests one worker has in flight at most: 2 partitions, each writing up to the service's default concurrency of 8. */
+const IN_FLIGHT_AT_MOST = 2 * 8;
 
 /** The SET values of film f, in the SET's definition order (as MySQL returns them). */
 function featuresOf(f: number): string[] {
@@ -156,13 +158,19 @@ describe.each(['postgres', 'mysql'] as const)('json-server as the target of a mi
     // Rows past the checkpoint were sent again after the crash, and the service's own answer to a
     // second write of the same item was turned into an update rather than a failure or a duplicate.
     const log = js.requests();
+    // A POST cut off by the kill was logged without a status but still created its item (json-server
+    // carries on after the client is gone): each item is created exactly once either way, and only
+    // requests in flight at the kill can be cut off.
+    const cutOff = log.filter((r) => r.method === 'POST' && r.status === 0).length;
+    expect(cutOff).toBeLessThanOrEqual(IN_FLIGHT_AT_MOST);
+    const created = log.filter((r) => r.method === 'POST' && r.status === 201).length + cutOff;
     if (engine === 'postgres') {
-      // Each item created exactly once; an update answered 404 before the kill is answered 404 again on the re-send.
-      expect(log.filter((r) => r.method === 'POST' && r.status === 201).length).toBe(ROWS);
+      // An update answered 404 before the kill is answered 404 again on the re-send.
+      expect(created).toBe(ROWS);
       expect(log.filter((r) => r.method === 'PUT' && r.status === 404).length).toBeGreaterThanOrEqual(ROWS);
       expect(log.filter((r) => r.method === 'PUT' && r.status === 200).length).toBeGreaterThan(0);
     } else {
-      expect(log.filter((r) => r.method === 'POST' && r.status === 201).length).toBe(ROWS);
+      expect(created).toBe(ROWS);
       const duplicates = log.filter((r) => r.method === 'POST' && r.status === 500).length;
       expect(duplicates).toBeGreaterThan(0);
       expect(log.filter((r) => r.method === 'PUT' && r.status === 200).length).toBe(duplicates);

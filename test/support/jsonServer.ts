@@ -23,6 +23,7 @@ export interface JsonServer {
   /** Creates an item directly, as the service's own users would. */
   create(collection: string, item: Record<string, unknown>): Promise<void>;
   /** Requests answered so far (only with `log: true`), from json-server's request log, in order. */
+  /** Every request json-server logged; status 0 for one whose client went away before the answer. */
   requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
 }
@@ -85,10 +86,12 @@ export async function startJsonServer(opts: JsonServerOptions): Promise<JsonServ
     },
     requests() {
       const out: { method: string; path: string; status: number }[] = [];
-      // morgan's "dev" lines, coloured: "GET /film?id=1-1&id=1-2 200 3.1 ms - 2"
+      // morgan's "dev" lines, coloured: "GET /film?id=1-1&id=1-2 200 3.1 ms - 2". A request whose
+      // client went away before the answer (a SIGKILLed worker) is logged at once as "POST /film - - ms"
+      // and may still be carried out after: status 0 here.
       for (const line of output.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
-        const m = /^(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (\S+) (\d{3}) /.exec(line.trim());
-        if (m) out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]) });
+        const m = /^(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (\S+) (\d{3}|-) /.exec(line.trim());
+        if (m) out.push({ method: m[1]!, path: m[2]!, status: m[3] === '-' ? 0 : Number(m[3]) });
       }
       return out;
     },

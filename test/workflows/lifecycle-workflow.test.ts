@@ -86,7 +86,12 @@ function activities(w: World) {
       return { installed };
     }),
     ensurePhaseFlag: recorder<RunRef & { phase: string; actor: string }, { turnedOn: boolean }>(() => ({ turnedOn: true })),
-    recordRunEvent: recorder<RunRef & { actor: string; action: string }, void>(() => undefined),
+    // The run records 'cutover.start' once its child start returned; from then on Temporal would
+    // describe the cutover as running, even before the stand-in's first task reports progress (on a
+    // loaded machine the run asked again in between, saw NONE and started the cutover twice).
+    recordRunEvent: recorder<RunRef & { actor: string; action: string }, void>((i) => {
+      if (i.action === 'cutover.start' && w.cutover.status === 'NONE') w.cutover = { status: 'RUNNING' };
+    }),
     phaseWorkflowStatus: recorder<{ workflowId: string }, { status: WorkflowStatusName }>((i) => ({ status: w.status.get(i.workflowId) ?? 'NONE' })),
     awaitWorkflowClose: recorder<{ workflowId: string; maxMs: number }, { status: WorkflowStatusName }>((i) => ({ status: w.status.get(i.workflowId) ?? 'NONE' })),
     dependencyBackfillWaits: recorder<RunRef, string[]>(() => w.dependencyWaits),
@@ -150,7 +155,7 @@ describe('lifecycle workflow (migrate run) with mocked activities', () => {
     mock = await startMockWorker(acts);
     const h = await start(mock, w, 'all');
 
-    const atCutover = await until(h, (p) => p.step === 'cutover' && p.waitingFor.length > 0 && w.cutover.status === 'RUNNING');
+    const atCutover = await until(h, (p) => p.step === 'cutover' && p.waitingFor[0]?.startsWith('cutover at acks') === true);
     expect(w.started.map((c) => [c.type, c.workflowId])).toEqual([
       ['sweepWorkflow', 'migrate/p/orders/backfill'],
       ['syncWorkflow', 'migrate/p/orders/sync'],
