@@ -247,9 +247,9 @@ export function parseTimestamp(text: string, zone: ZoneOffset = UTC_ZONE): numbe
   // updatedAt this way, and the object and slices this once built were a few percent of its CPU.
   const end = canonicalEnd(text);
   if (end >= 0) {
+    // The fraction's first three digits (after the '.' at 19), missing ones read as 0.
     const fracLen = end > 19 ? end - 20 : 0;
-    const fracDigit = (i: number) => (i < fracLen ? text.charCodeAt(20 + i) - 48 : 0);
-    const ms = fracDigit(0) * 100 + fracDigit(1) * 10 + fracDigit(2);
+    const ms = (fracLen > 0 ? (text.charCodeAt(20) - 48) * 100 : 0) + (fracLen > 1 ? (text.charCodeAt(21) - 48) * 10 : 0) + (fracLen > 2 ? text.charCodeAt(22) - 48 : 0);
     const wall = daysFromCivil(two(text, 0) * 100 + two(text, 2), two(text, 5), two(text, 8)) * DAY_MS + ((two(text, 11) * 60 + two(text, 14)) * 60 + two(text, 17)) * 1000 + ms;
     return end < text.length ? wall : wall - zone(wall);
   }

@@ -6,7 +6,6 @@
  */
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Expression, InsertQueryBuilder, InsertResult, PostgresPool, RawBuilder } from 'kysely';
 import { Kysely, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, sql } from './kysely.js';
-import type pg from 'pg';
 import type { Pool as MysqlPool } from 'mysql2';
 import { keyHash } from './common.js';
 import { withPreparedStatements } from './preparedStatements.js';
