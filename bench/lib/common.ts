@@ -3,7 +3,7 @@
  * service as its own process, the plan file, a real `migrate worker` process, and peak-RSS sampling.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
@@ -228,7 +228,8 @@ export interface WorkerProcess {
  * A real `migrate worker` for the plan, resolved once it polls. `nodeOptions` becomes its
  * NODE_OPTIONS (e.g. `--max-old-space-size=128`, the background worker's cap in src/ops/workers.ts).
  * BENCH_WORKER_NODE_ARGS adds node flags to its command line (a profile: `--cpu-prof
- * --cpu-prof-dir=<dir>`, written when the worker exits on the bench's SIGTERM).
+ * --cpu-prof-dir=<dir>`, written when the worker exits on the bench's SIGTERM); BENCH_WORKER_STDOUT
+ * names a file its standard output is appended to (`--trace-gc` prints there).
  */
 export async function startWorkerProcess(planFile: string, nodeOptions?: string): Promise<WorkerProcess> {
   // Without NODE_OPTIONS the worker gets the product's default cap as a node flag: left to itself it
@@ -238,7 +239,8 @@ export async function startWorkerProcess(planFile: string, nodeOptions?: string)
   const extraFlags = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const child = spawn(process.execPath, [...heapFlag, ...extraFlags, join(ROOT, 'bin/migrate.js'), 'worker', '--plan', planFile, '--identity', 'bench-worker'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_WORKER_STDOUT=<file> keeps what the worker prints there (e.g. with BENCH_WORKER_NODE_ARGS=--trace-gc).
+    stdio: ['ignore', process.env.BENCH_WORKER_STDOUT ? openSync(process.env.BENCH_WORKER_STDOUT, 'a') : 'ignore', 'pipe'],
     env: nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions },
   });
   await new Promise<void>((res, rej) => {
