@@ -82,3 +82,30 @@ export function isSkewed(sortedSample: readonly KeyPart[], evenBoundaries: reado
   const fullest = Math.max(...counts) / sortedSample.length;
   return fullest > tolerance / n;
 }
+
+/**
+ * The share of a sorted sample that falls in `range` (after < key <= upTo), or undefined when it
+ * cannot be told. A single integer key compares as integers; any other key only by finding the
+ * range's boundaries in the sample itself (quantile boundaries are sample keys), since the
+ * database's collation, not JavaScript's order, decides where other keys fall.
+ */
+export function sampleShare(sortedSample: readonly KeyTuple[], range: KeyRange, integerKey: boolean): number | undefined {
+  if (sortedSample.length === 0) return undefined;
+  // The number of sample keys at or below a boundary, i.e. the index just past it.
+  const through = (bound: KeyTuple): number | undefined => {
+    if (integerKey) {
+      const b = toBigInt(bound[0]!);
+      let n = 0;
+      while (n < sortedSample.length && toBigInt(sortedSample[n]![0]!) <= b) n++;
+      return n;
+    }
+    const text = JSON.stringify(bound);
+    const at = sortedSample.findIndex((k) => JSON.stringify(k) === text);
+    return at < 0 ? undefined : at + 1;
+  };
+  const from = range.after ? through(range.after) : 0;
+  const to = range.upTo ? through(range.upTo) : sortedSample.length;
+  if (from === undefined || to === undefined) return undefined;
+  return Math.max(0, to - from) / sortedSample.length;
+}
+

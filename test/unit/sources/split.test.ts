@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evenIntegerBoundaries, fromBigInt, isSkewed, quantileBoundaries, rangesFromBoundaries } from '../../../src/sources/split.js';
+import { evenIntegerBoundaries, fromBigInt, isSkewed, quantileBoundaries, rangesFromBoundaries, sampleShare } from '../../../src/sources/split.js';
 
 describe('rangesFromBoundaries', () => {
   it('Given no boundaries, When building ranges, Then one unbounded range', () => {
@@ -60,5 +60,39 @@ describe('isSkewed', () => {
   it('Given 90% of keys in the bottom range, When checked, Then skewed', () => {
     const sample = [...Array.from({ length: 900 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => (i + 1) * 10_000_000)];
     expect(isSkewed(sample, evenIntegerBoundaries(1, 1_000_000_000, 4), 4)).toBe(true);
+  });
+});
+
+describe('sampleShare', () => {
+  const ints = [[1], [2], [3], [5], [8], [13], [21], [34]];
+
+  it('Given an integer key, When a range between values not in the sample is asked, Then the share counts the keys in (after, upTo]', () => {
+    // 3, 5 and 8 lie in (2, 9].
+    expect(sampleShare(ints, { after: [2], upTo: [9] }, true)).toBe(3 / 8);
+  });
+
+  it('Given an integer key, When open-ended ranges are asked, Then they reach the sample ends', () => {
+    expect(sampleShare(ints, { upTo: [5] }, true)).toBe(4 / 8);
+    expect(sampleShare(ints, { after: [5] }, true)).toBe(4 / 8);
+    expect(sampleShare(ints, {}, true)).toBe(1);
+  });
+
+  it('Given a 64-bit integer key beyond doubles, When asked, Then it compares exactly', () => {
+    const big = [['9007199254740993'], ['9007199254740994'], ['9007199254740995']];
+    expect(sampleShare(big, { after: ['9007199254740993'] }, true)).toBe(2 / 3);
+  });
+
+  it('Given a string key, When the boundaries are sample keys, Then the share is told by their places in the sample', () => {
+    // Sorted by the database's collation, which JavaScript's order need not match.
+    const words = [['apple'], ['Banana'], ['cherry'], ['Date']];
+    expect(sampleShare(words, { after: ['Banana'], upTo: ['Date'] }, false)).toBe(2 / 4);
+  });
+
+  it('Given a string key, When a boundary is not in the sample, Then the share cannot be told', () => {
+    expect(sampleShare([['a'], ['b']], { upTo: ['bb'] }, false)).toBeUndefined();
+  });
+
+  it('Given an empty sample, When asked, Then the share cannot be told', () => {
+    expect(sampleShare([], {}, true)).toBeUndefined();
   });
 });
