@@ -164,6 +164,28 @@ export function buildSample(dialect: DialectName, source: TableSource, fraction:
 }
 
 /**
+ * For each point of a single-column key: the first key at or after it (`at_or_after`) and the last
+ * key before it (`before`), each one index dive, in one statement of UNION ALLed rows. The key-probe
+ * sample (split.ts, `keepProbe`) is built from them; only a source without `where` is probed.
+ */
+export function buildKeyProbes(dialect: DialectName, source: TableSource, points: readonly unknown[]): Query {
+  if (source.key.length !== 1) throw new Error('key probes need a single-column key');
+  if (source.where) throw new Error('key probes need a source without where');
+  if (points.length === 0) throw new Error('key probes need at least one point');
+  const params = new Params(dialect);
+  const col = quoteIdent(dialect, source.key[0]!);
+  const table = quoteTable(dialect, source);
+  // MIN/MAX over a key range is answered from the index while optimizing ("Select tables optimized
+  // away"): 250 probes took 20-30 ms on MariaDB, against 90 ms as ORDER BY ... LIMIT 1.
+  const rows = points.map((point) => {
+    const after = `(SELECT MIN(${col}) FROM ${table} WHERE ${col} >= ${params.add(point)})`;
+    const before = `(SELECT MAX(${col}) FROM ${table} WHERE ${col} < ${params.add(point)})`;
+    return `SELECT ${after} AS at_or_after, ${before} AS before_point`;
+  });
+  return { sql: rows.join(' UNION ALL '), params: params.values };
+}
+
+/**
  * Rows with any of these keys, ANDed with the plan's `where` (a row that no longer matches it is
  * out of the entity). Single keys use `= ANY($1)` / `IN (...)`; composite keys a row `IN` list on
  * PostgreSQL and OR-expanded equalities on MySQL, which its range optimizer always understands.

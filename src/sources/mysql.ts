@@ -16,6 +16,7 @@ import type { SourceConfig } from '../plan/schema.js';
 import {
   buildCount,
   buildExplain,
+  buildKeyProbes,
   buildMinMax,
   buildReadByKeys,
   buildReadPage,
@@ -25,7 +26,7 @@ import {
 } from './keyset.js';
 import { quoteIdent } from './quote.js';
 import { withoutValueOptions } from './urlOptions.js';
-import { evenIntegerBoundaries, isSkewed, quantileBoundaries, rangesFromBoundaries, sampleShare } from './split.js';
+import { drawKeyPoint, evenIntegerBoundaries, fromBigInt, isSkewed, keepProbe, quantileBoundaries, rangesFromBoundaries, sampleShare } from './split.js';
 import { EXACT_COUNT_LIMIT, READ_BY_KEYS_CHUNK, SAMPLE, sampleSizeFor } from './tuning.js';
 import type { ColumnInfo, KeyPart, KeyRange, KeyTuple, Page, ReadOptions, SourceDb, SourceRow, TableInfo } from './types.js';
 import { dateToUtcLiteral, isoToMysqlDatetime, keyTupleOf, keyTypesFrom, mysqlDatetimeToIso, parseJsonColumn, shortestFloat32 } from './values.js';
@@ -150,18 +151,26 @@ export class MysqlSource implements SourceDb {
   async splitKeySpace(source: SourceConfig, partitions: number): Promise<KeyRange[]> {
     if (partitions <= 1) return [{}];
     const types = await this.keyColumnTypes(source);
-    const { keys: sample, rows } = await this.sample(source, partitions);
     const integerKey = types.length === 1 && INTEGER_TYPES.has(types[0]!);
-    this.splitSamples.set(sampleId(source), { keys: sample, rows, integerKey, at: Date.now() });
-    if (integerKey) {
-      const [row] = await this.run(buildMinMax('mysql', source));
-      const lo = row?.lo as KeyPart | null | undefined;
-      const hi = row?.hi as KeyPart | null | undefined;
-      if (lo === null || lo === undefined || hi === null || hi === undefined) return [{}];
-      const even = evenIntegerBoundaries(lo, hi, partitions);
-      if (!isSkewed(sample.map((k) => k[0]!), even, partitions)) return rangesFromBoundaries(even);
+    if (!integerKey) {
+      const { keys, rows } = await this.sample(source, partitions);
+      this.splitSamples.set(sampleId(source), { keys, rows, integerKey, at: Date.now() });
+      return rangesFromBoundaries(quantileBoundaries(keys, partitions));
     }
-    return rangesFromBoundaries(quantileBoundaries(sample, partitions));
+    const [row] = await this.run(buildMinMax('mysql', source));
+    const lo = row?.lo as KeyPart | null | undefined;
+    const hi = row?.hi as KeyPart | null | undefined;
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return [{}];
+    const even = evenIntegerBoundaries(lo, hi, partitions);
+    const probed = await this.probeSample(source, lo, hi, partitions);
+    if (probed && !isSkewed(probed.keys.map((k) => k[0]!), even, partitions)) {
+      this.splitSamples.set(sampleId(source), { ...probed, integerKey, at: Date.now() });
+      return rangesFromBoundaries(even);
+    }
+    const { keys, rows } = await this.sample(source, partitions);
+    this.splitSamples.set(sampleId(source), { keys, rows, integerKey, at: Date.now() });
+    if (!probed && !isSkewed(keys.map((k) => k[0]!), even, partitions)) return rangesFromBoundaries(even);
+    return rangesFromBoundaries(quantileBoundaries(keys, partitions));
   }
 
   /**
@@ -200,6 +209,40 @@ export class MysqlSource implements SourceDb {
       if (Number.isFinite(n)) best = Math.max(best, n);
     }
     return Math.round(best);
+  }
+
+  /**
+   * A uniform sample of rows by key probes (split.ts, `keepProbe`): index dives instead of
+   * `sample`'s scan of every row, for a single integer key whose key space is at least
+   * `minProbeDensity` full, with no `where`; `probesPerPartition` rows per partition, enough to tell
+   * skew and estimate ranges, not to place quantiles. Sorted and distinct; `rows` is the span times
+   * the share of probes kept. Undefined when the table is too sparse, or too few probes were kept.
+   */
+  private async probeSample(source: SourceConfig, lo: KeyPart, hi: KeyPart, partitions: number): Promise<{ keys: KeyTuple[]; rows: number } | undefined> {
+    if (source.where) return undefined;
+    const span = Number(BigInt(hi) - BigInt(lo) + 1n);
+    const wanted = partitions * SAMPLE.probesPerPartition;
+    const estimate = await this.planEstimate(source);
+    if (!(estimate / span >= SAMPLE.minProbeDensity)) return undefined;
+    // Room for a kept share a little under the least density probed, before falling back to the scan.
+    const maxProbes = Math.ceil((1.5 * wanted) / SAMPLE.minProbeDensity);
+    const kept: bigint[] = [];
+    let probed = 0;
+    while (kept.length < wanted && probed < maxProbes) {
+      const points = Array.from({ length: Math.min(SAMPLE.probesPerStatement, maxProbes - probed) }, () => drawKeyPoint(lo, hi, Math.random));
+      probed += points.length;
+      for (const r of await this.run(buildKeyProbes('mysql', source, points))) {
+        const at = r.at_or_after as KeyPart | null;
+        // A row deleted since MIN/MAX can leave a point with nothing at or after it.
+        if (at !== null && keepProbe(at, r.before_point as KeyPart | null, lo, Math.random())) kept.push(BigInt(at));
+      }
+    }
+    if (kept.length < wanted) return undefined;
+    const rows = Math.round((span * kept.length) / probed);
+    kept.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys: KeyTuple[] = [];
+    for (let i = 0; i < kept.length; i++) if (i === 0 || kept[i] !== kept[i - 1]) keys.push([fromBigInt(kept[i]!)]);
+    return { keys, rows };
   }
 
   /** A sorted random sample of keys, and the rows of the table it stands for (the estimate, or a count). */

@@ -109,3 +109,25 @@ export function sampleShare(sortedSample: readonly KeyTuple[], range: KeyRange, 
   return Math.max(0, to - from) / sortedSample.length;
 }
 
+/**
+ * Whether a key probe keeps its row in a uniform sample of rows. A point drawn uniformly from the
+ * key space [lo, hi] lands on the first key at or after it with a chance proportional to the gap
+ * below that key (from the key before it, or from lo - 1); keeping it with chance 1/gap makes every
+ * row equally likely, 1/span, however the keys are spread. `draw` is uniform in [0, 1).
+ */
+export function keepProbe(atOrAfter: KeyPart, before: KeyPart | null, lo: KeyPart, draw: number): boolean {
+  const gap = toBigInt(atOrAfter) - (before === null ? toBigInt(lo) - 1n : toBigInt(before));
+  if (gap <= 0n) return false;
+  return draw * Number(gap) < 1;
+}
+
+/** A point drawn uniformly from the integer key space [lo, hi]; `random` is uniform in [0, 1). */
+export function drawKeyPoint(lo: KeyPart, hi: KeyPart, random: () => number): bigint {
+  const low = toBigInt(lo);
+  const span = toBigInt(hi) - low + 1n;
+  if (span <= 2n ** 32n) return low + BigInt(Math.floor(random() * Number(span)));
+  // 2 x 32 random bits: the modulo's bias is below span / 2^64, nothing next to sampling error.
+  const bits = (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
+  return low + (bits % span);
+}
+

@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createTestDatabases, type TestDatabases } from '../support/databases.js';
 import { openSource } from '../../src/sources/index.js';
+import { createMysqlPool, MysqlSource } from '../../src/sources/mysql.js';
 import type { SourceDb } from '../../src/sources/types.js';
 import type { SourceConfig } from '../../src/plan/schema.js';
 
@@ -75,6 +76,62 @@ describe.each<Dialect>(['mysql', 'postgres'])('%s partition estimates', (dialect
     for (const e of estimates) {
       expect(e).toBeGreaterThanOrEqual(120_000);
       expect(e).toBeLessThanOrEqual(180_000);
+    }
+  });
+});
+
+describe('mysql split of a large integer key', () => {
+  let dbs: TestDatabases;
+  let source: MysqlSource;
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    dbs = await createTestDatabases('probesplit');
+    const c = await mysql.createConnection(dbs.mysqlUrl);
+    await c.query('CREATE TABLE dense (id bigint PRIMARY KEY, v int NOT NULL)');
+    await c.query(`INSERT INTO dense (id, v) SELECT n, 0 FROM (${NUMBERS}) x WHERE n <= ${ROWS}`);
+    // 300,000 ids 1..300000, then 300,000 more on every third id up to 1,200,000: half the key space
+    // holds rows, so it is probed, but the bottom quarter holds half the rows.
+    await c.query('CREATE TABLE halfdense (id bigint PRIMARY KEY, v int NOT NULL)');
+    await c.query(`INSERT INTO halfdense (id, v) SELECT CASE WHEN n <= 300000 THEN n ELSE 300000 + (n - 300000) * 3 END, 0 FROM (${NUMBERS}) x WHERE n <= ${ROWS}`);
+    await c.query('ANALYZE TABLE dense, halfdense');
+    await c.end();
+    const pool = createMysqlPool(dbs.mysqlUrl, 2);
+    // Every statement the source sends, to tell a probe split from a scan.
+    const query = pool.query.bind(pool) as (sql: string, values?: unknown) => Promise<unknown>;
+    (pool as unknown as { query: typeof query }).query = (sql, values) => (statements.push(sql), query(sql, values));
+    source = new MysqlSource(pool);
+  }, 120_000);
+
+  afterAll(async () => {
+    await source?.close();
+    await dbs?.drop();
+  });
+
+  it('Given 600,000 dense ids, When split into 4, Then even ranges come back and no statement reads every row (index probes, no RAND() scan)', async () => {
+    statements.length = 0;
+    const ranges = await source.splitKeySpace(src('dense'), 4);
+    expect(ranges).toEqual([{ upTo: [150000] }, { after: [150000], upTo: [300000] }, { after: [300000], upTo: [450000] }, { after: [450000] }]);
+    expect(statements.some((s) => s.includes('MIN(`id`) FROM `dense` WHERE `id` >= ?'))).toBe(true);
+    expect(statements.some((s) => s.includes('RAND()'))).toBe(false);
+  });
+
+  it('Given half the rows in the bottom quarter of the key space, When split into 4, Then the skew is seen and every partition holds 150,000 rows within 25%', async () => {
+    statements.length = 0;
+    const ranges = await source.splitKeySpace(src('halfdense'), 4);
+    expect(ranges).toHaveLength(4);
+    // Probed first, then sampled by scan for the quantiles.
+    expect(statements.some((s) => s.includes('MIN(`id`) FROM `halfdense`'))).toBe(true);
+    expect(statements.some((s) => s.includes('RAND()'))).toBe(true);
+    const c = await mysql.createConnection(dbs.mysqlUrl);
+    try {
+      for (const r of ranges) {
+        const [[row]] = (await c.query('SELECT COUNT(*) AS n FROM halfdense WHERE id > ? AND id <= ?', [r.after?.[0] ?? 0, r.upTo?.[0] ?? 2_000_000])) as unknown as [{ n: number }[]];
+        expect(Number(row!.n)).toBeGreaterThanOrEqual(112_500);
+        expect(Number(row!.n)).toBeLessThanOrEqual(187_500);
+      }
+    } finally {
+      await c.end();
     }
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildCount,
   buildExplain,
+  buildKeyProbes,
   buildMinMax,
   buildReadByKeys,
   buildReadPage,
@@ -118,6 +119,20 @@ describe('other statements', () => {
     const q = buildSample('mysql', { table: 't', key: ['k'] }, 0.5, 10);
     expect(q.sql).toBe('SELECT `k` FROM (SELECT `k` FROM `t` WHERE RAND() < ? LIMIT 10) s ORDER BY `k`');
     expect(q.params).toEqual([0.5]);
+  });
+
+  it('Given two points, When building key probes, Then each point is one row of the first key at or after it and the last key before it, as MIN/MAX the index answers', () => {
+    const q = buildKeyProbes('mysql', { table: 't', key: ['k'] }, [10n, 20n]);
+    expect(q.sql).toBe(
+      'SELECT (SELECT MIN(`k`) FROM `t` WHERE `k` >= ?) AS at_or_after, (SELECT MAX(`k`) FROM `t` WHERE `k` < ?) AS before_point' +
+        ' UNION ALL SELECT (SELECT MIN(`k`) FROM `t` WHERE `k` >= ?) AS at_or_after, (SELECT MAX(`k`) FROM `t` WHERE `k` < ?) AS before_point',
+    );
+    expect(q.params).toEqual([10n, 10n, 20n, 20n]);
+  });
+
+  it('Given a where or a composite key, When building key probes, Then it throws (the probes would sample other rows than the entity has)', () => {
+    expect(() => buildKeyProbes('mysql', { table: 't', key: ['k'], where: 'x = 1' }, [1])).toThrow(/without where/);
+    expect(() => buildKeyProbes('mysql', { table: 't', key: ['a', 'b'] }, [1])).toThrow(/single-column/);
   });
 
   it('Given a fraction of one, When sampling, Then no sampling clause is used', () => {

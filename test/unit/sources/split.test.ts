@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evenIntegerBoundaries, fromBigInt, isSkewed, quantileBoundaries, rangesFromBoundaries, sampleShare } from '../../../src/sources/split.js';
+import { drawKeyPoint, evenIntegerBoundaries, fromBigInt, isSkewed, keepProbe, quantileBoundaries, rangesFromBoundaries, sampleShare } from '../../../src/sources/split.js';
 
 describe('rangesFromBoundaries', () => {
   it('Given no boundaries, When building ranges, Then one unbounded range', () => {
@@ -94,5 +94,60 @@ describe('sampleShare', () => {
 
   it('Given an empty sample, When asked, Then the share cannot be told', () => {
     expect(sampleShare([], {}, true)).toBeUndefined();
+  });
+});
+
+describe('keepProbe', () => {
+  it('Given a key right after its neighbour (gap 1), When probed, Then it is always kept', () => {
+    expect(keepProbe(8, 7, 1, 0.999)).toBe(true);
+  });
+
+  it('Given a key 4 above the key before it, When probed, Then it is kept for draws under 1/4 only', () => {
+    expect(keepProbe(11, 7, 1, 0.24)).toBe(true);
+    expect(keepProbe(11, 7, 1, 0.25)).toBe(false);
+  });
+
+  it('Given the lowest key (nothing before it), When probed, Then its gap runs from lo - 1', () => {
+    // lo = 1, key 1: gap 1; key 3 with nothing before would have gap 3.
+    expect(keepProbe(1, null, 1, 0.999)).toBe(true);
+    expect(keepProbe(3, null, 1, 0.34)).toBe(false);
+  });
+
+  it('Given 64-bit keys beyond doubles, When probed, Then the gap is exact', () => {
+    expect(keepProbe('9007199254740995', '9007199254740994', 1, 0.999)).toBe(true);
+  });
+
+  it('Given keys 1..100 dense and 101..1000 holding only every 100th, When probed from uniform points, Then the kept keys are uniform over rows, not over the key space', () => {
+    // Rows: 1..100 and 200, 300, ..., 1000: 109 rows, 100 of them (92%) in the bottom tenth of the key space.
+    const keys = [...Array.from({ length: 100 }, (_, i) => i + 1), ...Array.from({ length: 9 }, (_, i) => (i + 2) * 100)];
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    let low = 0;
+    let kept = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const point = Number(drawKeyPoint(1, 1000, random));
+      const at = keys.find((k) => k >= point)!;
+      const before = [...keys].reverse().find((k) => k < point) ?? null;
+      if (!keepProbe(at, before, 1, random())) continue;
+      kept++;
+      if (at <= 100) low++;
+    }
+    // A uniform row sample puts 100/109 = 91.7% in the dense part; uniform key points would put ~10% there.
+    expect(low / kept).toBeGreaterThan(0.88);
+    expect(low / kept).toBeLessThan(0.95);
+  });
+});
+
+describe('drawKeyPoint', () => {
+  it('Given a span, When drawn with the lowest and the highest random value, Then the points are lo and hi', () => {
+    expect(drawKeyPoint(5, 9, () => 0)).toBe(5n);
+    expect(drawKeyPoint(5, 9, () => 0.9999999)).toBe(9n);
+  });
+
+  it('Given a span wider than 2^32, When drawn, Then the point stays within lo..hi', () => {
+    for (const r of [0, 0.5, 0.9999999]) {
+      const p = drawKeyPoint('1', '18446744073709551615', () => r);
+      expect(p >= 1n && p <= 18446744073709551615n).toBe(true);
+    }
   });
 });
