@@ -4,11 +4,15 @@ import { hostname } from 'node:os';
 import type { RegisterCommand } from './index.js';
 import { ChildProcessExit } from '../errors.js';
 
-/** What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. */
-const load = async () => ({
+/**
+ * What the action needs, imported when it runs: `--help` must not pay for Temporal, pg and zod. The
+ * heap check comes first and alone: a worker started without a heap cap runs again as a child under
+ * one, and the parent, which only waits for it, then never loads the Temporal SDK (it sat at 94 MB).
+ */
+const loadHeap = () => import('../ops/workerHeap.js');
+const loadWorker = async () => ({
   ...(await import('../cli/resolvePlan.js')),
   ...(await import('../ops/worker.js')),
-  ...(await import('../ops/workerHeap.js')),
 });
 
 const register: RegisterCommand = (program, context): Command =>
@@ -24,7 +28,7 @@ const register: RegisterCommand = (program, context): Command =>
     })
     .option('--serve-host <host>', 'address for --serve-routing', '127.0.0.1')
     .action(async (opts: { identity: string; maxActivities: number; maxHeap?: string; serveRouting?: number; serveHost: string }) => {
-      const { loadPlanForCommand, runWorkerUntilSignalled, workerHeapMb, heapAlreadyLimited, runUnderHeapCap } = await load();
+      const { workerHeapMb, heapAlreadyLimited, runUnderHeapCap } = await loadHeap();
       const ctx = context();
       const heapMb = workerHeapMb(opts.maxHeap, ctx.env);
       if (heapMb > 0 && !heapAlreadyLimited(process.execArgv, ctx.env)) {
@@ -33,6 +37,7 @@ const register: RegisterCommand = (program, context): Command =>
         if (code !== 0) throw new ChildProcessExit(code);
         return;
       }
+      const { loadPlanForCommand, runWorkerUntilSignalled } = await loadWorker();
       const loaded = await loadPlanForCommand(ctx);
       await runWorkerUntilSignalled({
         loaded,
