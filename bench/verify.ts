@@ -1,6 +1,6 @@
 /**
  * Verify benchmark: `npm run bench:verify -- --rows 1000000 [--batch 1000] [--partitions 4]
- * [--worker inprocess|process] [--order baseline-first|verify-first] [--no-updated-at-index]`.
+ * [--worker inprocess|process] [--order baseline-first|verify-first] [--no-updated-at-index] [--warm]`.
  *
  * In one process and one run (PostgreSQL source):
  *   1. seeds the legacy `orders` table and the service's copy in bulk, identical, so every row matches;
@@ -69,8 +69,16 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** reference: the reference service only; discard: the discard target only; both. */
     target: { type: 'string', default: 'both' },
+    /**
+     * The discard pair with both sides warmed up: the hand-written loop runs once unmeasured in this
+     * process, then measured here; verify runs once unmeasured in a `migrate worker` that stays up for
+     * the measured run. Needs `--worker process --target discard`.
+     */
+    warm: { type: 'boolean', default: false },
   },
 });
+const WARM = args.warm;
+if (WARM && (args.worker !== 'process' || args.target !== 'discard')) throw new Error('--warm needs --worker process and --target discard');
 const ROWS = Number(args.rows);
 const BATCH = Number(args.batch);
 const PARTITIONS = Number(args.partitions);
@@ -82,7 +90,7 @@ if (!['reference', 'discard', 'both'].includes(args.target)) throw new Error('--
 if (args.order !== 'baseline-first' && args.order !== 'verify-first') throw new Error('--order must be baseline-first or verify-first');
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 const SCHEMA = 'bench_svc';
-/** NODE_OPTIONS of the worker process; unset, it starts as `migrate worker` does with no flag given (192 MB cap, 32 MB semi-space). */
+/** NODE_OPTIONS of the worker process; unset, it starts as `migrate worker` does with no flag given (src/ops/workerHeap.ts: 256 MB cap, 16 MB semi-space, no pretenuring). */
 const WORKER_NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS;
 
 interface BaselineResult {
@@ -176,10 +184,13 @@ interface VerifyRun {
   workerCpu?: number;
 }
 
-async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
-  let proc: WorkerProcess | undefined;
+/** One `migrate verify`, in a worker of its own unless `kept` (a worker process that outlives the run) is given. */
+async function verify(loaded: LoadedPlan, address: string, kept?: WorkerProcess): Promise<VerifyRun> {
+  let proc: WorkerProcess | undefined = kept;
   let inproc: { stop(): Promise<void> } | undefined;
-  if (args.worker === 'process') proc = await startWorkerProcess(loaded.file, WORKER_NODE_OPTIONS);
+  if (kept) {
+    // Started by the caller, stopped by the caller.
+  } else if (args.worker === 'process') proc = await startWorkerProcess(loaded.file, WORKER_NODE_OPTIONS);
   else {
     const wres = await openPlanResources(loaded);
     const { worker, connection } = await createWorker({
@@ -223,7 +234,7 @@ async function verify(loaded: LoadedPlan, address: string): Promise<VerifyRun> {
     };
   } finally {
     await session.close();
-    await proc?.stop();
+    if (!kept) await proc?.stop();
     await inproc?.stop();
   }
 }
@@ -237,6 +248,7 @@ const wholeRatio = (b: BaselineResult, v: VerifyRun) => rate(v.compared, v.wallM
 /** The hand-written read-and-compare loop and `migrate verify`, both reading from the discard target. */
 async function discardPair(url: string, dir: string, temporalAddress: string): Promise<void> {
   const target = await startDiscardTarget(TOKEN);
+  let kept: WorkerProcess | undefined;
   try {
     const file = writePlan({
       dir,
@@ -260,7 +272,11 @@ async function discardPair(url: string, dir: string, temporalAddress: string): P
     let ver!: Awaited<ReturnType<typeof withPeakRss<VerifyRun>>>;
     const runHand = async () => {
       const options = { engine: 'postgres' as const, sourceUrl: url, targetUrl: target.url, token: TOKEN, batch: BATCH, partitions: PARTITIONS };
-      if (args.worker === 'process') {
+      if (WARM) {
+        await handVerifyLoop(options);
+        log('hand-written read-and-compare loop warmed up (one unmeasured run)');
+      }
+      if (args.worker === 'process' && !WARM) {
         // Verify gets a new worker process, so the loop gets a new process too: both start with cold JIT and heap.
         const run = await runHandLoopProcess('verify', options);
         hand = { value: run.value, peakRss: run.peakRss };
@@ -277,8 +293,13 @@ async function discardPair(url: string, dir: string, temporalAddress: string): P
       if (hand.value.compared !== ROWS || hand.value.differing !== 0) throw new Error(`hand-written loop compared ${hand.value.compared} (${hand.value.differing} differ); expected ${ROWS}, all matching`);
       log(`hand-written read-and-compare loop (discard target): ${(handMs / 1000).toFixed(1)}s`);
     };
+    kept = WARM ? await startWorkerProcess(loaded.file, WORKER_NODE_OPTIONS) : undefined;
+    if (kept) {
+      const warmUp = await verify(loaded, temporalAddress, kept);
+      log(`worker warmed up (one unmeasured verify of ${warmUp.compared} rows)`);
+    }
     const runVerify = async () => {
-      ver = await withPeakRss(() => verify(loaded, temporalAddress));
+      ver = await withPeakRss(() => verify(loaded, temporalAddress, kept));
       loads.verify = loadAverage();
       const v = ver.value;
       log(`migrate verify (discard target): ${(v.wallMs / 1000).toFixed(1)}s; phases: ${v.phases}`);
@@ -294,12 +315,14 @@ async function discardPair(url: string, dir: string, temporalAddress: string): P
     console.log(`                 hand-written rows/s   verify rows/s   ratio`);
     console.log(`sweep only       ${String(handRate).padStart(19)}   ${String(ver.value.sweepRowsPerSec).padStart(13)}   ${(ver.value.sweepRowsPerSec / handRate).toFixed(2)}`);
     console.log(`whole run        ${String(handRate).padStart(19)}   ${String(rate(ver.value.compared, ver.value.wallMs)).padStart(13)}   ${(rate(ver.value.compared, ver.value.wallMs) / handRate).toFixed(2)}`);
-    const handWhere = args.worker === 'process' ? 'its own new process' : 'this process';
+    const handWhere = WARM ? 'this process, warmed up' : args.worker === 'process' ? 'its own new process' : 'this process';
+    if (WARM) console.log('warm: each side ran once unmeasured first; verify ran in one migrate worker that stayed up, its peak RSS is over both runs');
     console.log(`peak RSS: hand-written loop ${mb(hand.peakRss)} (${handWhere}); verify ${mb(ver.value.workerPeakRss ?? ver.peakRss)} (${where})`);
     const wcpu = ver.value.workerCpu;
     console.log(`CPU s: hand-written loop ${handCpu.toFixed(1)} (${handWhere}); verify ${wcpu === undefined ? '-' : wcpu.toFixed(1)} (worker process); CPU ratio ${wcpu ? (handCpu / wcpu).toFixed(2) : '-'}; load average ${loads.hand.toFixed(1)} / ${loads.verify.toFixed(1)}`);
     console.log('target: sweep ratio vs the hand-written loop >= 0.85');
   } finally {
+    await kept?.stop();
     await target.stop();
   }
 }
