@@ -13,7 +13,7 @@ import { createExchange, parseAnswer, type Answer } from './exchange.js';
 import { stringifyJsonExact } from '../values/json.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
 import { KEY_PLACEHOLDER, withKey as withKeyIn } from './keyPath.js';
-import { mapLimit } from './mapLimit.js';
+import { concatLists, mapLimit } from './mapLimit.js';
 import type { RateLimiter } from './rateLimiter.js';
 import type { ItemResult, ListPage, ServiceChange, TargetClient, TargetItem, TargetKey } from './types.js';
 
@@ -244,7 +244,7 @@ export function createTargetClient(opts: TargetClientOptions): TargetClient {
       const size = endpoints.read.batch ?? keys.length;
       const chunks: TargetKey[][] = [];
       for (let i = 0; i < keys.length; i += size) chunks.push(keys.slice(i, i + size));
-      return (await mapLimit(chunks, concurrency, readBatch)).flat();
+      return concatLists(await mapLimit(chunks, concurrency, readBatch));
     },
 
     async list(cursor, limit) {

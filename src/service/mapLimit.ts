@@ -17,3 +17,15 @@ export async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (i
   if (failed) throw failed.error;
   return out;
 }
+
+/**
+ * The lists one after another, the only list itself when there is one. A batch read's items went
+ * through `Array.prototype.flat`, which took 170 ms per million items (a loop of pushes: 10-30 ms),
+ * 2-3% of a verification worker's CPU.
+ */
+export function concatLists<T>(lists: readonly T[][]): T[] {
+  if (lists.length === 1) return lists[0]!;
+  const out: T[] = [];
+  for (const list of lists) for (const x of list) out.push(x);
+  return out;
+}

@@ -19,7 +19,7 @@ import { createExchange, parseAnswer, type Answer } from './exchange.js';
 import { TargetPermanentError, TargetUnsupportedError } from './errors.js';
 import { createGate, type Gate } from './gate.js';
 import { KEY_PLACEHOLDER, withKey } from './keyPath.js';
-import { mapLimit } from './mapLimit.js';
+import { concatLists, mapLimit } from './mapLimit.js';
 import type { ItemResult, ListPage, TargetClient, TargetItem, TargetKey, WriteProbe } from './types.js';
 
 export interface RestClientOptions {
@@ -191,7 +191,7 @@ export function createRestClient(opts: RestClientOptions): TargetClient {
 
     async read(keys) {
       if (keys.length === 0) return [];
-      if (rest.readMany && keyFields.length === 1) return (await mapLimit(multiReadPaths(keys), concurrency, readMany)).flat();
+      if (rest.readMany && keyFields.length === 1) return concatLists(await mapLimit(multiReadPaths(keys), concurrency, readMany));
       return (await mapLimit(keys, concurrency, readOne)).filter((x): x is TargetItem => x !== undefined);
     },
 
