@@ -223,6 +223,8 @@ export class MysqlSource implements SourceDb {
     const span = Number(BigInt(hi) - BigInt(lo) + 1n);
     const wanted = partitions * SAMPLE.probesPerPartition;
     const estimate = await this.planEstimate(source);
+    // A table the scan's LIMIT would nearly hold is cheap to scan, and its sample is then the table.
+    if (estimate < sampleSizeFor(partitions) * SAMPLE.capFactor) return undefined;
     if (!(estimate / span >= SAMPLE.minProbeDensity)) return undefined;
     // Room for a kept share a little under the least density probed, before falling back to the scan.
     const maxProbes = Math.ceil((1.5 * wanted) / SAMPLE.minProbeDensity);
