@@ -165,7 +165,7 @@ export function buildSample(dialect: DialectName, source: TableSource, fraction:
 
 /**
  * For each point of a single-column key: the first key at or after it (`at_or_after`) and the last
- * key before it (`before`), each one index dive, in one statement of UNION ALLed rows. The key-probe
+ * key before it (`before_point`), each one index dive, in one statement of UNION ALLed rows. The key-probe
  * sample (split.ts, `keepProbe`) is built from them; only a source without `where` is probed.
  */
 export function buildKeyProbes(dialect: DialectName, source: TableSource, points: readonly unknown[]): Query {

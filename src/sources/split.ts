@@ -130,4 +130,3 @@ export function drawKeyPoint(lo: KeyPart, hi: KeyPart, random: () => number): bi
   const bits = (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
   return low + (bits % span);
 }
-
